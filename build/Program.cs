@@ -1,0 +1,6 @@
+using Build;
+
+return new CakeHost()
+    .UseContext<BuildContext>()
+    .UseLifetime<BuildLifetime>()
+    .Run(args);

@@ -1,0 +1,100 @@
+using KubeAirgap.Yaml;
+
+namespace KubeAirgap.Cluster;
+
+/// <summary>The inventory (cluster.yaml) as written; derived values live in <see cref="ClusterTopology"/>.</summary>
+public sealed record ClusterSpec
+{
+    public required string Name { get; init; }
+
+    public required string KubernetesVersion { get; init; }
+
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    public NetworkSpec Network { get; init; } = new();
+
+    public ApiServerSpec ApiServer { get; init; } = new();
+
+    public PathsSpec Paths { get; init; } = new();
+
+    public PkiSpec Pki { get; init; } = new();
+
+    public ImagesSpec Images { get; init; } = new();
+
+    public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
+
+    /// <summary>Where each field was written (path → file:line:column), for validation messages.</summary>
+    public IReadOnlyDictionary<string, Location> Sources { get; init; } = new Dictionary<string, Location>();
+
+    public Location At(string path) =>
+        Sources.TryGetValue(path, out var location) ? location : Location.None(Sources.Values.FirstOrDefault()?.File ?? "cluster.yaml", path);
+}
+
+public sealed record NodeSpec(string Name, string Ip, string Arch, IReadOnlySet<NodeRole> Roles)
+{
+    public bool Has(NodeRole role) => Roles.Contains(role);
+}
+
+public sealed record NetworkSpec
+{
+    public string ServiceCidr { get; init; } = "10.254.0.0/16";
+
+    public string PodCidr { get; init; } = "172.30.0.0/16";
+
+    public string NodePortRange { get; init; } = "30000-32767";
+
+    /// <summary>Optional; defaults to the 2nd address of the service CIDR (the guide's CLUSTER_DNS_SVC_IP).</summary>
+    public string? DnsServiceIp { get; init; }
+
+    /// <summary>kube-proxy mode: ipvs (the guide's; deprecated since 1.35), nftables or iptables.</summary>
+    public string ProxyMode { get; init; } = "nftables";
+
+    /// <summary>Calico's IP_AUTODETECTION_METHOD, e.g. <c>interface=eth0</c> (the guide's IFACE).</summary>
+    public string CalicoIpAutodetection { get; init; } = "interface=eth0";
+}
+
+public sealed record ApiServerSpec
+{
+    public int SecurePort { get; init; } = 6443;
+
+    /// <summary>kube-nginx listens on 127.0.0.1:this on every node (the guide's KUBE_APISERVER).</summary>
+    public int LocalProxyPort { get; init; } = 8443;
+
+    public IReadOnlyList<string> ExtraSans { get; init; } = [];
+}
+
+public sealed record PathsSpec
+{
+    /// <summary>Install prefix for binaries (versioned below it).</summary>
+    public string Prefix { get; init; } = "/opt/kube-airgap";
+
+    public string EtcdDataDir { get; init; } = "/data/k8s/etcd/data";
+
+    public string EtcdWalDir { get; init; } = "/data/k8s/etcd/wal";
+
+    public string K8sDir { get; init; } = "/data/k8s/k8s";
+
+    public string ContainerdDir { get; init; } = "/data/k8s/containerd";
+}
+
+public sealed record PkiSpec
+{
+    /// <summary>rsa-2048, rsa-3072, rsa-4096, ecdsa-p256 or ecdsa-p384.</summary>
+    public string KeyAlgorithm { get; init; } = "rsa-2048";
+
+    public int CaValidityDays { get; init; } = 3650;
+
+    public int LeafValidityDays { get; init; } = 365;
+
+    /// <summary>Re-issue a leaf that expires within this many days.</summary>
+    public int RenewBeforeDays { get; init; } = 30;
+
+    /// <summary>When true the cluster CA key goes to control-plane nodes (controller-manager's CSR signer).</summary>
+    public bool CaKeyOnNodes { get; init; } = true;
+}
+
+public sealed record ImagesSpec
+{
+    /// <summary>Additional images (users' workloads), as <c>name:tag@sha256:...</c> references.</summary>
+    public IReadOnlyList<string> Extra { get; init; } = [];
+}

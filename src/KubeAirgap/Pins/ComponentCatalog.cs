@@ -1,0 +1,36 @@
+using KubeAirgap.Cluster;
+
+namespace KubeAirgap.Pins;
+
+/// <summary>Which upstream components each node role needs (data, walked by Validate, Fetch and Bundle).</summary>
+public static class ComponentCatalog
+{
+    public static readonly IReadOnlySet<string> KubernetesBinaries = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
+    };
+
+    /// <summary>Components every node carries, whatever its roles: kube-nginx is built from the nginx source.</summary>
+    public static readonly IReadOnlyList<string> EveryNode = ["nginx", "kubectl"];
+
+    public static readonly IReadOnlyDictionary<NodeRole, IReadOnlyList<string>> ByRole = new Dictionary<NodeRole, IReadOnlyList<string>>
+    {
+        [NodeRole.Etcd] = ["etcd"],
+        [NodeRole.ControlPlane] = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "calico-manifest"],
+        [NodeRole.Worker] = ["kubelet", "kube-proxy", "containerd", "runc", "cni-plugins", "crictl"],
+    };
+
+    /// <summary>Images by role: the sandbox image and CNI agents on workers, cluster add-ons on the node that applies them.</summary>
+    public static readonly IReadOnlyDictionary<NodeRole, IReadOnlyList<string>> ImagesByRole = new Dictionary<NodeRole, IReadOnlyList<string>>
+    {
+        [NodeRole.Etcd] = [],
+        [NodeRole.ControlPlane] = [],
+        [NodeRole.Worker] = ["pause", "calico-node", "calico-cni", "calico-kube-controllers", "coredns"],
+    };
+
+    public static IReadOnlyList<string> ComponentsFor(IEnumerable<NodeRole> roles) =>
+        EveryNode.Concat(roles.SelectMany(r => ByRole[r])).Distinct(StringComparer.Ordinal).ToList();
+
+    public static IReadOnlyList<string> ImagesFor(IEnumerable<NodeRole> roles) =>
+        roles.SelectMany(r => ImagesByRole[r]).Distinct(StringComparer.Ordinal).ToList();
+}
