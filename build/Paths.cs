@@ -25,5 +25,8 @@ public sealed class Paths(BuildContext context)
     /// <summary>The rendered file tree of one node, which the bundle packs.</summary>
     public string NodeTree(string cluster, string node) => System.IO.Path.Combine(ClusterArtifacts(cluster), "nodes", node);
 
+    /// <summary>Binaries and images shared by the nodes of one arch and role set (see PayloadKey).</summary>
+    public string Payload(string cluster, string payloadKey) => System.IO.Path.Combine(ClusterArtifacts(cluster), "payload", payloadKey);
+
     private string Full(string path) => System.IO.Path.GetFullPath(path, context.Root);
 }

@@ -1,0 +1,89 @@
+using KubeAirgap.Cluster;
+
+namespace KubeAirgap.Layout;
+
+/// <summary>
+/// Where every file lives on an installed node, in one place: templates, the PKI engine, the bundle and the
+/// installer all take their paths from here (kubeadm's file names under /etc/kubernetes).
+/// </summary>
+public sealed class NodeLayout(ClusterSpec spec)
+{
+    public const string KubernetesDir = "/etc/kubernetes";
+    public const string PkiDir = "/etc/kubernetes/pki";
+    public const string EtcdPkiDir = "/etc/kubernetes/pki/etcd";
+    public const string AddonsDir = "/etc/kubernetes/addons";
+    public const string SystemdDir = "/etc/systemd/system";
+    public const string CniBinDir = "/opt/cni/bin";
+    public const string CniConfDir = "/etc/cni/net.d";
+    public const string ContainerdConfig = "/etc/containerd/config.toml";
+    public const string ContainerdSocket = "/run/containerd/containerd.sock";
+    public const string CrictlConfig = "/etc/crictl.yaml";
+    public const string KubeNginxConfig = "/etc/kube-nginx/kube-nginx.conf";
+    public const string KubeNginxPrefix = "/var/lib/kube-nginx";
+    public const string StateDir = "/var/lib/kube-airgap";
+    public const string BackupDir = "/var/lib/kube-airgap/backup";
+    public const string ImagesArchive = "/var/lib/kube-airgap/images/images.oci.tar";
+    public const string InstallLog = "/var/log/kube-airgap-install.log";
+    public const string KubeletDir = "/var/lib/kubelet";
+    public const string SysctlFile = "/etc/sysctl.d/99-kubernetes.conf";
+    public const string ModulesLoadFile = "/etc/modules-load.d/kubernetes.conf";
+
+    // Kubeconfigs (kubeadm's names).
+    public const string AdminKubeconfig = "/etc/kubernetes/admin.conf";
+    public const string ControllerManagerKubeconfig = "/etc/kubernetes/controller-manager.conf";
+    public const string SchedulerKubeconfig = "/etc/kubernetes/scheduler.conf";
+    public const string KubeletKubeconfig = "/etc/kubernetes/kubelet.conf";
+    public const string KubeProxyKubeconfig = "/etc/kubernetes/kube-proxy.conf";
+
+    // Component configuration documents.
+    public const string EncryptionConfig = "/etc/kubernetes/encryption-config.yaml";
+    public const string AuditPolicy = "/etc/kubernetes/audit-policy.yaml";
+    public const string SchedulerConfig = "/etc/kubernetes/kube-scheduler.yaml";
+    public const string KubeletConfig = "/var/lib/kubelet/config.yaml";
+    public const string KubeProxyConfig = "/etc/kubernetes/kube-proxy.yaml";
+
+    /// <summary>Binaries: versioned directories below the prefix, the active one reached through <c>current</c>.</summary>
+    public string BinDir => $"{spec.Paths.Prefix}/current/bin";
+
+    public string Bin(string name) => $"{BinDir}/{name}";
+
+    public string EtcdDataDir => spec.Paths.EtcdDataDir;
+
+    public string EtcdWalDir => spec.Paths.EtcdWalDir;
+
+    public string ContainerdRoot => spec.Paths.ContainerdDir;
+
+    public string KubeletRootDir => $"{spec.Paths.K8sDir}/kubelet";
+
+    public string KubeProxyDir => $"{spec.Paths.K8sDir}/kube-proxy";
+
+    public string AuditLogDir => $"{spec.Paths.K8sDir}/kube-apiserver";
+
+    public static string Pki(string file) => $"{PkiDir}/{file}";
+
+    public static string EtcdPki(string file) => $"{EtcdPkiDir}/{file}";
+
+    /// <summary>
+    /// The bundle's tree mirrors the node: <c>bin/</c> goes to <see cref="BinDir"/> (and <c>bin/cni/</c> to
+    /// <see cref="CniBinDir"/>), <c>images/</c> to <see cref="ImagesArchive"/>'s folder, <c>pki/</c> to
+    /// <see cref="PkiDir"/>, <c>addons/</c> to <see cref="AddonsDir"/>, and <c>etc/</c>, <c>var/</c> to the same
+    /// paths below <c>/</c>.
+    /// </summary>
+    public string NodePathOf(string bundlePath)
+    {
+        var p = bundlePath.Replace('\\', '/').TrimStart('/');
+        return p switch
+        {
+            _ when p.StartsWith("bin/cni/", StringComparison.Ordinal) => $"{CniBinDir}/{p["bin/cni/".Length..]}",
+            _ when p.StartsWith("bin/", StringComparison.Ordinal) => $"{BinDir}/{p["bin/".Length..]}",
+            _ when p.StartsWith("images/", StringComparison.Ordinal) => $"{StateDir}/images/{p["images/".Length..]}",
+            _ when p.StartsWith("pki/", StringComparison.Ordinal) => $"{PkiDir}/{p["pki/".Length..]}",
+            _ when p.StartsWith("addons/", StringComparison.Ordinal) => $"{AddonsDir}/{p["addons/".Length..]}",
+            _ when p.StartsWith("etc/", StringComparison.Ordinal) || p.StartsWith("var/", StringComparison.Ordinal) => "/" + p,
+            _ => throw new ArgumentException($"'{bundlePath}' is not under bin/, images/, pki/, addons/, etc/ or var/", nameof(bundlePath)),
+        };
+    }
+
+    /// <summary>The inverse of <see cref="NodePathOf"/> for files under /etc and /var: the path inside a node tree.</summary>
+    public static string TreePathOf(string nodePath) => nodePath.TrimStart('/');
+}
