@@ -13,7 +13,7 @@ cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
 vmnet="${KA_E2E_VMNET:-10.77.0.0/24}"
 suite=bookworm
 # packages of the root file system; the kernel is installed afterwards so its initramfs is built once, small
-packages="systemd,systemd-sysv,udev,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,nftables,procps"
+packages="systemd,systemd-sysv,udev,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,nftables,procps,conntrack,socat,iptables"
 kernel_packages=(linux-image-amd64 initramfs-tools)
 initrd_modules=(virtio_pci virtio_blk virtio_net virtio_console ext4 9p 9pnet_virtio)
 image_size=3G
@@ -119,5 +119,7 @@ mkfs.ext4 -q -F -L ka-root -d "$root" "$work/root.img" "$image_size"
 rm -rf "$root"
 mkdir -p "$out.tmp"; mv "$work/vmlinuz" "$work/initrd.img" "$work/root.img" "$out.tmp/"
 rm -rf "$out"; mv "$out.tmp" "$out"
+# images built from other inputs are stale: keep only this one
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d -name 'image-*' ! -name "image-$hash" -exec rm -rf {} +
 info "image ready: $out"
 echo "$out"
