@@ -47,9 +47,13 @@ for i in 0 1 2; do
   check "$n" "systemd state" "running" "systemctl is-system-running --wait 2>/dev/null || systemctl --failed --no-legend"
 done
 # TCP between VMs: k8s-02 listens, k8s-01 connects
-vm_run k8s-02 30 <<<"nohup python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"0.0.0.0\", 7777)); s.listen(); c,_=s.accept(); c.sendall(b\"pong\"); c.close()' >/dev/null 2>&1 &" >/dev/null
+vm_run k8s-02 30 <<<"nohup python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"0.0.0.0\", 7777)); s.listen()
+for _ in range(2):
+    c,_=s.accept(); c.sendall(b\"pong\"); c.close()' >/dev/null 2>&1 &" >/dev/null
 sleep 2
-check k8s-01 "tcp to k8s-02" "pong" "python3 -c 'import socket; s=socket.create_connection((\"k8s-02\", 7777), 10); print(s.recv(10).decode())'"
+for n in k8s-01 k8s-03; do
+  check "$n" "tcp to k8s-02" "pong" "python3 -c 'import socket; s=socket.create_connection((\"k8s-02\", 7777), 10); print(s.recv(10).decode())'"
+done
 # anything outside the VM network is unreachable, and counted
 check k8s-01 "no route outside" "unreachable" "python3 -c 'import socket
 try:
