@@ -28,6 +28,15 @@ nginx_sha256=9ebb333a9e82b952acd3e2b4aeb1d4ff6406f72491bab6cd9fe69f0dea737f31
 # fixed timestamps inside the repacked tarballs, so their sha256 does not change from run to run
 epoch=1700000000
 
+# test images: layout tag -> repository:tag in the loopback registry (which mirrors registry.k8s.io and quay.io)
+declare -A image_paths=(
+  [pause]=pause:3.10.2
+  [coredns]=coredns/coredns:v1.14.2
+  [calico-node]=calico/node:v3.31.7
+  [calico-cni]=calico/cni:v3.31.7
+  [calico-kube-controllers]=calico/kube-controllers:v3.31.7
+)
+
 info() { echo "[mirror] $*" >&2; }
 fatal() { echo "[mirror] error: $*" >&2; exit 1; }
 
@@ -83,6 +92,13 @@ build_files() {
   mkdir -p "$stage/cni"
   for p in bridge host-local loopback portmap bandwidth tuning firewall; do install -m 0755 "/usr/lib/cni/$p" "$stage/cni/"; done
   tarball "$www/cni-plugins-linux-amd64-v1.1.1.tgz" "$stage/cni"
+  # crictl: no release obtainable here; a stand-in mapping read-only commands onto ctr
+  mkdir -p "$stage/crictl"
+  sed "s/@VERSION@/1.36.0/" "$repo/tests/fixtures/kube/crictl" >"$stage/crictl/crictl"
+  chmod 0755 "$stage/crictl/crictl"
+  tarball "$www/crictl-v1.36.0-linux-amd64.tar.gz" "$stage/crictl"
+  # the Calico manifest stand-in
+  install -m 0644 "$repo/tests/fixtures/kube/calico.yaml" "$www/calico.yaml"
   # nginx source
   [ -f "$nginx_src" ] || fatal "$nginx_src missing (run tests/install-test-deps.sh)"
   echo "$nginx_sha256  $nginx_src" | sha256sum -c --quiet - || fatal "$nginx_src: sha256 mismatch"
@@ -94,7 +110,7 @@ build_images() { # OCI layouts with busybox-static: the test stand-ins for pause
   local oci="$dir/oci" b
   rm -rf "$oci"; mkdir -p "$oci"
   umoci init --layout "$oci/layout"
-  for image in pause coredns; do
+  for image in "${!image_paths[@]}"; do
     umoci new --image "$oci/layout:$image"
     b="$dir/.bundle-$image"
     rm -rf "$b"
@@ -142,8 +158,10 @@ EOF
 push_images() {
   local reg
   reg="127.0.0.1:$(cat "$dir/registry.port")"
-  skopeo copy -q --dest-tls-verify=false "oci:$dir/oci/layout:pause" "docker://$reg/pause:3.10.2"
-  skopeo copy -q --dest-tls-verify=false "oci:$dir/oci/layout:coredns" "docker://$reg/coredns/coredns:v1.14.2"
+  local name
+  for name in "${!image_paths[@]}"; do
+    skopeo copy -q --dest-tls-verify=false "oci:$dir/oci/layout:$name" "docker://$reg/${image_paths[$name]}"
+  done
 }
 
 digest_of() { skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://127.0.0.1:$(cat "$dir/registry.port")/$1"; }
@@ -166,10 +184,15 @@ releases:
     containerd: 1.6.20
     runc: 1.1.5
     cni-plugins: 1.1.1
+    crictl: 1.36.0
     nginx: 1.22.1
+    calico-manifest: 3.31.7
   images:
     pause: 3.10.2
     coredns: v1.14.2
+    calico-node: v3.31.7
+    calico-cni: v3.31.7
+    calico-kube-controllers: v3.31.7
 components:
 EOF
     for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
@@ -258,6 +281,34 @@ EOF
       url: $base/cni-plugins-linux-amd64-v1.1.1.tgz
       sha256: $(sha_of cni-plugins-linux-amd64-v1.1.1.tgz)
       source: computed by tests/e2e/mirror.sh (Debian containernetworking-plugins 1.1.1 repacked)
+- name: crictl
+  version: 1.36.0
+  license: Apache-2.0
+  layout:
+    type: tar.gz
+    files:
+    - member: crictl
+      path: bin/crictl
+      mode: '0755'
+  artifacts:
+    amd64:
+      url: $base/crictl-v1.36.0-linux-amd64.tar.gz
+      sha256: $(sha_of crictl-v1.36.0-linux-amd64.tar.gz)
+      source: computed by tests/e2e/mirror.sh (stand-in tests/fixtures/kube/crictl; no crictl release is obtainable here)
+- name: calico-manifest
+  version: 3.31.7
+  license: Apache-2.0
+  layout:
+    type: file
+    files:
+    - member: calico.yaml
+      path: addons/calico.yaml
+      mode: '0644'
+  artifacts:
+    noarch:
+      url: $base/calico.yaml
+      sha256: $(sha_of calico.yaml)
+      source: computed by tests/e2e/mirror.sh (stand-in tests/fixtures/kube/calico.yaml)
 - name: nginx
   version: 1.22.1
   license: BSD-2-Clause
@@ -281,12 +332,21 @@ images:
   digest: $(digest_of coredns/coredns:v1.14.2)
   source: test image built by tests/e2e/mirror.sh (busybox-static)
 EOF
+    for c in node cni kube-controllers; do
+      cat <<EOF
+- name: calico-$c
+  version: v3.31.7
+  ref: quay.io/calico/$c:v3.31.7
+  digest: $(digest_of "calico/$c:v3.31.7")
+  source: test image built by tests/e2e/mirror.sh (busybox-static)
+EOF
+    done
   } >"$pins"
   mv -f "$pins" "$dir/pins.yaml"
   cat >"$dir/build-args" <<EOF
 --pins=$dir/pins.yaml
 --mirrors_upstream=false
---registries_mirrors=registry.k8s.io=http://127.0.0.1:$(cat "$dir/registry.port")
+--registries_mirrors=registry.k8s.io=http://127.0.0.1:$(cat "$dir/registry.port") quay.io=http://127.0.0.1:$(cat "$dir/registry.port")
 --registries_insecure=127.0.0.1:$(cat "$dir/registry.port")
 --registries_fallbacktoupstream=false
 EOF
