@@ -146,6 +146,30 @@ public sealed class KubeFixtureTests
         }
 
         [Fact]
+        public void Should_store_applied_add_ons_in_etcd_and_report_a_second_apply_unchanged()
+        {
+            // Given
+            using var world = new KubeFixtureWorld();
+            world.StartEtcd();
+            var api = world.Start(world.Bin("kube-apiserver"), world.ApiServerFlags());
+            api.WaitUntil(() => Ports.IsOpen(world.Address, world.ApiPort), TimeSpan.FromSeconds(30), "apiserver listening");
+            var manifest = Repo.File("tests", "fixtures", "kube", "calico.yaml");
+
+            // When
+            var first = Cmd.Run("kubectl", ["--kubeconfig", world.Pki("admin.conf"), "apply", "-f", manifest], stdin: string.Empty);
+            var second = Cmd.Run("kubectl", ["--kubeconfig", world.Pki("admin.conf"), "apply", "-f", manifest], stdin: string.Empty);
+
+            // Then
+            Assert.True(first.ExitCode == 0, first.Output + api.Output);
+            Assert.Contains("configmap/calico-config created", first.Stdout, StringComparison.Ordinal);
+            Assert.True(second.ExitCode == 0, second.Output);
+            Assert.Contains("configmap/calico-config unchanged", second.Stdout, StringComparison.Ordinal);
+            var stored = Cmd.Run("etcdctl", ["--endpoints", world.EtcdUrl, "--cacert", world.Pki("etcd-ca.crt"), "--cert", world.Pki("apiserver-etcd-client.crt"),
+                "--key", world.Pki("apiserver-etcd-client.key"), "get", "--print-value-only", "/registry/core/configmaps/kube-system/calico-config"]);
+            Assert.Contains("\"calico_backend\": \"bird\"", stored.Stdout, StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void Should_fail_loudly_when_etcd_refuses_its_client_certificate()
         {
             // Given: the etcd client key pair is swapped for one signed by the cluster CA, which etcd does not trust
