@@ -17,6 +17,8 @@
 #   KA_E2E_KEEP_WORK=1      keep the work directory (bundles, serial logs) for inspection
 #   KA_E2E_CACHE            image and download cache (default /var/cache/kube-airgap-e2e)
 #   KA_E2E_INSTALL_TIMEOUT  seconds for install.sh in the VMs (default 1200)
+#   KA_E2E_BUNDLES_DIR      use the e2e bundles already built under this artifacts directory (skips the mirror and
+#                           the build; for iterating on the VM part)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -74,22 +76,26 @@ check() {
 t=$(date +%s)
 image="$("$here/build-image.sh")"
 vms_log "VM image ready in $(( $(date +%s) - t )) s: $image"
-"$here/mirror.sh" start "$mirror"
-mapfile -t mirror_args <"$mirror/build-args"
+artifacts="${KA_E2E_BUNDLES_DIR:-$work/artifacts}"
+if [ -z "${KA_E2E_BUNDLES_DIR:-}" ]; then
+  "$here/mirror.sh" start "$mirror"
+  mapfile -t mirror_args <"$mirror/build-args"
 
-# --- 2. bundles ----------------------------------------------------------------------------------------------
-t=$(date +%s)
-(cd "$repo" && NO_COLOR=1 ./build.sh --target=Bundle --cluster="$inventory" "${mirror_args[@]}" \
-  --paths_artifacts="$work/artifacts" --paths_state="$work/state" --paths_cache="$cache_root/pipeline-cache") \
-  >"$work/bundle.log" 2>&1 || { tail -n 60 "$work/bundle.log" >&2; vms_log "FAIL: ./build.sh --target=Bundle"; exit 1; }
-vms_log "bundles built in $(( $(date +%s) - t )) s"
+  # --- 2. bundles --------------------------------------------------------------------------------------------
+  t=$(date +%s)
+  (cd "$repo" && NO_COLOR=1 ./build.sh --target=Bundle --cluster="$inventory" "${mirror_args[@]}" \
+    --paths_artifacts="$artifacts" --paths_state="$work/state" --paths_cache="$cache_root/pipeline-cache") \
+    >"$work/bundle.log" 2>&1 || { tail -n 60 "$work/bundle.log" >&2; vms_log "FAIL: ./build.sh --target=Bundle"; exit 1; }
+  vms_log "bundles built in $(( $(date +%s) - t )) s"
+  "$here/mirror.sh" stop "$mirror"
+fi
 
 # --- 3. VMs ------------------------------------------------------------------------------------------------------
 vms_init "$work/vms" "$image"
 for i in 0 1 2; do
   n="${names[$i]}"
-  tarball="$(find "$work/artifacts" -name "$cluster-$n-amd64.tar.gz" | head -n1)"
-  [ -n "$tarball" ] || { vms_log "no bundle for $n under $work/artifacts"; exit 1; }
+  tarball="$(find "$artifacts" -name "$cluster-$n-amd64.tar.gz" | head -n1)"
+  [ -n "$tarball" ] || { vms_log "no bundle for $n under $artifacts"; exit 1; }
   tar -C "$(dirname "$tarball")" -cf "$work/$n.in.tar" "$(basename "$tarball")"
   vms_start "$n" "${ips[$i]}/24" "$work/$n.in.tar" "$hosts"
 done
