@@ -13,10 +13,10 @@ cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
 vmnet="${KA_E2E_VMNET:-10.77.0.0/24}"
 suite=bookworm
 # packages of the root file system; the kernel is installed afterwards so its initramfs is built once, small
-packages="systemd,systemd-sysv,udev,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,nftables,procps,conntrack,socat,iptables"
+packages="systemd,systemd-sysv,udev,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,nftables,procps,conntrack,socat,iptables,systemd-timesyncd"
 kernel_packages=(linux-image-amd64 initramfs-tools)
 initrd_modules=(virtio_pci virtio_blk virtio_net virtio_console ext4 9p 9pnet_virtio)
-image_size=3G
+image_size=8G
 
 info() { echo "[e2e-image] $*" >&2; }
 fatal() { echo "[e2e-image] error: $*" >&2; exit 1; }
@@ -100,13 +100,17 @@ ln -sf /etc/systemd/system/ka-net.service "$root/etc/systemd/system/network-onli
 ln -sf /etc/systemd/system/ka-agent.service "$root/etc/systemd/system/multi-user.target.wants/ka-agent.service"
 ln -sf /lib/systemd/system/nftables.service "$root/etc/systemd/system/sysinit.target.wants/nftables.service"
 for unit in getty@tty1.service getty-static.service serial-getty@ttyS0.service apt-daily.timer apt-daily-upgrade.timer \
-            e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service; do
+            e2scrub_all.timer e2scrub_reap.service fstrim.timer; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 echo 'ka-e2e' > "$root/etc/hostname"
 printf '/dev/vda / ext4 rw,noatime 0 0\n' > "$root/etc/fstab"
 : > "$root/etc/resolv.conf"
 sed -i "s#^root:[^:]*:#root::#" "$root/etc/shadow"
+# time sync present (the installer's preflight requires one) but with no server: an air-gapped site points it
+# at its own NTP server; here the guest clock comes from the host's RTC
+mkdir -p "$root/etc/systemd/timesyncd.conf.d"
+printf '[Time]\nNTP=\nFallbackNTP=\n' > "$root/etc/systemd/timesyncd.conf.d/ka-e2e.conf"
 # journald: keep the journal in memory, forward nothing to the console
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' > "$root/etc/systemd/journald.conf.d/ka-e2e.conf"

@@ -58,6 +58,7 @@ on_exit() {
   exit "$rc"
 }
 trap on_exit EXIT
+trap 'exit 143' TERM INT
 
 # check NAME VM EXPECTED_EXIT SCRIPT: runs SCRIPT in VM, records pass/fail, prints output on failure
 check() {
@@ -117,10 +118,12 @@ done
 # --- 4. install in all three at once (etcd needs a quorum before any member reports healthy) ------------------
 t=$(date +%s)
 declare -A install_rc
+install_pids=()
 for n in "${names[@]}"; do
   ( vm_run "$n" "$install_timeout" <<<"cd $bundle-$n && ./install.sh --yes" >"$work/$n.install.log" 2>&1; echo $? >"$work/$n.install.rc" ) &
+  install_pids+=($!)
 done
-wait
+wait "${install_pids[@]}"  # not a bare wait: the VMs are children of this shell too
 for n in "${names[@]}"; do
   install_rc[$n]="$(cat "$work/$n.install.rc")"
   if [ "${install_rc[$n]}" = 0 ]; then

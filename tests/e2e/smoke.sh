@@ -17,6 +17,7 @@ on_exit() {
   exit "$rc"
 }
 trap on_exit EXIT
+trap 'exit 143' TERM INT
 vms_init "$work" "$image"
 
 names=(k8s-01 k8s-02 k8s-03)

@@ -42,7 +42,7 @@ vms_start() {
   local args=(
     -name "$name" -accel tcg -cpu max -m "${KA_E2E_MEM:-1024}" -smp 1
     -kernel "$KA_IMAGE/vmlinuz" -initrd "$KA_IMAGE/initrd.img"
-    -append "console=ttyS0 root=/dev/vda rw net.ifnames=0 ipv6.disable=1 panic=-1 quiet systemd.show_status=1 ka.ip=$addr ka.hostname=$name ka.hosts=$hosts"
+    -append "console=ttyS0 root=/dev/vda rw net.ifnames=0 ipv6.disable=1 panic=-1 no_timer_check quiet systemd.show_status=1 ka.ip=$addr ka.hostname=$name ka.hosts=$hosts"
     -drive "file=$KA_WORK/$name.qcow2,if=virtio,format=qcow2"
     -drive "file=$input,if=virtio,format=raw,readonly=on"
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$mac"
