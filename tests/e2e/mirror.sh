@@ -8,7 +8,8 @@
 #   - tiny test images (busybox-static in an OCI image) under the names the release pins: pause, coredns
 # and writes DIR/pins.yaml: test pins whose sha256 and digests are computed here from those files (tests may
 # compute checksums; production pins never are), plus DIR/build-args: the --key=value arguments that point the
-# pipeline at this mirror with upstream switched off.
+# pipeline at this mirror with upstream switched off, and the test-only --test_relaxsupportedversions=true
+# (Debian's containerd 1.6 is older than Kubernetes 1.36 supports; that check alone is relaxed).
 #
 #   mirror.sh start DIR [KUBERNETES_VERSION]   build the content (once per DIR), start both servers, write pins
 #   mirror.sh stop DIR                         stop both servers by PID (safe to repeat)
@@ -352,6 +353,7 @@ EOF
 --registries_mirrors=registry.k8s.io=http://127.0.0.1:$(cat "$dir/registry.port") quay.io=http://127.0.0.1:$(cat "$dir/registry.port")
 --registries_insecure=127.0.0.1:$(cat "$dir/registry.port")
 --registries_fallbacktoupstream=false
+--test_relaxsupportedversions=true
 EOF
 }
 
