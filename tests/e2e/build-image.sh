@@ -111,9 +111,10 @@ sed -i "s#^root:[^:]*:#root::#" "$root/etc/shadow"
 # at its own NTP server; here the guest clock comes from the host's RTC
 mkdir -p "$root/etc/systemd/timesyncd.conf.d"
 printf '[Time]\nNTP=\nFallbackNTP=\n' > "$root/etc/systemd/timesyncd.conf.d/ka-e2e.conf"
-# journald: keep the journal in memory, forward nothing to the console
+# journald: keep the journal in memory
 mkdir -p "$root/etc/systemd/journald.conf.d"
-printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' > "$root/etc/systemd/journald.conf.d/ka-e2e.conf"
+# and copy it to the serial console, so that a failing run's serial log tail shows what the units said
+printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=info\n' > "$root/etc/systemd/journald.conf.d/ka-e2e.conf"
 rm -rf "$root/var/cache/apt/"*.bin "$root/var/lib/apt/lists/"* 
 
 cp "$(readlink -f "$root/vmlinuz")" "$work/vmlinuz"
