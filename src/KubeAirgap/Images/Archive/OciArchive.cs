@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using KubeAirgap.Fetch;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
@@ -25,7 +26,7 @@ public static class OciArchive
     /// Writes <paramref name="path"/> through a temporary file that is read back and verified (every blob's
     /// digest, every image complete for its arch) before it is renamed into place.
     /// </summary>
-    public static async Task<OciArchiveContents> WriteAsync(string path, IReadOnlyList<PulledImage> images, IBlobStore store, DateTimeOffset mtime, CancellationToken cancellationToken = default)
+    public static async Task<OciArchiveContents> WriteAsync(string path, IReadOnlyList<PulledImage> images, ArtifactCache store, DateTimeOffset mtime, CancellationToken cancellationToken = default)
     {
         var index = IndexJson(images);
         var blobs = images.SelectMany(i => i.Blobs).DistinctBy(b => b.Digest).OrderBy(b => b.Digest, StringComparer.Ordinal).ToList();
@@ -40,13 +41,13 @@ public static class OciArchive
                 await WriteDirectoryAsync(tar, BlobDir, mtime, cancellationToken).ConfigureAwait(false);
                 foreach (var blob in blobs)
                 {
-                    await using var data = File.OpenRead(store.PathOf(blob.Digest));
+                    await using var data = File.OpenRead(store.PathOfBlob(blob.Digest));
                     if (data.Length != blob.Size)
                     {
                         throw new InvalidDataException($"cached blob {blob.Digest} has {data.Length} bytes, its descriptor says {blob.Size}");
                     }
 
-                    await WriteFileAsync(tar, BlobDir + Digest.Hex(blob.Digest), data, mtime, cancellationToken).ConfigureAwait(false);
+                    await WriteFileAsync(tar, BlobDir + Oci.Digest.Hex(blob.Digest), data, mtime, cancellationToken).ConfigureAwait(false);
                 }
 
                 await WriteFileAsync(tar, IndexFile, new MemoryStream(index), mtime, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KubeAirgap.Fetch;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
@@ -13,14 +14,14 @@ namespace KubeAirgap.Images.Pull;
 public sealed class ImagePuller
 {
     private readonly RegistryClient _client;
-    private readonly IBlobStore _store;
+    private readonly ArtifactCache _store;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _inflight = new(StringComparer.Ordinal);
 
-    public ImagePuller(RegistryClient client, IBlobStore store, int parallelism = 4)
+    public ImagePuller(RegistryClient client, int parallelism = 4)
     {
         _client = client;
-        _store = store;
+        _store = client.Cache;
         _slots = new SemaphoreSlim(Math.Max(1, parallelism));
     }
 
@@ -55,7 +56,7 @@ public sealed class ImagePuller
 
         var config = manifest.Config();
         await BlobAsync(reference, config, cancellationToken).ConfigureAwait(false);
-        var platform = ManifestDocument.ConfigPlatform(await File.ReadAllBytesAsync(_store.PathOf(config.Digest), cancellationToken).ConfigureAwait(false));
+        var platform = ManifestDocument.ConfigPlatform(await File.ReadAllBytesAsync(_store.PathOfBlob(config.Digest), cancellationToken).ConfigureAwait(false));
         if (platform.Os != "linux" || platform.Architecture != arch)
         {
             throw new RegistryException($"{reference}: manifest {manifest.Digest} is a {platform} image, not linux/{arch}");
@@ -76,10 +77,10 @@ public sealed class ImagePuller
 
     private async Task<ManifestDocument> ManifestAsync(ImageReference image, string reference, CancellationToken ct)
     {
-        if (Digest.IsValid(reference) && _store.Contains(reference))
+        if (Oci.Digest.IsValid(reference) && _store.ContainsBlob(reference))
         {
-            var cached = await File.ReadAllBytesAsync(_store.PathOf(reference), ct).ConfigureAwait(false);
-            if (Digest.Of(cached) == reference)
+            var cached = await File.ReadAllBytesAsync(_store.PathOfBlob(reference), ct).ConfigureAwait(false);
+            if (Oci.Digest.Of(cached) == reference)
             {
                 return new ManifestDocument(ManifestDocument.DetectMediaType(cached, null), reference, cached);
             }
@@ -96,13 +97,13 @@ public sealed class ImagePuller
             _slots.Release();
         }
 
-        _store.Add(document.Digest, document.Bytes);
+        _store.AddBlob(document.Digest, document.Bytes);
         return document;
     }
 
     private Task BlobAsync(ImageReference image, Descriptor blob, CancellationToken ct)
     {
-        if (_store.Contains(blob.Digest))
+        if (_store.ContainsBlob(blob.Digest))
         {
             return Task.CompletedTask;
         }
@@ -116,7 +117,7 @@ public sealed class ImagePuller
         await _slots.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await _store.AddAsync(blob.Digest, (temp, token) => _client.DownloadBlobAsync(image, blob, temp, token), ct).ConfigureAwait(false);
+            await _client.DownloadBlobAsync(image, blob, ct).ConfigureAwait(false);
         }
         finally
         {

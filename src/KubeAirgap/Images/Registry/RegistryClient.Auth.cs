@@ -23,7 +23,7 @@ public sealed partial class RegistryClient
         for (var attempt = 1; ; attempt++)
         {
             using var request = make();
-            await AuthorizeAsync(endpoint, repository, request, ct).ConfigureAwait(false);
+            request.Headers.Authorization = await AuthorizationForAsync(endpoint, repository, ct).ConfigureAwait(false);
             HttpResponseMessage response;
             try
             {
@@ -83,7 +83,8 @@ public sealed partial class RegistryClient
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > _options.MaxRetryAfter ? _options.MaxRetryAfter : delay;
     }
 
-    private async Task AuthorizeAsync(RegistryEndpoint endpoint, string repository, HttpRequestMessage request, CancellationToken ct)
+    /// <summary>The Authorization header for <paramref name="repository"/> on <paramref name="endpoint"/> (pinging it first), or null.</summary>
+    private async Task<AuthenticationHeaderValue?> AuthorizationForAsync(RegistryEndpoint endpoint, string repository, CancellationToken ct)
     {
         if (!_challenges.TryGetValue(endpoint.BaseUri, out var challenge))
         {
@@ -93,14 +94,13 @@ public sealed partial class RegistryClient
 
         if (challenge is null)
         {
-            return;
+            return null;
         }
 
         var credential = _options.Credentials.For(endpoint.CredentialKey);
         if (challenge.IsBasic)
         {
-            request.Headers.Authorization = credential is null ? null : new AuthenticationHeaderValue("Basic", credential.BasicHeaderValue);
-            return;
+            return credential is null ? null : new AuthenticationHeaderValue("Basic", credential.BasicHeaderValue);
         }
 
         if (challenge.IsBearer)
@@ -112,8 +112,10 @@ public sealed partial class RegistryClient
                 _tokens[(endpoint.BaseUri, scope)] = token;
             }
 
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return new AuthenticationHeaderValue("Bearer", token);
         }
+
+        return null;
     }
 
     /// <summary><c>GET /v2/</c>: 200 means no auth; 401 carries the challenge every later request answers.</summary>

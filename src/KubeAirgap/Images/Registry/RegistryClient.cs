@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using KubeAirgap.Fetch;
+using KubeAirgap.Fetch.Download;
 using KubeAirgap.Images.Oci;
 
 namespace KubeAirgap.Images.Registry;
@@ -9,7 +10,8 @@ namespace KubeAirgap.Images.Registry;
 /// An OCI distribution (registry v2) client on HttpClient, for pulling: manifests and blobs by digest, verified
 /// while they stream. Tries each mirror of a registry before the registry itself; authenticates from the
 /// <c>/v2/</c> ping's challenge (anonymous or credentialed bearer tokens, basic auth); retries 429 (after its
-/// Retry-After), 5xx and dropped connections.
+/// Retry-After), 5xx and dropped connections. Blobs go through the fetch stage's <see cref="VerifiedDownloader"/>
+/// into its <see cref="ArtifactCache"/> (mirrors in order, Range resume, digest checked while streaming).
 /// </summary>
 public sealed partial class RegistryClient : IDisposable
 {
@@ -19,18 +21,34 @@ public sealed partial class RegistryClient : IDisposable
     private readonly HttpClient _http;
     private readonly RegistryOptions _options;
     private readonly TimeProvider _time;
+    private readonly ArtifactCache _cache;
+    private readonly VerifiedDownloader _downloader;
+    private readonly ByteCounter _counter;
     private long _bytesDownloaded;
 
-    public RegistryClient(RegistryOptions options, HttpMessageHandler? handler = null, TimeProvider? time = null)
+    public RegistryClient(RegistryOptions options, ArtifactCache cache, TimeProvider? time = null)
     {
         _options = options;
+        _cache = cache;
         _time = time ?? TimeProvider.System;
-        _http = handler is null
-            ? new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            : new HttpClient(handler, disposeHandler: false);
-        _http.Timeout = options.Timeout;
+        _http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("kube-airgap", "1"));
+        _downloader = new VerifiedDownloader(cache, new DownloadOptions
+        {
+            Retries = Math.Max(0, options.MaxAttempts - 1),
+            RetryDelay = options.BaseDelay,
+            MaxRetryAfter = options.MaxRetryAfter,
+        }, _http);
+        _counter = new ByteCounter(this);
     }
+
+    public ArtifactCache Cache => _cache;
+
+    /// <summary>Where blob downloads report progress (besides the byte count); null for none.</summary>
+    public IDownloadProgress? Progress { get; set; }
 
     /// <summary>Bytes of manifests and blobs received so far (the benchmark reports it).</summary>
     public long BytesDownloaded => Interlocked.Read(ref _bytesDownloaded);
@@ -74,7 +92,9 @@ public sealed partial class RegistryClient : IDisposable
                 throw new RegistryException($"{url}: manifest of {response.Content.Headers.ContentLength} bytes is larger than {MaxManifestBytes}");
             }
 
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_options.Timeout);
+            var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
             Interlocked.Add(ref _bytesDownloaded, bytes.LongLength);
             var actual = Oci.Digest.Of(bytes);
             var expected = reference.StartsWith(Oci.Digest.Prefix, StringComparison.Ordinal)
@@ -95,59 +115,95 @@ public sealed partial class RegistryClient : IDisposable
         }, cancellationToken);
 
     /// <summary>
-    /// Downloads a blob into <paramref name="path"/> (created or truncated on each attempt), hashing while it streams.
-    /// Throws, leaving whatever was written for the caller to delete, when size or digest differ from <paramref name="blob"/>.
+    /// The cached, verified file of <paramref name="blob"/>: downloaded (from the first endpoint that gives bytes with
+    /// its digest) unless the cache has it. Nothing unverified is ever stored under its digest.
     /// </summary>
-    public Task DownloadBlobAsync(ImageReference image, Descriptor blob, string path, CancellationToken cancellationToken = default) =>
-        OnEndpointsAsync(image, $"blob {blob.Digest} of {image.Name}", async (endpoint, ct) =>
-        {
-            var url = new Uri(endpoint.BaseUri, $"/v2/{image.Repository}/blobs/{blob.Digest}");
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    using var response = await SendAsync(endpoint, image.Repository, () => new HttpRequestMessage(HttpMethod.Get, url), ct).ConfigureAwait(false);
-                    EnsureSuccess(response, url);
-                    await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                    await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                    await CopyVerifiedAsync(body, file, blob, url, ct).ConfigureAwait(false);
-                    return true;
-                }
-                catch (Exception ex) when (ex is IOException or HttpRequestException && attempt < _options.MaxAttempts && !ct.IsCancellationRequested)
-                {
-                    var delay = Backoff(attempt);
-                    OnRetry?.Invoke($"{url}: {ex.Message}; retrying in {delay.TotalSeconds:0.#}s");
-                    await Task.Delay(delay, _time, ct).ConfigureAwait(false);
-                }
-            }
-        }, cancellationToken);
-
-    public void Dispose() => _http.Dispose();
-
-    private async Task CopyVerifiedAsync(Stream body, Stream file, Descriptor blob, Uri url, CancellationToken ct)
+    public async Task<string> DownloadBlobAsync(ImageReference image, Descriptor blob, CancellationToken cancellationToken = default)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
-        long total = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        var digest = Fetch.Digest.Parse(blob.Digest);
+        if (_cache.TryGet(digest, out var cached))
         {
-            total += read;
-            Interlocked.Add(ref _bytesDownloaded, read);
-            if (total > blob.Size)
+            return cached;
+        }
+
+        var urls = new List<Uri>();
+        var authorization = new Dictionary<string, AuthenticationHeaderValue?>(StringComparer.OrdinalIgnoreCase);
+        var failures = new List<string>();
+        foreach (var endpoint in _options.EndpointsFor(image.Registry))
+        {
+            if (endpoint.BaseUri.Scheme == Uri.UriSchemeHttp && !_options.AllowsPlainHttp(endpoint.BaseUri))
             {
-                throw new RegistryException($"{url}: blob is larger than its descriptor says ({blob.Size} bytes); refusing it");
+                failures.Add($"{endpoint}: plain HTTP is not allowed; list {endpoint.BaseUri.Authority} under [Registries] Insecure in cake.config");
+                continue;
             }
 
-            hash.AppendData(buffer, 0, read);
-            await file.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+            try
+            {
+                authorization[endpoint.BaseUri.Authority] = await AuthorizationForAsync(endpoint, image.Repository, cancellationToken).ConfigureAwait(false);
+                urls.Add(new Uri(endpoint.BaseUri, $"/v2/{image.Repository}/blobs/{blob.Digest}"));
+            }
+            catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                failures.Add(endpoint.IsMirror ? $"{endpoint}: {ex.Message}" : ex.Message);
+            }
         }
 
-        var actual = Oci.Digest.Prefix + Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (total != blob.Size || actual != blob.Digest)
+        var what = $"blob {blob.Digest} of {image.Name}";
+        if (urls.Count == 0)
         {
-            throw new RegistryException($"{url}: blob digest mismatch: expected {blob.Digest} ({blob.Size} bytes), got {actual} ({total} bytes)");
+            throw new RegistryException($"{what}: {string.Join("; ", failures)}");
         }
+
+        var request = new DownloadRequest(what, urls, digest)
+        {
+            Size = blob.Size,
+            ConfigureRequest = (message, _) =>
+            {
+                if (authorization.TryGetValue(message.RequestUri!.Authority, out var header) && header is not null)
+                {
+                    message.Headers.Authorization = header;
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+        try
+        {
+            var result = await _downloader.DownloadAsync(request, _counter, cancellationToken).ConfigureAwait(false);
+            return result.Size == blob.Size
+                ? result.Path
+                : throw new RegistryException($"{what}: {result.Size} bytes, but the manifest says {blob.Size}");
+        }
+        catch (DownloadException ex)
+        {
+            throw new RegistryException(failures.Count == 0 ? ex.Message : ex.Message + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", failures), ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        _downloader.Dispose();
+        _http.Dispose();
+    }
+
+    /// <summary>Counts downloaded bytes and forwards progress.</summary>
+    private sealed class ByteCounter(RegistryClient owner) : IDownloadProgress
+    {
+        public void Started(string name, Uri url, long? totalBytes, long offset) => owner.Progress?.Started(name, url, totalBytes, offset);
+
+        public void Advanced(string name, long bytes)
+        {
+            Interlocked.Add(ref owner._bytesDownloaded, bytes);
+            owner.Progress?.Advanced(name, bytes);
+        }
+
+        public void Failed(string name, Uri url, string reason, bool willRetry)
+        {
+            owner.OnRetry?.Invoke($"{url}: {reason}{(willRetry ? "; retrying" : string.Empty)}");
+            owner.Progress?.Failed(name, url, reason, willRetry);
+        }
+
+        public void Completed(DownloadResult result) => owner.Progress?.Completed(result);
     }
 
     /// <summary>Runs <paramref name="action"/> on each endpoint of the image's registry until one succeeds.</summary>
