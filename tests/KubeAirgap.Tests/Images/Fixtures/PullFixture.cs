@@ -1,4 +1,7 @@
 using KubeAirgap.Fetch;
+using KubeAirgap.Images.Cache;
+using KubeAirgap.Images.Oci;
+using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Tests.Support;
 
@@ -49,6 +52,26 @@ public sealed class PullFixture : IDisposable
         Directory.Exists(Path.Combine(CacheRoot, "sha256"))
             ? Directory.GetFiles(Path.Combine(CacheRoot, "sha256")).Select(Path.GetFileName).Select(f => "sha256:" + f).ToList()!
             : [];
+
+    /// <summary>
+    /// Puts a test image's blobs straight into the cache and describes it as pulled (no registry), for archive and
+    /// completeness tests.
+    /// </summary>
+    public PulledImage Cached(string reference, TestImage image)
+    {
+        var cache = Cache;
+        foreach (var blob in image.Blobs.Append(image.Manifest))
+        {
+            cache.AddBlob(blob.Digest, blob.Bytes);
+        }
+
+        var target = new Descriptor(image.Manifest.MediaType, image.Manifest.Digest, image.Manifest.Size);
+        return new PulledImage(
+            ImageReference.Parse(reference).WithDigest(image.Manifest.Digest),
+            target,
+            image.Arch,
+            image.Blobs.Select(b => new Descriptor(b.MediaType, b.Digest, b.Size)).Prepend(target).ToList());
+    }
 
     public void Dispose() => _dir.Dispose();
 }
