@@ -126,6 +126,7 @@ public sealed partial class RegistryClient : IDisposable
             return cached;
         }
 
+        ThrowIfOffline($"blob {blob.Digest} of {image.Name}");
         var urls = new List<Uri>();
         var authorization = new Dictionary<string, AuthenticationHeaderValue?>(StringComparer.OrdinalIgnoreCase);
         var failures = new List<string>();
@@ -209,6 +210,7 @@ public sealed partial class RegistryClient : IDisposable
     /// <summary>Runs <paramref name="action"/> on each endpoint of the image's registry until one succeeds.</summary>
     private async Task<T> OnEndpointsAsync<T>(ImageReference image, string what, Func<RegistryEndpoint, CancellationToken, Task<T>> action, CancellationToken ct)
     {
+        ThrowIfOffline(what);
         var failures = new List<string>();
         Exception? last = null;
         foreach (var endpoint in _options.EndpointsFor(image.Registry))
@@ -232,6 +234,14 @@ public sealed partial class RegistryClient : IDisposable
 
         var message = failures.Count == 1 ? $"{what}: {failures[0]}" : $"{what}:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", failures);
         throw last is null ? new RegistryException(message) : new RegistryException(message, last);
+    }
+
+    private void ThrowIfOffline(string what)
+    {
+        if (_options.Offline)
+        {
+            throw new RegistryException($"{what} is not in the cache and --offline forbids the network (pin the image by digest and build once online)");
+        }
     }
 
     private static void EnsureSuccess(HttpResponseMessage response, Uri url)

@@ -29,6 +29,9 @@ public sealed record RegistryOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Never touch the network: only digest-pinned images whose blobs are all cached can be used.</summary>
+    public bool Offline { get; init; }
+
     /// <summary>
     /// Parses cake.config values: <paramref name="mirrors"/> is a list of <c>registry=url</c> separated by commas or
     /// whitespace (a registry may appear more than once), <paramref name="insecure"/> a list of hosts.

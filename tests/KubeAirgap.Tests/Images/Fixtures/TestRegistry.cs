@@ -17,6 +17,7 @@ public sealed class TestRegistry : IDisposable
     private readonly TempDirectory _dir = new("kag-registry");
     private readonly BackgroundProcess _process;
     private readonly HttpClient _http = new();
+    private bool _disposed;
 
     public TestRegistry(bool basicAuth = false)
     {
@@ -77,8 +78,15 @@ public sealed class TestRegistry : IDisposable
         return PushManifest(repository, tag, index.Index);
     }
 
+    /// <summary>Stops the registry (by PID) and removes its storage; safe to call twice (tests stop it early).</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             _process.Dispose();
