@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using KubeAirgap.Images.Oci;
+using KubeAirgap.Images.Registry;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Images.Fixtures;
@@ -98,39 +99,9 @@ public sealed class TestRegistry : IDisposable
         }
     }
 
-    private void PushBlob(string repository, TestBlob blob)
-    {
-        using var head = _http.Send(new HttpRequestMessage(HttpMethod.Head, new Uri(BaseUri, $"/v2/{repository}/blobs/{blob.Digest}")));
-        if (head.IsSuccessStatusCode)
-        {
-            return;
-        }
+    private void PushBlob(string repository, TestBlob blob) =>
+        new RegistryPusher(_http, BaseUri).PushBlobAsync(repository, blob.Digest, blob.Bytes).GetAwaiter().GetResult();
 
-        using var start = _http.Send(new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUri, $"/v2/{repository}/blobs/uploads/")));
-        Ensure(start, "start upload");
-        var location = new Uri(BaseUri, start.Headers.Location!);
-        var put = new UriBuilder(location);
-        put.Query = (string.IsNullOrEmpty(put.Query) ? string.Empty : put.Query.TrimStart('?') + "&") + "digest=" + Uri.EscapeDataString(blob.Digest);
-        using var content = new ByteArrayContent(blob.Bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var done = _http.Send(new HttpRequestMessage(HttpMethod.Put, put.Uri) { Content = content });
-        Ensure(done, $"upload {blob.Digest}");
-    }
-
-    private string PushManifest(string repository, string reference, TestBlob manifest)
-    {
-        using var content = new ByteArrayContent(manifest.Bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
-        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Put, new Uri(BaseUri, $"/v2/{repository}/manifests/{reference}")) { Content = content });
-        Ensure(response, $"push manifest {repository}:{reference}");
-        return manifest.Digest;
-    }
-
-    private static void Ensure(HttpResponseMessage response, string what)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{what}: {(int)response.StatusCode} {response.Content.ReadAsStringAsync().Result}");
-        }
-    }
+    private string PushManifest(string repository, string reference, TestBlob manifest) =>
+        new RegistryPusher(_http, BaseUri).PushManifestAsync(repository, reference, manifest.MediaType, manifest.Bytes).GetAwaiter().GetResult();
 }
