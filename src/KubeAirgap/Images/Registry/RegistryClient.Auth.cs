@@ -27,9 +27,11 @@ public sealed partial class RegistryClient
             HttpResponseMessage response;
             try
             {
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(_options.Timeout);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
-            catch (HttpRequestException ex) when (attempt < _options.MaxAttempts && !endpoint.IsMirror)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested && attempt < _options.MaxAttempts && !endpoint.IsMirror)
             {
                 await WaitAsync(request.RequestUri!, ex.Message, Backoff(attempt), ct).ConfigureAwait(false);
                 continue;
@@ -124,7 +126,20 @@ public sealed partial class RegistryClient
         var url = new Uri(endpoint.BaseUri, "/v2/");
         for (var attempt = 1; ; attempt++)
         {
-            using var response = await _http.GetAsync(url, ct).ConfigureAwait(false);
+            HttpResponseMessage? answer = null;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(_options.Timeout);
+                answer = await _http.GetAsync(url, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested && attempt < _options.MaxAttempts && !endpoint.IsMirror)
+            {
+                await WaitAsync(url, ex.Message, Backoff(attempt), ct).ConfigureAwait(false);
+                continue;
+            }
+
+            using var response = answer;
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 return AuthChallenge.From(response.Headers.WwwAuthenticate)
@@ -176,7 +191,9 @@ public sealed partial class RegistryClient
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credential.BasicHeaderValue);
             }
 
-            using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_options.Timeout);
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             if ((response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500) && attempt < _options.MaxAttempts)
             {
                 await WaitAsync(url, $"{(int)response.StatusCode}", RetryAfter(response) ?? Backoff(attempt), ct).ConfigureAwait(false);

@@ -27,7 +27,7 @@ public sealed record RegistryOptions
 
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(60);
 
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Never touch the network: only digest-pinned images whose blobs are all cached can be used.</summary>
     public bool Offline { get; init; }
