@@ -144,4 +144,77 @@ public sealed class RegistryAuthTests
             _fixture.Dispose();
         }
     }
+
+    /// <summary>docker-registry itself in token-auth mode, verifying the JWTs the Kestrel token server signs.</summary>
+    public sealed class WithRegistryTokenAuth : IAsyncLifetime
+    {
+        private readonly PullFixture _fixture = new();
+        private GateServer _tokens = null!;
+        private TestRegistry _registry = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            _tokens = await GateServer.StartAsync(upstream: null, ("robot", "token-pw"));
+            _registry = new TestRegistry(tokenServer: _tokens);
+        }
+
+        [Fact]
+        public async Task Should_Pull_With_A_Token_The_Registry_Verifies()
+        {
+            // Given: a token with a broken signature is refused by the registry itself
+            var digest = _registry.Push("secure/app", "1", TestImages.Image("token auth"));
+            using var anonymous = new HttpClient();
+            using var ping = await anonymous.GetAsync(new Uri(_registry.BaseUri, "/v2/"), TestContext.Current.CancellationToken);
+            using var forged = new HttpRequestMessage(HttpMethod.Get, new Uri(_registry.BaseUri, "/v2/secure/app/manifests/1"));
+            forged.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _tokens.Mint("secure/app", "pull")[..^4] + "AAAA");
+            using var forgedResponse = await anonymous.SendAsync(forged, TestContext.Current.CancellationToken);
+            var credentials = new RegistryCredentials(
+                new Dictionary<string, string>
+                {
+                    [$"KUBE_AIRGAP_REGISTRY_{RegistryCredentials.EnvironmentKey(_registry.Host)}_USERNAME"] = "robot",
+                    [$"KUBE_AIRGAP_REGISTRY_{RegistryCredentials.EnvironmentKey(_registry.Host)}_PASSWORD"] = "token-pw",
+                },
+                new Dictionary<string, Credential>());
+            using var withCredentials = _fixture.Client(credentials);
+
+            // When
+            var pulled = await new ImagePuller(withCredentials).PullAsync(ImageReference.Parse($"{_registry.Host}/secure/app:1"), "amd64", TestContext.Current.CancellationToken);
+
+            // Then
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, ping.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, forgedResponse.StatusCode);
+            Assert.Contains($"realm=\"http://{_tokens.Host}/token\"", ping.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+            Assert.Equal(digest, pulled.Target.Digest);
+            Assert.Contains("repository:secure/app:pull", _tokens.TokenScopes);
+        }
+
+        [Fact]
+        public async Task Should_Not_Pull_Without_Credentials_For_The_Token_Server()
+        {
+            // Given
+            _registry.Push("secure/app", "2", TestImages.Image("token auth 2"));
+            using var client = _fixture.Client();
+
+            // When
+            var error = await Assert.ThrowsAsync<RegistryException>(() =>
+                new ImagePuller(client).PullAsync(ImageReference.Parse($"{_registry.Host}/secure/app:2"), "amd64", TestContext.Current.CancellationToken));
+
+            // Then
+            Assert.Contains($"token server http://{_tokens.Host}/token: 401", error.Message, StringComparison.Ordinal);
+            Assert.Empty(_fixture.CachedBlobs());
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                _registry.Dispose();
+                await _tokens.DisposeAsync();
+            }
+            finally
+            {
+                _fixture.Dispose();
+            }
+        }
+    }
 }

@@ -20,8 +20,9 @@ public sealed class TestRegistry : IDisposable
     private readonly HttpClient _http = new();
     private bool _disposed;
 
-    public TestRegistry(bool basicAuth = false)
+    public TestRegistry(bool basicAuth = false, GateServer? tokenServer = null)
     {
+        TokenServer = tokenServer;
         Port = Ports.Free();
         var auth = string.Empty;
         if (basicAuth)
@@ -30,6 +31,11 @@ public sealed class TestRegistry : IDisposable
             Cmd.Run("htpasswd", "-B", "-b", "-c", htpasswd, User, Password).EnsureSuccess("htpasswd");
             auth = $"auth:\n  htpasswd:\n    realm: kube-airgap-test\n    path: {htpasswd}\n";
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        }
+
+        if (tokenServer is not null)
+        {
+            auth = tokenServer.TokenAuthConfig(_dir.Write("token-issuer.pem", tokenServer.CertificatePem));
         }
 
         var config = _dir.Write("config.yml",
@@ -42,6 +48,9 @@ public sealed class TestRegistry : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The token server this registry trusts (docker/distribution token auth), if any.</summary>
+    public GateServer? TokenServer { get; }
 
     /// <summary><c>127.0.0.1:port</c>, the registry part of image references.</summary>
     public string Host => $"127.0.0.1:{Port}";
@@ -100,8 +109,19 @@ public sealed class TestRegistry : IDisposable
     }
 
     private void PushBlob(string repository, TestBlob blob) =>
-        new RegistryPusher(_http, BaseUri).PushBlobAsync(repository, blob.Digest, blob.Bytes).GetAwaiter().GetResult();
+        new RegistryPusher(HttpFor(repository), BaseUri).PushBlobAsync(repository, blob.Digest, blob.Bytes).GetAwaiter().GetResult();
 
     private string PushManifest(string repository, string reference, TestBlob manifest) =>
-        new RegistryPusher(_http, BaseUri).PushManifestAsync(repository, reference, manifest.MediaType, manifest.Bytes).GetAwaiter().GetResult();
+        new RegistryPusher(HttpFor(repository), BaseUri).PushManifestAsync(repository, reference, manifest.MediaType, manifest.Bytes).GetAwaiter().GetResult();
+
+    /// <summary>With token auth, a pull+push token for <paramref name="repository"/> minted by the token server.</summary>
+    private HttpClient HttpFor(string repository)
+    {
+        if (TokenServer is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenServer.Mint(repository, "pull", "push"));
+        }
+
+        return _http;
+    }
 }
