@@ -137,6 +137,25 @@ public sealed class RegistryAuthTests
             Assert.Contains("amd64", contents.ArchesOf($"{_gate.Host}/team/throttled:1"));
         }
 
+        [Fact]
+        public async Task Should_Follow_A_Redirect_To_Another_Host_With_Its_Own_Token()
+        {
+            // Given: like registry.k8s.io, a front that answers the ping and redirects everything else
+            var image = TestImages.Image("redirected");
+            var digest = _registry.Push("team/redirected", "1", image);
+            // (credentials go by host: the front's are never sent to the host it redirects to)
+            await using var front = await RedirectServer.StartAsync(new Uri($"http://{_gate.Host}"));
+            using var client = _fixture.Client(PullFixture.Env(_gate.Host, "robot", "token-pw"));
+
+            // When
+            var pulled = await new ImagePuller(client).PullAsync(ImageReference.Parse($"{front.Host}/team/redirected:1"), "amd64", TestContext.Current.CancellationToken);
+
+            // Then
+            Assert.Equal(digest, pulled.Target.Digest);
+            Assert.Contains("repository:team/redirected:pull", _gate.TokenScopes);
+            Assert.Contains(_gate.Requests, r => r.StartsWith($"/v2/team/redirected/blobs/{image.Layers[1].Digest} 200", StringComparison.Ordinal));
+        }
+
         public async ValueTask DisposeAsync()
         {
             await _gate.DisposeAsync();

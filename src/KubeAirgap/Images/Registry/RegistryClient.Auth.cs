@@ -1,29 +1,23 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 
 namespace KubeAirgap.Images.Registry;
 
 public sealed partial class RegistryClient
 {
-    /// <summary>Per endpoint: the challenge of its <c>/v2/</c> ping (null = no auth needed).</summary>
-    private readonly ConcurrentDictionary<Uri, AuthChallenge?> _challenges = new();
-
-    /// <summary>Bearer tokens by endpoint and scope.</summary>
-    private readonly ConcurrentDictionary<(Uri Endpoint, string Scope), string> _tokens = new();
+    /// <summary>Endpoints already pinged.</summary>
+    private readonly ConcurrentDictionary<Uri, bool> _pinged = new();
 
     /// <summary>
-    /// Sends a request (built fresh per attempt) with the endpoint's authorization, answering one 401 by
-    /// re-reading the challenge, and retrying 429 (waiting its Retry-After), 5xx and connection failures.
+    /// Sends a request (built fresh per attempt), retrying 429 (waiting its Retry-After), 5xx and connection
+    /// failures. Auth and redirects are the <see cref="RegistryAuthHandler"/>'s; a 401 that survives it is an error.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(RegistryEndpoint endpoint, string repository, Func<HttpRequestMessage> make, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendAsync(RegistryEndpoint endpoint, Func<HttpRequestMessage> make, CancellationToken ct)
     {
-        var reauthenticated = false;
+        await PingAsync(endpoint, ct).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             using var request = make();
-            request.Headers.Authorization = await AuthorizationForAsync(endpoint, repository, ct).ConfigureAwait(false);
             HttpResponseMessage response;
             try
             {
@@ -39,18 +33,8 @@ public sealed partial class RegistryClient
 
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
-                var challenge = AuthChallenge.From(response.Headers.WwwAuthenticate);
                 response.Dispose();
-                if (!reauthenticated && challenge is not null)
-                {
-                    reauthenticated = true;
-                    attempt--;
-                    _challenges[endpoint.BaseUri] = challenge;
-                    _tokens.TryRemove((endpoint.BaseUri, ScopeFor(challenge, repository)), out _);
-                    continue;
-                }
-
-                throw new RegistryException($"{request.RequestUri}: 401 Unauthorized{CredentialHint(endpoint)}");
+                throw new RegistryException($"{request.RequestUri}: 401 Unauthorized{_auth.CredentialHint(endpoint.BaseUri.Authority)}");
             }
 
             var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
@@ -85,48 +69,22 @@ public sealed partial class RegistryClient
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > _options.MaxRetryAfter ? _options.MaxRetryAfter : delay;
     }
 
-    /// <summary>The Authorization header for <paramref name="repository"/> on <paramref name="endpoint"/> (pinging it first), or null.</summary>
-    private async Task<AuthenticationHeaderValue?> AuthorizationForAsync(RegistryEndpoint endpoint, string repository, CancellationToken ct)
+    /// <summary>
+    /// <c>GET /v2/</c> once per endpoint: 200 means no auth, 401 carries the challenge the auth handler then answers
+    /// on every request; anything else means this is not a registry.
+    /// </summary>
+    private async Task PingAsync(RegistryEndpoint endpoint, CancellationToken ct)
     {
-        if (!_challenges.TryGetValue(endpoint.BaseUri, out var challenge))
+        _auth.MapCredentials(endpoint.BaseUri.Authority, endpoint.CredentialKey);
+        if (_pinged.ContainsKey(endpoint.BaseUri))
         {
-            challenge = await PingAsync(endpoint, ct).ConfigureAwait(false);
-            _challenges[endpoint.BaseUri] = challenge;
+            return;
         }
 
-        if (challenge is null)
-        {
-            return null;
-        }
-
-        var credential = _options.Credentials.For(endpoint.CredentialKey);
-        if (challenge.IsBasic)
-        {
-            return credential is null ? null : new AuthenticationHeaderValue("Basic", credential.BasicHeaderValue);
-        }
-
-        if (challenge.IsBearer)
-        {
-            var scope = ScopeFor(challenge, repository);
-            if (!_tokens.TryGetValue((endpoint.BaseUri, scope), out var token))
-            {
-                token = await FetchTokenAsync(endpoint, challenge, scope, credential, ct).ConfigureAwait(false);
-                _tokens[(endpoint.BaseUri, scope)] = token;
-            }
-
-            return new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return null;
-    }
-
-    /// <summary><c>GET /v2/</c>: 200 means no auth; 401 carries the challenge every later request answers.</summary>
-    private async Task<AuthChallenge?> PingAsync(RegistryEndpoint endpoint, CancellationToken ct)
-    {
         var url = new Uri(endpoint.BaseUri, "/v2/");
         for (var attempt = 1; ; attempt++)
         {
-            HttpResponseMessage? answer = null;
+            HttpResponseMessage? answer;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -140,15 +98,10 @@ public sealed partial class RegistryClient
             }
 
             using var response = answer;
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Unauthorized)
             {
-                return AuthChallenge.From(response.Headers.WwwAuthenticate)
-                    ?? throw new RegistryException($"{url}: 401 without a WWW-Authenticate challenge");
-            }
-
-            if (response.IsSuccessStatusCode)
-            {
-                return null;
+                _pinged[endpoint.BaseUri] = true;
+                return;
             }
 
             var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
@@ -161,65 +114,4 @@ public sealed partial class RegistryClient
             await WaitAsync(url, $"{(int)response.StatusCode}", delay, ct).ConfigureAwait(false);
         }
     }
-
-    /// <summary>Asks the challenge's realm for a pull token, with basic credentials when there are some (else anonymously).</summary>
-    private async Task<string> FetchTokenAsync(RegistryEndpoint endpoint, AuthChallenge challenge, string scope, Credential? credential, CancellationToken ct)
-    {
-        if (challenge.Realm is null || !Uri.TryCreate(challenge.Realm, UriKind.Absolute, out var realm))
-        {
-            throw new RegistryException($"{endpoint.BaseUri}: bearer challenge without a usable realm ('{challenge.Realm}')");
-        }
-
-        if (realm.Scheme == Uri.UriSchemeHttp && !_options.AllowsPlainHttp(realm))
-        {
-            throw new RegistryException($"token realm {realm}: plain HTTP is not allowed; list {realm.Authority} under [Registries] Insecure");
-        }
-
-        var query = new List<string>();
-        if (challenge.Service is not null)
-        {
-            query.Add("service=" + Uri.EscapeDataString(challenge.Service));
-        }
-
-        query.Add("scope=" + Uri.EscapeDataString(scope));
-        var url = new UriBuilder(realm) { Query = string.Join('&', query) }.Uri;
-        for (var attempt = 1; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            if (credential is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credential.BasicHeaderValue);
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.Timeout);
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            if ((response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500) && attempt < _options.MaxAttempts)
-            {
-                await WaitAsync(url, $"{(int)response.StatusCode}", RetryAfter(response) ?? Backoff(attempt), ct).ConfigureAwait(false);
-                continue;
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new RegistryException($"token server {realm}: {(int)response.StatusCode} {response.ReasonPhrase} for scope {scope}{CredentialHint(endpoint)}");
-            }
-
-            using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
-            var root = doc.RootElement;
-            var token = root.TryGetProperty("token", out var t) ? t.GetString()
-                : root.TryGetProperty("access_token", out var a) ? a.GetString() : null;
-            return string.IsNullOrEmpty(token) ? throw new RegistryException($"token server {realm}: answer has no token") : token;
-        }
-    }
-
-    private static string ScopeFor(AuthChallenge challenge, string repository) =>
-        challenge.Scope is { } scope && scope.Contains($"repository:{repository}:", StringComparison.Ordinal)
-            ? scope
-            : $"repository:{repository}:pull";
-
-    private string CredentialHint(RegistryEndpoint endpoint) =>
-        _options.Credentials.For(endpoint.CredentialKey) is null
-            ? $" (no credentials for {endpoint.CredentialKey}: set KUBE_AIRGAP_REGISTRY_{RegistryCredentials.EnvironmentKey(endpoint.CredentialKey)}_USERNAME and _PASSWORD, or log in with a docker config.json)"
-            : $" (credentials for {endpoint.CredentialKey} were rejected)";
 }

@@ -24,6 +24,7 @@ public sealed partial class RegistryClient : IDisposable
     private readonly ArtifactCache _cache;
     private readonly VerifiedDownloader _downloader;
     private readonly ByteCounter _counter;
+    private readonly RegistryAuthHandler _auth;
     private long _bytesDownloaded;
 
     public RegistryClient(RegistryOptions options, ArtifactCache cache, TimeProvider? time = null)
@@ -31,7 +32,13 @@ public sealed partial class RegistryClient : IDisposable
         _options = options;
         _cache = cache;
         _time = time ?? TimeProvider.System;
-        _http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _auth = new RegistryAuthHandler(options, new SocketsHttpHandler
+        {
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = false,
+        });
+        _http = new HttpClient(_auth)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -76,7 +83,7 @@ public sealed partial class RegistryClient : IDisposable
         OnEndpointsAsync(image, $"manifest {image.Name}:{reference}", async (endpoint, ct) =>
         {
             var url = new Uri(endpoint.BaseUri, $"/v2/{image.Repository}/manifests/{reference}");
-            using var response = await SendAsync(endpoint, image.Repository, () =>
+            using var response = await SendAsync(endpoint, () =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Get, url);
                 foreach (var type in MediaTypes.AcceptedManifests)
@@ -128,7 +135,6 @@ public sealed partial class RegistryClient : IDisposable
 
         ThrowIfOffline($"blob {blob.Digest} of {image.Name}");
         var urls = new List<Uri>();
-        var authorization = new Dictionary<string, AuthenticationHeaderValue?>(StringComparer.OrdinalIgnoreCase);
         var failures = new List<string>();
         foreach (var endpoint in _options.EndpointsFor(image.Registry))
         {
@@ -140,10 +146,10 @@ public sealed partial class RegistryClient : IDisposable
 
             try
             {
-                authorization[endpoint.BaseUri.Authority] = await AuthorizationForAsync(endpoint, image.Repository, cancellationToken).ConfigureAwait(false);
+                await PingAsync(endpoint, cancellationToken).ConfigureAwait(false);
                 urls.Add(new Uri(endpoint.BaseUri, $"/v2/{image.Repository}/blobs/{blob.Digest}"));
             }
-            catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 failures.Add(endpoint.IsMirror ? $"{endpoint}: {ex.Message}" : ex.Message);
             }
@@ -155,25 +161,17 @@ public sealed partial class RegistryClient : IDisposable
             throw new RegistryException($"{what}: {string.Join("; ", failures)}");
         }
 
-        var request = new DownloadRequest(what, urls, digest)
-        {
-            Size = blob.Size,
-            ConfigureRequest = (message, _) =>
-            {
-                if (authorization.TryGetValue(message.RequestUri!.Authority, out var header) && header is not null)
-                {
-                    message.Headers.Authorization = header;
-                }
-
-                return ValueTask.CompletedTask;
-            },
-        };
+        var request = new DownloadRequest(what, urls, digest) { Size = blob.Size };
         try
         {
             var result = await _downloader.DownloadAsync(request, _counter, cancellationToken).ConfigureAwait(false);
             return result.Size == blob.Size
                 ? result.Path
                 : throw new RegistryException($"{what}: {result.Size} bytes, but the manifest says {blob.Size}");
+        }
+        catch (DownloadException ex) when (ex.Attempts.Any(a => a.Outcome.Contains("401", StringComparison.Ordinal)))
+        {
+            throw new RegistryException(ex.Message + _auth.CredentialHint(urls[^1].Authority), ex);
         }
         catch (DownloadException ex)
         {
