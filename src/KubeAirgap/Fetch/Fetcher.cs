@@ -82,7 +82,7 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
 
     private async Task<FetchedArtifact> FetchOneAsync(FetchItem item, IDownloadProgress progress, CancellationToken cancellationToken)
     {
-        var request = new DownloadRequest(item.Name, mirrors.Candidates(item.Artifact.Url), item.Digest);
+        var request = new DownloadRequest(item.Name, Candidates(item.Name, item.Artifact.Url), item.Digest);
         var result = await downloader.DownloadAsync(request, progress, cancellationToken).ConfigureAwait(false);
         var fetched = new FetchedArtifact(item, result.Path, result.Size, result.Source);
         if (item.Artifact.Signature is not { } signature)
@@ -98,7 +98,7 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
         }
 
         // the signature's own digest is unknown: it is verified against the artifact before it is kept
-        var (bytes, _) = await downloader.GetSmallAsync($"{item.Name} signature", mirrors.Candidates(signature.Url), 64 * 1024,
+        var (bytes, _) = await downloader.GetSmallAsync($"{item.Name} signature", Candidates(item.Name, signature.Url), 64 * 1024,
             cancellationToken: cancellationToken).ConfigureAwait(false);
         var temp = Path.Combine(cache.Root, "tmp", $"sig-{Guid.NewGuid():N}.asc");
         Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
@@ -112,6 +112,14 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
         {
             File.Delete(temp);
         }
+    }
+
+    private IReadOnlyList<Uri> Candidates(string name, string url)
+    {
+        var candidates = mirrors.Candidates(url);
+        return candidates.Count > 0
+            ? candidates
+            : throw new DownloadException($"{name}: no [Mirrors] Map rule matches {url} and [Mirrors] Upstream=false forbids contacting it");
     }
 
     private PgpKeyInfo VerifySignature(FetchItem item, string path, string signature)

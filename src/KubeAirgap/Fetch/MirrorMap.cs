@@ -28,13 +28,13 @@ public sealed record MirrorMap(IReadOnlyList<MirrorRule> Rules, bool Upstream = 
         return new MirrorMap(rules, upstream);
     }
 
-    /// <summary>The URLs to try for <paramref name="upstream"/>, in order.</summary>
+    /// <summary>The URLs to try for <paramref name="upstream"/>, in order (empty when no rule matches and upstream is off).</summary>
     public IReadOnlyList<Uri> Candidates(string upstream)
     {
         var result = Rules.Where(r => upstream.StartsWith(r.Prefix, StringComparison.Ordinal))
             .Select(r => new Uri(r.Mirror + upstream[r.Prefix.Length..]))
             .ToList();
-        if (Upstream || result.Count == 0)
+        if (Upstream)
         {
             result.Add(new Uri(upstream));
         }

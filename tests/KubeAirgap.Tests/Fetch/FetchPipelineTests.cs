@@ -158,6 +158,7 @@ public sealed class FetchPipelineTests
             ["https://m1.internal/k8s/release/v1/kubelet", "https://m2.internal/k8s/release/v1/kubelet", "https://dl.k8s.io/release/v1/kubelet"],
             map.Candidates("https://dl.k8s.io/release/v1/kubelet").Select(u => u.ToString()));
         Assert.Equal(["https://m1.internal/gh/x"], (map with { Upstream = false }).Candidates("https://github.com/x").Select(u => u.ToString()));
+        Assert.Empty((map with { Upstream = false }).Candidates("https://nginx.org/download/nginx-1.30.4.tar.gz"));
         Assert.Throws<FormatException>(() => MirrorMap.Parse("https://dl.k8s.io/ => nowhere"));
     }
 }
