@@ -36,8 +36,8 @@ public sealed class RenderTask : FrostingTask<BuildContext>
         foreach (var (node, files) in rendered)
         {
             var tree = context.Paths.NodeTree(cluster.Name, node.Name);
-            TreeWriter.Write(tree, files);
-            context.Information("{0}: {1} file(s) -> {2}", node.Name, files.Count, tree);
+            var changed = TreeWriter.Write(tree, files);
+            context.Information("{0}: {1} file(s), {2} changed -> {3}", node.Name, files.Count, changed, tree);
             foreach (var file in files)
             {
                 context.Verbose("  {0} {1}", file.ModeText, file.Path);
