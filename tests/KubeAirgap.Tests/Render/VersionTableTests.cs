@@ -79,6 +79,21 @@ public sealed class VersionTableTests
             Assert.Equal(expected, resolved.FlagsFor("etcd"));
         }
 
+        [Fact]
+        public void Should_render_no_experimental_or_removed_flag_for_etcd_3_6_and_no_3_6_flag_for_3_4()
+        {
+            var spec = RenderFixture.Inventory(Ips, "1.35.7");
+            var v36 = RenderFixture.Render(spec, RenderFixture.ShippedPins, spec.Nodes[0]).Content("etc/systemd/system/etcd.service");
+            var v34 = RenderFixture.Render(spec, RenderFixture.DebianPins, spec.Nodes[0]).Content("etc/systemd/system/etcd.service");
+            Assert.DoesNotContain("--experimental-", v36, StringComparison.Ordinal);
+            Assert.DoesNotContain("--enable-v2", v36, StringComparison.Ordinal);
+            Assert.DoesNotContain("--logger=", v36, StringComparison.Ordinal);
+            Assert.Contains("  --feature-gates=InitialCorruptCheck=true \\\n", v36, StringComparison.Ordinal);
+            Assert.DoesNotContain("--feature-gates", v34, StringComparison.Ordinal);
+            Assert.Contains("  --logger=zap \\\n", v34, StringComparison.Ordinal);
+            Assert.EndsWith("--election-timeout=2000\nRestart=on-failure", v36[..(v36.IndexOf("Restart=on-failure", StringComparison.Ordinal) + "Restart=on-failure".Length)], StringComparison.Ordinal);
+        }
+
         [Theory]
         [InlineData("1.6.20", "containerd/config.v2.toml.scriban", "bin_dir")]
         [InlineData("1.7.27", "containerd/config.v2.toml.scriban", "bin_dir")]

@@ -16,9 +16,9 @@ public static class VersionTable
         // The corruption check and watch progress notifications are "experimental" flags up to 3.5;
         // 3.6 renamed them (feature gate / plain flag) and deprecated the experimental names.
         new(Versioned.Etcd, "etcd", "[3.4,3.6)", "--experimental-initial-corrupt-check=true", "etcd 3.4/3.5 flag; kubeadm sets it"),
-        new(Versioned.Etcd, "etcd", "[3.6,)", "--feature-gates=InitialCorruptCheck=true", "etcd CHANGELOG-3.6: experimental flags replaced by feature gates"),
+        new(Versioned.Etcd, "etcd", "[3.6,)", "--feature-gates=InitialCorruptCheck=true", "etcd 3.6 server/features (InitialCorruptCheck gate, alpha v3.6); kubeadm passes it for etcd 3.6"),
         new(Versioned.Etcd, "etcd", "[3.4,3.6)", "--experimental-watch-progress-notify-interval=5s", "etcd 3.4/3.5 flag; kubeadm sets it"),
-        new(Versioned.Etcd, "etcd", "[3.6,)", "--watch-progress-notify-interval=5s", "etcd CHANGELOG-3.6: flag promoted from --experimental-"),
+        new(Versioned.Etcd, "etcd", "[3.6,)", "--watch-progress-notify-interval=5s", "etcd 3.6 flag (was --experimental-); kubeadm passes watch-progress-notify-interval=5s for etcd 3.6"),
 
         // 3.6 lowered the default snapshot count from 100,000 to 10,000: render it on older versions so every
         // version keeps the same (smaller) memory footprint.
