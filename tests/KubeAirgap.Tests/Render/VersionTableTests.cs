@@ -202,6 +202,18 @@ public sealed class VersionTableTests
             Assert.DoesNotContain("addons/calico.yaml", worker);
         }
 
+        [Fact]
+        public void Should_use_every_template_in_the_catalog_or_the_version_table()
+        {
+            var referenced = FileCatalog.Files.Select(f => f.Template).OfType<string>()
+                .Concat(VersionTable.Settings.Where(r => r.Key == "containerd.configTemplate").Select(r => r.Value))
+                .ToHashSet(StringComparer.Ordinal);
+            var present = Directory.EnumerateFiles(RenderFixture.Templates, "*.scriban", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(RenderFixture.Templates, f).Replace('\\', '/'))
+                .ToHashSet(StringComparer.Ordinal);
+            Assert.Equal(present.Order(StringComparer.Ordinal), referenced.Order(StringComparer.Ordinal));
+        }
+
         private static void CopyDirectory(string from, string to)
         {
             foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
