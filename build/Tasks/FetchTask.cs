@@ -22,7 +22,12 @@ public sealed class FetchTask : AsyncFrostingTask<BuildContext>
         context.Information("Fetch: {0} artifact(s) for {1} payload(s), cache {2}{3}",
             plan.Artifacts.Count, plan.ByPayload.Count, cache.Root, context.Offline ? " (offline)" : string.Empty);
 
-        var interactive = Interactive();
+        var interactive = context.Setting("Fetch", "Progress", "auto") switch
+        {
+            "bars" => true,
+            "plain" => false,
+            _ => Interactive(),
+        };
         var result = interactive
             ? await SpectreProgress.RunAsync(AnsiConsole.Console, progress => fetcher.FetchAsync(plan, context.Offline, progress))
             : await fetcher.FetchAsync(plan, context.Offline, new LogProgress(line => context.Information("{0}", line)));
