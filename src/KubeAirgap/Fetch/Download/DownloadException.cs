@@ -19,7 +19,7 @@ public sealed class DownloadException : Exception
     }
 
     public DownloadException(string message)
-        : this(message, null, [])
+        : base(message)
     {
     }
 

@@ -292,7 +292,7 @@ public sealed class VerifiedDownloader : IDisposable
 
     private static string Describe(Exception e) => e switch
     {
-        HttpRequestException { InnerException: { } inner } => $"{e.Message} ({inner.Message})",
+        HttpRequestException { InnerException: { } inner } when !e.Message.Contains(inner.Message, StringComparison.Ordinal) => $"{e.Message} ({inner.Message})",
         _ => e.Message,
     };
 
