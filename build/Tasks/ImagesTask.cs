@@ -1,5 +1,6 @@
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;
+using KubeAirgap.Fetch.Progress;
 using KubeAirgap.Images;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Layout;
@@ -15,6 +16,7 @@ public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
     {
         var cluster = context.Cluster ?? throw new InvalidOperationException("Validate has not run: no inventory loaded");
         var pins = context.Pins ?? throw new InvalidOperationException("Validate has not run: no pins loaded");
+        var downloads = FetchTask.DownloadOptionsOf(context);
         var options = RegistryOptions.Parse(
             context.Setting("Registries", "Mirrors", string.Empty),
             context.Setting("Registries", "Insecure", string.Empty),
@@ -22,9 +24,12 @@ public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
         {
             Offline = context.Offline,
             FallBackToUpstream = context.Setting("Registries", "FallBackToUpstream", true),
+            MaxAttempts = downloads.Retries + 1,
+            BaseDelay = downloads.RetryDelay,
         };
-        using var client = new RegistryClient(options, new ArtifactCache(context.Paths.Cache));
+        using var client = new RegistryClient(options, new ArtifactCache(context.Paths.Cache), downloads);
         client.OnRetry = message => context.Warning("{0}", message);
+        client.Progress = new LogProgress(line => context.Verbose("{0}", line));
         var stage = new ImageStage(client, context.Setting("Registries", "Parallelism", 4)) { Log = message => context.Information("{0}", message) };
         var mtime = SourceDateEpoch();
         foreach (var key in PayloadKey.AllOf(cluster))

@@ -27,7 +27,11 @@ public sealed partial class RegistryClient : IDisposable
     private readonly RegistryAuthHandler _auth;
     private long _bytesDownloaded;
 
-    public RegistryClient(RegistryOptions options, ArtifactCache cache, TimeProvider? time = null)
+    /// <param name="options">Registries: mirrors, plain-HTTP policy, credentials, retries.</param>
+    /// <param name="cache">Where verified blobs and manifests are kept.</param>
+    /// <param name="downloads">The blob downloader's policy (the Fetch stage's <c>[Fetch]</c> settings); by default derived from <paramref name="options"/>.</param>
+    /// <param name="time">The clock retries wait on.</param>
+    public RegistryClient(RegistryOptions options, ArtifactCache cache, DownloadOptions? downloads = null, TimeProvider? time = null)
     {
         _options = options;
         _cache = cache;
@@ -43,7 +47,7 @@ public sealed partial class RegistryClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("kube-airgap", "1"));
-        _downloader = new VerifiedDownloader(cache, new DownloadOptions
+        _downloader = new VerifiedDownloader(cache, downloads ?? new DownloadOptions
         {
             Retries = Math.Max(0, options.MaxAttempts - 1),
             RetryDelay = options.BaseDelay,
