@@ -82,6 +82,6 @@ public sealed record Toolchain(TargetArch Target, bool Cross, string Compiler, s
         + "nginx's configure runs small test programs, which qemu-user runs through binfmt_misc) and set it in cake.config:\n"
         + $"       [Nginx]\n       CrossCc_{target.Name}={target.CrossCompiler}\n"
         + $"     (or pass --nginx_crosscc_{target.Name}={target.CrossCompiler}); or\n"
-        + $"  2. build kube-nginx on a {target.Name} machine (./build.sh --target=Nginx there) and point to that binary:\n"
+        + $"  2. build kube-nginx on a machine of arch {target.Name} (./build.sh --target=Nginx there) and point to that binary:\n"
         + $"       [Nginx]\n       Prebuilt_{target.Name}=/path/to/kube-nginx";
 }

@@ -96,6 +96,23 @@ public sealed class NginxBuildErrorTests
     }
 
     [Fact]
+    public void Should_Refuse_A_Cross_Compiler_That_Builds_For_Another_Arch()
+    {
+        // Given the host compiler configured as the foreign arch's cross compiler
+        using var dir = new TempDirectory("kag-nginx-err");
+        var foreign = TargetArch.All.First(a => a != TargetArch.Host);
+        var options = Options(dir, foreign.Name) with { CrossCompilers = new Dictionary<string, string> { [foreign.Name] = "cc" } };
+
+        // When
+        var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Build(NginxBuildFixture.SourceTarball, NginxBuildFixture.SourceSha256, options));
+
+        // Then
+        Assert.Contains($"compiler 'cc' builds for {TargetArch.Host.GnuTriple.Split('-')[0]}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"needs {foreign.GnuTriple}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"CrossCc_{foreign.Name}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_Refuse_A_Source_Tarball_Whose_Sha256_Differs()
     {
         // Given

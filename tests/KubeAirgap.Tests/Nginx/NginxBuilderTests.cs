@@ -28,6 +28,7 @@ public sealed partial class NginxBuilderTests
             // Then the cache answered: nothing was compiled, make never ran; only the identity probes touched cc
             Assert.True(fixture.Second.CacheHit);
             Assert.Equal(fixture.First.CacheEntry, fixture.Second.CacheEntry);
+            Assert.Contains("cc --version", fixture.SecondInvocations);
             Assert.DoesNotContain(fixture.SecondInvocations, l => l.StartsWith("make", StringComparison.Ordinal));
             Assert.All(fixture.SecondInvocations, l => Assert.True(l is "cc --version" or "cc -dumpmachine", $"unexpected compiler run on a cache hit: {l}"));
             Assert.Equal(fixture.First.Metadata, fixture.Second.Metadata, MetadataComparer.Instance);
