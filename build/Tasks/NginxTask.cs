@@ -23,6 +23,7 @@ public sealed class NginxTask : FrostingTask<BuildContext>
             LogDir = context.Paths.Logs,
             TargetArch = TargetArch.Host.Name,
             Static = context.Setting("Nginx", "Static", false),
+            Strip = context.Setting("Nginx", "Strip", true),
             Compiler = context.Setting("Nginx", "Cc", "cc"),
             CrossCompilers = TargetArch.All.ToDictionary(a => a.Name, a => context.Setting("Nginx", $"CrossCc_{a.Name}", string.Empty)),
             MakeJobs = jobs > 0 ? jobs : Environment.ProcessorCount,

@@ -1,6 +1,6 @@
 namespace KubeAirgap.Nginx;
 
-/// <summary>nginx's ./configure arguments for kube-nginx: the guide's stream-only build, plus prefix, compiler and linking.</summary>
+/// <summary>nginx's ./configure arguments for kube-nginx: the guide's stream-only build, plus prefix, compiler and linker options (static, strip).</summary>
 public static class ConfigureFlags
 {
     /// <summary>The guide's flags: the stream (L4) module only, no HTTP, so the binary needs neither PCRE, zlib nor OpenSSL.</summary>
@@ -27,9 +27,10 @@ public static class ConfigureFlags
             args.Add($"--crossbuild={toolchain.Target.NginxPlatform}");
         }
 
-        if (options.Static)
+        var linkerOptions = new[] { options.Static ? "-static" : null, options.Strip ? "-s" : null }.OfType<string>().ToList();
+        if (linkerOptions.Count > 0)
         {
-            args.Add("--with-ld-opt=-static");
+            args.Add($"--with-ld-opt={string.Join(' ', linkerOptions)}");
         }
 
         return args;

@@ -23,6 +23,9 @@ public sealed record NginxBuildOptions
     /// <summary>Link statically (<c>--with-ld-opt=-static</c>); needs the toolchain's static libc (Debian: libc6-dev).</summary>
     public bool Static { get; init; }
 
+    /// <summary>Strip symbols and debug info at link time (<c>-s</c>): about 380 KB instead of 1.8 MB.</summary>
+    public bool Strip { get; init; } = true;
+
     /// <summary>The C compiler for builds on the node's own arch.</summary>
     public string Compiler { get; init; } = "cc";
 
