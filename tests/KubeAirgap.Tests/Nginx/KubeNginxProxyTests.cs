@@ -83,15 +83,21 @@ public sealed class KubeNginxProxyTests(NginxBuildFixture fixture)
             ["s_client", "-connect", $"127.0.0.1:{port}", "-CAfile", dir.Combine(caFile), "-verify_return_error", "-verify_ip", "127.0.0.1"],
             dir.Path, stdin: string.Empty, timeout: TimeSpan.FromSeconds(30));
 
-    /// <summary>The guide's kube-nginx.conf, with test ports and paths (the production one is rendered from templates/).</summary>
+    /// <summary>
+    /// The directives of the rendered kube-nginx.conf (templates/kube-nginx/kube-nginx.conf.scriban: the guide's upstream
+    /// plus kubespray's worker settings), with loopback test ports and daemon off so the test owns the process.
+    /// </summary>
     private static string Config(int listenPort, int[] backendPorts) => string.Create(CultureInfo.InvariantCulture, $$"""
-        worker_processes 1;
+        worker_processes 2;
+        worker_rlimit_nofile 65535;
         daemon off;
-        error_log logs/error.log info;
         pid logs/kube-nginx.pid;
+        error_log logs/error.log warn;
 
         events {
-            worker_connections 64;
+            worker_connections 16384;
+            multi_accept on;
+            use epoll;
         }
 
         stream {

@@ -113,6 +113,41 @@ public sealed class NginxBuildErrorTests
     }
 
     [Fact]
+    public void Should_Name_The_Static_Libc_Package_When_The_Toolchain_Cannot_Link_Statically()
+    {
+        // Given a cc that refuses -static (as gcc does without libc.a)
+        using var dir = new TempDirectory("kag-nginx-err");
+        var real = Toolchain.Which("cc", NginxBuildFixture.HostPath)!;
+        var cc = dir.Write("bin/cc", $"#!/bin/sh\ncase \" $* \" in *' -static '*) echo '/usr/bin/ld: cannot find -lc' >&2; exit 1;; esac\nexec '{real}' \"$@\"\n");
+        Cmd.Run("chmod", "0755", cc).EnsureSuccess("chmod");
+        var options = Options(dir) with { Static = true, SearchPath = $"{dir.Combine("bin")}:{NginxBuildFixture.HostPath}" };
+
+        // When
+        var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Build(NginxBuildFixture.SourceTarball, NginxBuildFixture.SourceSha256, options));
+
+        // Then
+        Assert.Contains("cannot link statically", e.Message, StringComparison.Ordinal);
+        Assert.Contains("libc6-dev", e.Message, StringComparison.Ordinal);
+        Assert.Contains("glibc-static", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_Pass_Static_And_Strip_To_The_Linker_In_One_Argument()
+    {
+        // Given
+        using var dir = new TempDirectory("kag-nginx-err");
+        var toolchain = Toolchain.Resolve(Options(dir));
+
+        // When
+        var args = ConfigureFlags.For(Options(dir) with { Static = true }, toolchain);
+        var plain = ConfigureFlags.For(Options(dir) with { Strip = false }, toolchain);
+
+        // Then
+        Assert.Equal("--with-ld-opt=-static -s", args[^1]);
+        Assert.Equal(["--prefix=/var/lib/kube-nginx", .. ConfigureFlags.Guide], plain);
+    }
+
+    [Fact]
     public void Should_Refuse_A_Source_Tarball_Whose_Sha256_Differs()
     {
         // Given
