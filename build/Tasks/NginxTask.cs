@@ -1,4 +1,3 @@
-using KubeAirgap.Fetch;
 using KubeAirgap.Layout;
 using KubeAirgap.Nginx;
 
@@ -6,15 +5,14 @@ namespace Build.Tasks;
 
 [TaskName("Nginx")]
 [TaskDescription("Compiles kube-nginx (nginx with the stream module only) from the verified source, cached by input hash, into every payload")]
-[IsDependentOn(typeof(ValidateTask))]
+[IsDependentOn(typeof(FetchTask))]
 public sealed class NginxTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         var cluster = context.Cluster ?? throw new InvalidOperationException("Validate has not run: no inventory loaded");
         var pins = context.Pins ?? throw new InvalidOperationException("Validate has not run: no pins loaded");
-        var source = new Lazy<NginxSource>(() => NginxSource.Locate(pins, cluster.KubernetesVersion,
-            new ArtifactCache(context.Paths.Cache), context.Setting("Nginx", "Source", string.Empty)));
+        var explicitSource = context.Setting("Nginx", "Source", string.Empty);
         var jobs = context.Setting("Nginx", "MakeJobs", 0);
         var options = new NginxBuildOptions
         {
@@ -33,9 +31,21 @@ public sealed class NginxTask : FrostingTask<BuildContext>
         foreach (var arch in PayloadKey.AllOf(cluster).GroupBy(k => k.Arch))
         {
             var prebuilt = context.Setting("Nginx", $"Prebuilt_{arch.Key}", string.Empty);
-            var build = prebuilt.Length > 0
-                ? NginxBuilder.Prebuilt(System.IO.Path.GetFullPath(prebuilt, context.Root), arch.Key, source.Value.Version)
-                : NginxBuilder.Build(source.Value.TarballPath, source.Value.Sha256, options with { TargetArch = arch.Key });
+            NginxBuild build;
+            if (prebuilt.Length > 0)
+            {
+                var version = NginxSource.Pinned(pins, cluster.KubernetesVersion).Version;
+                build = NginxBuilder.Prebuilt(System.IO.Path.GetFullPath(prebuilt, context.Root), arch.Key, version);
+            }
+            else
+            {
+                var source = NginxSource.Locate(pins, cluster.KubernetesVersion, context.Paths.Payload(cluster.Name, arch.First().Name),
+                    explicitSource.Length > 0 ? System.IO.Path.GetFullPath(explicitSource, context.Root) : null);
+                context.Information("nginx {0} source: {1}{2}", source.Version, source.TarballPath,
+                    source.SignedBy is null ? string.Empty : $" (OpenPGP signature verified, signer {source.SignedBy})");
+                build = NginxBuilder.Build(source.TarballPath, source.Sha256, options with { TargetArch = arch.Key });
+            }
+
             foreach (var key in arch)
             {
                 KubeNginxPayload.Publish(build, context.Paths.Payload(cluster.Name, key.Name));

@@ -7,7 +7,10 @@ using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Nginx;
 
-/// <summary>How the Nginx task finds the verified source: pins.yaml names version and sha256, the Fetch cache holds the bytes.</summary>
+/// <summary>
+/// How the Nginx task finds the verified source: pins.yaml names version and digest, Fetch leaves the tarball in its
+/// content-addressed cache and a <see cref="StagedSource"/> record in each payload.
+/// </summary>
 public sealed class NginxSourceTests
 {
     private const string Kubernetes = "1.36.3";
@@ -24,30 +27,42 @@ public sealed class NginxSourceTests
         return pins!;
     }
 
-    [Fact]
-    public void Should_Find_The_Pinned_Tarball_In_The_Fetch_Cache()
+    /// <summary>What Fetch leaves: the tarball in the cache by digest, and the record in the payload.</summary>
+    private static string Stage(TempDirectory dir, string version, string sha256)
     {
-        // Given the tarball stored by digest, as Fetch leaves it
-        using var dir = new TempDirectory("kag-nginx-src");
         var cache = new ArtifactCache(dir.Combine("cache"));
         var stored = cache.Add(NginxBuildFixture.SourceTarball, Digest.Sha256(NginxBuildFixture.SourceSha256));
-
-        // When
-        var source = NginxSource.Locate(TestPins(), Kubernetes, cache, explicitTarball: null);
-
-        // Then
-        Assert.Equal(new NginxSource(NginxBuildFixture.Version, NginxBuildFixture.SourceSha256, stored), source);
+        var payload = dir.Combine("payload", "amd64-worker");
+        new StagedSource("nginx", version, "BSD-2-Clause", $"https://nginx.org/download/nginx-{version}.tar.gz", $"sha256:{sha256}",
+            stored, stored + ".asc", "43387825DDB1BB97EC36BA5D007C8D7C15D87369").Write(payload);
+        return payload;
     }
 
     [Fact]
-    public void Should_Say_To_Run_Fetch_When_The_Cache_Lacks_It()
+    public void Should_Use_The_Tarball_Fetch_Staged()
     {
-        // Given an empty cache
+        // Given
         using var dir = new TempDirectory("kag-nginx-src");
-        var cache = new ArtifactCache(dir.Combine("cache"));
+        var payload = Stage(dir, NginxBuildFixture.Version, NginxBuildFixture.SourceSha256);
 
         // When
-        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, cache, explicitTarball: null));
+        var source = NginxSource.Locate(TestPins(), Kubernetes, payload, explicitTarball: null);
+
+        // Then
+        Assert.Equal(NginxBuildFixture.Version, source.Version);
+        Assert.Equal(NginxBuildFixture.SourceSha256, source.Sha256);
+        Assert.Equal(dir.Combine("cache", "sha256", NginxBuildFixture.SourceSha256), source.TarballPath);
+        Assert.Equal("43387825DDB1BB97EC36BA5D007C8D7C15D87369", source.SignedBy);
+    }
+
+    [Fact]
+    public void Should_Say_To_Run_Fetch_When_Nothing_Was_Staged()
+    {
+        // Given an empty payload
+        using var dir = new TempDirectory("kag-nginx-src");
+
+        // When
+        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, dir.Path, explicitTarball: null));
 
         // Then
         Assert.Contains($"sha256:{NginxBuildFixture.SourceSha256}", e.Message, StringComparison.Ordinal);
@@ -56,17 +71,42 @@ public sealed class NginxSourceTests
     }
 
     [Fact]
-    public void Should_Use_An_Explicit_Tarball_With_The_Pinned_Sha256()
+    public void Should_Refuse_A_Staged_Record_Of_Another_Pin()
     {
-        // Given an empty cache and an explicit file
+        // Given a record left by a Fetch run against older pins
         using var dir = new TempDirectory("kag-nginx-src");
-        var cache = new ArtifactCache(dir.Combine("cache"));
+        var payload = Stage(dir, "1.20.2", NginxBuildFixture.SourceSha256);
 
         // When
-        var source = NginxSource.Locate(TestPins(), Kubernetes, cache, NginxBuildFixture.SourceTarball);
+        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, payload, explicitTarball: null));
 
-        // Then the builder will still check the file against the pinned sha256
+        // Then
+        Assert.Contains("is stale", e.Message, StringComparison.Ordinal);
+        Assert.Contains("nginx 1.20.2", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"pins {NginxBuildFixture.Version}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_Use_An_Explicit_Tarball_Held_To_The_Pinned_Digest()
+    {
+        // Given nothing staged, and the production pins (nginx 1.30.4)
+        using var dir = new TempDirectory("kag-nginx-src");
+        var production = PinsLoader.LoadValid(Repo.File("pins.yaml"));
+
+        // When
+        var source = NginxSource.Locate(TestPins(), Kubernetes, dir.Path, NginxBuildFixture.SourceTarball);
+        var wrong = NginxSource.Locate(production, Kubernetes, dir.Path, NginxBuildFixture.SourceTarball);
+        var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Build(wrong.TarballPath, wrong.Sha256, new NginxBuildOptions
+        {
+            CacheDir = dir.Combine("cache"),
+            WorkDir = dir.Combine("work"),
+            LogDir = dir.Combine("logs"),
+            TargetArch = TargetArch.Host.Name,
+        }));
+
+        // Then the builder checks the file against the pin: 1.22.1's bytes are not 1.30.4's
         Assert.Equal(NginxBuildFixture.SourceTarball, source.TarballPath);
         Assert.Equal(NginxBuildFixture.SourceSha256, source.Sha256);
+        Assert.Contains($"actual {NginxBuildFixture.SourceSha256}", e.Message, StringComparison.Ordinal);
     }
 }
