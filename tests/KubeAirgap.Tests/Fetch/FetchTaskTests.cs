@@ -82,4 +82,37 @@ public sealed class FetchTaskTests
         Assert.Contains("nginx 1.0.0 noarch", output, StringComparison.Ordinal);
         Assert.Empty(w.Server.Requests);
     }
+
+    [Fact]
+    public async Task Two_Builds_In_Separate_Processes_Should_Share_One_Cache()
+    {
+        // Given: two build processes started together, same cache, different output directories
+        await using var w = await FetchWorld.StartAsync();
+        WriteInventory(w);
+        var build = Path.Combine(AppContext.BaseDirectory, "Build.dll");
+        var environment = new Dictionary<string, string> { ["NO_COLOR"] = "1" };
+        string[] Args(string output) => [build, $"--working={w.Temp.Path}", "--target=Fetch", $"--paths_artifacts={output}", "--fetch_progress=plain", "--fetch_parallelism=2"];
+
+        // When
+        var runs = await Task.WhenAll(
+            Task.Run(() => Support.Cmd.Run("dotnet", Args("out1"), w.Temp.Path, environment, timeout: TimeSpan.FromMinutes(2))),
+            Task.Run(() => Support.Cmd.Run("dotnet", Args("out2"), w.Temp.Path, environment, timeout: TimeSpan.FromMinutes(2))));
+
+        // Then: both succeed, stage identical payloads, and each artifact crossed the network once
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Output));
+        foreach (var file in new[] { "bin/etcd", "bin/kubectl", "addons/calico.yaml", "sources/nginx.json" })
+        {
+            Assert.True(File.Exists(w.Temp.Combine("out1", "demo", "payload", "arm64-etcd+control-plane", file)), file);
+            Assert.Equal(
+                File.ReadAllBytes(w.Temp.Combine("out1", "demo", "payload", "amd64-etcd+control-plane", file)),
+                File.ReadAllBytes(w.Temp.Combine("out2", "demo", "payload", "amd64-etcd+control-plane", file)));
+        }
+
+        foreach (var path in w.Files.Keys.Where(p => !p.EndsWith(".asc", StringComparison.Ordinal)))
+        {
+            Assert.Single(w.Server.RequestsFor(path), r => r.Status is 200 or 206);
+        }
+
+        Assert.Empty(Directory.GetFiles(w.Temp.Combine("cache", "tmp"), "*.part"));
+    }
 }

@@ -93,4 +93,14 @@ public sealed class PgpVerifierTests : IDisposable
             ["573BFD6B3D8FBC641079A6ABABF5BD827BD9BF62", "8540A6F18833A80E9C1653A42FD21310B49F6B46", "9E9BE90EACBCDE69FE9B204CBCDCD8A38D88A2B3"],
             keys.Select(k => k.Fingerprint).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Should_Find_Every_Key_The_Real_Pins_Name()
+    {
+        var pins = KubeAirgap.Pins.PinsLoader.LoadValid(Repo.File("pins.yaml"));
+        var keys = pins.Components.SelectMany(c => c.Artifacts.Values).Where(a => a.Signature is not null).SelectMany(a => a.Signature!.Keys).Distinct().ToList();
+
+        Assert.NotEmpty(keys);
+        Assert.All(keys, k => Assert.NotEmpty(PgpVerifier.LoadKeys(Repo.File(k))));
+    }
 }

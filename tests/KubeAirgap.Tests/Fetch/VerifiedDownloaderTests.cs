@@ -161,6 +161,8 @@ public sealed class VerifiedDownloaderTests
         // Then
         Assert.Equal(4, f.Server.RequestsFor("down").Count);
         Assert.Contains("gave up after 4 attempt(s)", e.Message, StringComparison.Ordinal);
+        Assert.Equal(4, e.Attempts.Count);
+        Assert.StartsWith("gave up", e.Attempts[^1].Outcome, StringComparison.Ordinal);
         Assert.Contains("502", e.Message, StringComparison.Ordinal);
     }
 

@@ -80,7 +80,14 @@ public sealed class VerifiedDownloader : IDisposable
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsUrlFailure(e))
                 {
-                    var reason = IsTransient(e) ? $"gave up after {_options.Retries + 1} attempt(s), last: {Describe(e)}" : Describe(e);
+                    var reason = Describe(e);
+                    if (IsTransient(e) && attempts.Count > 0 && attempts[^1].Url == url)
+                    {
+                        // the last retried failure, already recorded: say that it was the last
+                        reason = $"gave up after {_options.Retries + 1} attempt(s), last: {reason}";
+                        attempts.RemoveAt(attempts.Count - 1);
+                    }
+
                     attempts.Add(new DownloadAttempt(url, reason));
                     progress.Failed(request.Name, url, reason, willRetry: false);
                     if (e is ContentMismatchException)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch.Download;
 using KubeAirgap.Pins;
 using YamlDotNet.RepresentationModel;
@@ -77,7 +76,7 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
             var checksumUrl = rule.ChecksumUrl(url);
             try
             {
-                var (bytes, source) = await downloader.GetSmallAsync($"{name} checksum", mirrors.Candidates(checksumUrl.ToString()), 1 << 20,
+                var (bytes, _) = await downloader.GetSmallAsync($"{name} checksum", mirrors.Candidates(checksumUrl.ToString()), 1 << 20,
                     cancellationToken: cancellationToken).ConfigureAwait(false);
                 var sha = ChecksumSources.Find(System.Text.Encoding.UTF8.GetString(bytes), fileName);
                 if (sha is not null)
@@ -86,7 +85,6 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
                 }
 
                 tried.Add($"{checksumUrl}: no entry for {fileName}");
-                _ = source;
             }
             catch (DownloadException e)
             {
