@@ -12,10 +12,9 @@ namespace Build.Tasks;
 [IsDependentOn(typeof(ValidateTask))]
 public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
 {
-    public override async Task RunAsync(BuildContext context)
+    /// <summary>The registry client as cake.config's [Registries] and [Fetch] configure it (shared with Lock).</summary>
+    internal static RegistryClient ClientOf(BuildContext context)
     {
-        var cluster = context.Cluster ?? throw new InvalidOperationException("Validate has not run: no inventory loaded");
-        var pins = context.Pins ?? throw new InvalidOperationException("Validate has not run: no pins loaded");
         var downloads = FetchTask.DownloadOptionsOf(context);
         var options = RegistryOptions.Parse(
             context.Setting("Registries", "Mirrors", string.Empty),
@@ -27,8 +26,16 @@ public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
             MaxAttempts = downloads.Retries + 1,
             BaseDelay = downloads.RetryDelay,
         };
-        using var client = new RegistryClient(options, new ArtifactCache(context.Paths.Cache), downloads);
+        var client = new RegistryClient(options, new ArtifactCache(context.Paths.Cache), downloads);
         client.OnRetry = message => context.Warning("{0}", message);
+        return client;
+    }
+
+    public override async Task RunAsync(BuildContext context)
+    {
+        var cluster = context.Cluster ?? throw new InvalidOperationException("Validate has not run: no inventory loaded");
+        var pins = context.Pins ?? throw new InvalidOperationException("Validate has not run: no pins loaded");
+        using var client = ClientOf(context);
         client.Progress = new LogProgress(line => context.Verbose("{0}", line));
         var stage = new ImageStage(client, context.Setting("Registries", "Parallelism", 4)) { Log = message => context.Information("{0}", message) };
         var mtime = SourceDateEpoch();

@@ -1,11 +1,12 @@
 using KubeAirgap.Fetch;
 using KubeAirgap.Fetch.Download;
 using KubeAirgap.Fetch.Lock;
+using KubeAirgap.Images.Lock;
 
 namespace Build.Tasks;
 
 [TaskName("Lock")]
-[TaskDescription("Fills missing checksums in pins.yaml from upstream's published checksum files (--lock_download=true: compute the rest from a download, marked as such)")]
+[TaskDescription("Fills missing checksums in pins.yaml from upstream's published checksum files (--lock_download=true: compute the rest from a download, marked as such), and image digests from the registries")]
 public sealed class LockTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
@@ -30,11 +31,28 @@ public sealed class LockTask : AsyncFrostingTask<BuildContext>
             }
         }
 
-        context.Information("Lock: {0} checksum(s) filled in {1}, {2} still missing; container image digests are not filled by this task",
+        context.Information("Lock: {0} checksum(s) filled in {1}, {2} still missing",
             report.Filled.Count(), context.PinsPath, report.Unfilled.Count());
-        if (report.Unfilled.Any())
+
+        // container images: record the digest each tag points at now
+        using var client = ImagesTask.ClientOf(context);
+        var images = await new ImageDigestLocker(client).LockAsync(context.PinsPath);
+        foreach (var entry in images)
         {
-            throw new InvalidOperationException($"{report.Unfilled.Count()} checksum(s) could not be filled (see above)");
+            if (entry.Digest is null)
+            {
+                context.Warning("{0}", entry);
+            }
+            else
+            {
+                context.Information("{0}", entry);
+            }
+        }
+
+        var unlockedImages = images.Count(i => i.Digest is null);
+        if (report.Unfilled.Any() || unlockedImages > 0)
+        {
+            throw new InvalidOperationException($"{report.Unfilled.Count()} checksum(s) and {unlockedImages} image digest(s) could not be filled (see above)");
         }
     }
 }
