@@ -1,0 +1,73 @@
+using KubeAirgap.Layout;
+using KubeAirgap.Pki.Table;
+
+namespace KubeAirgap.Pki.Kubeconfig;
+
+/// <summary>
+/// The kubeconfigs of this topology (kubeadm's getKubeConfigSpecsBase). Every one points at the node-local
+/// kube-nginx (<c>ClusterTopology.LocalApiServerUrl</c>) with embedded certificates.
+/// </summary>
+public static class KubeconfigTable
+{
+    public static IReadOnlyList<KubeconfigSpec> All() =>
+    [
+        Admin(),
+        SuperAdmin(),
+        ControllerManager(),
+        Scheduler(),
+        KubeProxy(),
+        Kubelet(),
+    ];
+
+    /// <summary>Bound to cluster-admin by the ClusterRoleBinding kubeadm:cluster-admins (not system:masters: revocable).</summary>
+    public static KubeconfigSpec Admin() => new()
+    {
+        Name = "admin",
+        NodePath = NodeLayout.AdminKubeconfig,
+        ClientName = PkiIdentities.AdminUser,
+        Organizations = [PkiIdentities.ClusterAdminsGroup],
+        Holders = Holders.ControlPlane,
+    };
+
+    /// <summary>Break-glass (system:masters, not revocable by RBAC): stays in state/ on the build machine.</summary>
+    public static KubeconfigSpec SuperAdmin() => new()
+    {
+        Name = "super-admin",
+        ClientName = PkiIdentities.SuperAdminUser,
+        Organizations = [PkiIdentities.MastersGroup],
+    };
+
+    public static KubeconfigSpec ControllerManager() => new()
+    {
+        Name = "controller-manager",
+        NodePath = NodeLayout.ControllerManagerKubeconfig,
+        ClientName = PkiIdentities.ControllerManagerUser,
+        Holders = Holders.ControlPlane,
+    };
+
+    public static KubeconfigSpec Scheduler() => new()
+    {
+        Name = "scheduler",
+        NodePath = NodeLayout.SchedulerKubeconfig,
+        ClientName = PkiIdentities.SchedulerUser,
+        Holders = Holders.ControlPlane,
+    };
+
+    public static KubeconfigSpec KubeProxy() => new()
+    {
+        Name = "kube-proxy",
+        NodePath = NodeLayout.KubeProxyKubeconfig,
+        ClientName = PkiIdentities.KubeProxyUser,
+        Holders = Holders.Everyone,
+    };
+
+    /// <summary>Pre-issued per node (CN system:node:&lt;name&gt;, O system:nodes): no bootstrap token, no CSR approval.</summary>
+    public static KubeconfigSpec Kubelet() => new()
+    {
+        Name = "kubelet",
+        NodePath = NodeLayout.KubeletKubeconfig,
+        NodeClientName = PkiIdentities.NodeUser,
+        Organizations = [PkiIdentities.NodesGroup],
+        Holders = Holders.Everyone,
+    };
+}
