@@ -27,8 +27,15 @@ public sealed class PkiStore(string root)
     public string Kubeconfig(string fileName) => Path.Combine(Root, "kubeconfig", fileName);
 
     /// <summary>Writes a state file: 0600 for secrets, 0644 otherwise; folders 0700.</summary>
-    public bool Write(string path, string text, bool secret) =>
-        SecureFile.Write(path, text, secret ? SecureFile.Secret : SecureFile.Public, SecureFile.PrivateDir);
+    public bool Write(string path, string text, bool secret)
+    {
+        if (!OperatingSystem.IsWindows() && !Directory.Exists(Root))
+        {
+            Directory.CreateDirectory(Root, SecureFile.PrivateDir);
+        }
+
+        return SecureFile.Write(path, text, secret ? SecureFile.Secret : SecureFile.Public, SecureFile.PrivateDir);
+    }
 
     /// <summary>The path relative to state/, for messages.</summary>
     public string Show(string path) => Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(Root)!)!, path);
