@@ -30,6 +30,7 @@ public sealed class NodeLayout(ClusterSpec spec)
 
     // Kubeconfigs (kubeadm's names).
     public const string AdminKubeconfig = "/etc/kubernetes/admin.conf";
+    public const string SuperAdminKubeconfig = "/etc/kubernetes/super-admin.conf";
     public const string ControllerManagerKubeconfig = "/etc/kubernetes/controller-manager.conf";
     public const string SchedulerKubeconfig = "/etc/kubernetes/scheduler.conf";
     public const string KubeletKubeconfig = "/etc/kubernetes/kubelet.conf";

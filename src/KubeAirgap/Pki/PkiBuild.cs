@@ -10,7 +10,7 @@ public sealed record PkiResult(PkiMaterial Material, IReadOnlyDictionary<string,
 
 /// <summary>
 /// The Pki step end to end: bring state/ up to date (<see cref="PkiEngine"/>), write every node's PKI files into
-/// its tree, keep the break-glass super-admin.conf in state/ only, and write a manifest of the files and which are
+/// its tree, keep a copy of the break-glass super-admin.conf in state/, and write a manifest of the files and which are
 /// secret.
 /// </summary>
 public static class PkiBuild
@@ -30,7 +30,7 @@ public static class PkiBuild
             files[node.Name] = set;
         }
 
-        foreach (var k in KubeconfigTable.All().Where(k => k.NodePath is null && !k.PerNode))
+        foreach (var k in KubeconfigTable.All().Where(k => k.Name == KubeconfigTable.SuperAdmin().Name))
         {
             engine.Store.Write(engine.Store.Kubeconfig(k.FileName), NodeFileTable.Render(material, k, null), secret: true);
         }

@@ -62,7 +62,7 @@ public sealed class PkiEngine
 
         foreach (var leaf in tree.Cas.SelectMany(ca => tree.LeavesOf(ca.Name)))
         {
-            var targets = leaf.PerNode ? _spec.Nodes.Where(n => leaf.Holders(n, _spec.Pki)).Select(n => (NodeSpec?)n) : [(NodeSpec?)null];
+            var targets = leaf.PerNode ? _spec.Nodes.Where(n => leaf.Holders(n, _topology)).Select(n => (NodeSpec?)n) : [(NodeSpec?)null];
             foreach (var node in targets)
             {
                 var result = EnsureLeaf(leaf, node, cas[leaf.CaName!], algorithm, now);

@@ -77,7 +77,7 @@ public sealed class CertTableTests
                 Assert.Contains(row.NodeKeyPath!, layout);
             }
 
-            Assert.All(KubeconfigTable.All().Where(k => k.NodePath is not null), k => Assert.Contains(k.NodePath!, layout));
+            Assert.All(KubeconfigTable.All(), k => Assert.Contains(k.NodePath, layout));
         }
 
         [Fact]

@@ -47,7 +47,7 @@ public sealed partial class NodeFilesTests
                 "pki/apiserver.crt", "pki/apiserver.key", "pki/ca.key", "pki/etcd/ca.crt", "pki/front-proxy-ca.crt", "pki/front-proxy-client.crt",
                 "pki/front-proxy-client.key", "pki/sa.key", "pki/sa.pub",
             ];
-            Assert.Equal(everyone.Concat(etcd).Concat(controlPlane).Distinct().Order(StringComparer.Ordinal), Files(f, "k8s-01"));
+            Assert.Equal(everyone.Concat(etcd).Concat(controlPlane).Append("etc/kubernetes/super-admin.conf").Distinct().Order(StringComparer.Ordinal), Files(f, "k8s-01"));
             Assert.Equal(everyone.Concat(etcd).Order(StringComparer.Ordinal), Files(f, "etcd-02"));
             Assert.Equal(everyone.Order(StringComparer.Ordinal), Files(f, "work-03"));
             Assert.Equal(Files(f, "k8s-01"), result.Files["k8s-01"].Select(x => x.BundlePath));

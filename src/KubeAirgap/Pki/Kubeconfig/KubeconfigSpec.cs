@@ -13,8 +13,8 @@ public sealed record KubeconfigSpec
     /// <summary>Short name, e.g. "admin"; the client certificate's table name is "kubeconfig-" + Name.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Where it goes on a node (NodeLayout); null: kept in state/ only (the break-glass super-admin).</summary>
-    public string? NodePath { get; init; }
+    /// <summary>Where it goes on a node (a NodeLayout constant).</summary>
+    public required string NodePath { get; init; }
 
     public string ClientName { get; init; } = string.Empty;
 

@@ -29,10 +29,16 @@ public static class KubeconfigTable
         Holders = Holders.ControlPlane,
     };
 
-    /// <summary>Break-glass (system:masters, not revocable by RBAC): stays in state/ on the build machine.</summary>
+    /// <summary>
+    /// Break-glass (system:masters, not revocable by RBAC). As with kubeadm init, only the first control-plane node
+    /// gets it: admin.conf's group has no rights until that node creates the kubeadm:cluster-admins binding with it.
+    /// A copy stays in state/.
+    /// </summary>
     public static KubeconfigSpec SuperAdmin() => new()
     {
         Name = "super-admin",
+        NodePath = NodeLayout.SuperAdminKubeconfig,
+        Holders = Holders.FirstControlPlane,
         ClientName = PkiIdentities.SuperAdminUser,
         Organizations = [PkiIdentities.MastersGroup],
     };

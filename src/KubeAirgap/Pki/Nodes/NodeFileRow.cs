@@ -9,5 +9,5 @@ public sealed record NodeFileRow(string Name, string NodePath, HoldersFor Holder
     /// <summary>Per-node rows (etcd server, kubelet) apply only to the node they were issued for.</summary>
     public string? ForNode { get; init; }
 
-    public bool AppliesTo(NodeSpec node, PkiSpec options) => (ForNode is null || ForNode == node.Name) && Holders(node, options);
+    public bool AppliesTo(NodeSpec node, ClusterTopology topology) => (ForNode is null || ForNode == node.Name) && Holders(node, topology);
 }

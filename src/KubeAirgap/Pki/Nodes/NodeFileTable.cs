@@ -24,9 +24,9 @@ public static class NodeFileTable
             rows.Add(new NodeFileRow(c.Label + ".key", c.Spec.NodeKeyPath!, keyHolders, true, _ => c.KeyPem) { ForNode = c.Node?.Name });
         }
 
-        foreach (var k in KubeconfigTable.All().Where(k => k.NodePath is not null))
+        foreach (var k in KubeconfigTable.All())
         {
-            rows.Add(new NodeFileRow(k.FileName, k.NodePath!, k.Holders, true, node => Render(material, k, node)));
+            rows.Add(new NodeFileRow(k.FileName, k.NodePath, k.Holders, true, node => Render(material, k, node)));
         }
 
         rows.Add(new NodeFileRow("sa.key", NodeLayout.ServiceAccountKey, Holders.ControlPlane, true, _ => material.ServiceAccountKeyPem));
@@ -42,7 +42,7 @@ public static class NodeFileTable
     /// <summary>The files of one node, sorted by bundle path.</summary>
     public static IReadOnlyList<NodeFile> For(PkiMaterial material, NodeSpec node) =>
         Rows(material)
-            .Where(r => r.AppliesTo(node, material.Topology.Spec.Pki))
+            .Where(r => r.AppliesTo(node, material.Topology))
             .Select(r => new NodeFile(r.NodePath, System.Text.Encoding.UTF8.GetBytes(r.Content(node)), r.Secret))
             .OrderBy(f => f.BundlePath, StringComparer.Ordinal)
             .ToList();

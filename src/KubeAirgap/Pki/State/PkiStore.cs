@@ -23,7 +23,7 @@ public sealed class PkiStore(string root)
 
     public string EncryptionKey => Path.Combine(Root, "secrets", "encryption-key");
 
-    /// <summary>Kubeconfigs that never go to a node (super-admin.conf).</summary>
+    /// <summary>Kubeconfigs kept on the build machine too (the break-glass super-admin.conf).</summary>
     public string Kubeconfig(string fileName) => Path.Combine(Root, "kubeconfig", fileName);
 
     /// <summary>Writes a state file: 0600 for secrets, 0644 otherwise; folders 0700.</summary>

@@ -9,8 +9,8 @@ public delegate IEnumerable<string> AltNamesFor(ClusterTopology topology, NodeSp
 /// <summary>The common name of a per-node certificate.</summary>
 public delegate string CommonNameFor(NodeSpec node);
 
-/// <summary>Whether a node's file set carries a file, given the inventory's pki options.</summary>
-public delegate bool HoldersFor(NodeSpec node, PkiSpec options);
+/// <summary>Whether a node's file set carries a file (the topology gives roles, pki options and the first control-plane node).</summary>
+public delegate bool HoldersFor(NodeSpec node, ClusterTopology topology);
 
 /// <summary>
 /// One row of the certificate table (kubeadm's KubeadmCert): data only; <see cref="PkiEngine"/> walks the rows.
