@@ -98,7 +98,7 @@ public sealed class PkiEngine
             }
 
             var (cert, key) = LoadPair(certPath, keyPath);
-            CheckCa(spec, cert, key, _store.Show(certPath), now);
+            CheckCa(spec, cert, _store.Show(certPath), now);
             if (imported is not null && !imported.Value.Cert.Equals(cert))
             {
                 throw new InputException(
@@ -148,21 +148,16 @@ public sealed class PkiEngine
         }
 
         var (cert, key) = LoadPair(certPath, keyPath);
-        CheckCa(spec, cert, key, certPath, now);
+        CheckCa(spec, cert, certPath, now);
         return (cert, key);
     }
 
-    private void CheckCa(CertSpec spec, X509Certificate cert, AsymmetricCipherKeyPair key, string shown, DateTimeOffset now)
+    private void CheckCa(CertSpec spec, X509Certificate cert, string shown, DateTimeOffset now)
     {
         var facts = CertFacts.Of(cert);
         if (!facts.IsCa)
         {
             throw new InputException($"{shown}: is not a CA certificate (basicConstraints CA:FALSE), cannot be '{spec.Name}'");
-        }
-
-        if (!CertFacts.KeyMatches(cert, key.Private))
-        {
-            throw new InputException($"{shown}: the private key next to it does not belong to this certificate (CA '{spec.Name}')");
         }
 
         if (facts.NotAfter <= now)
@@ -184,10 +179,22 @@ public sealed class PkiEngine
         var keyPath = _store.KeyPath(spec, node);
         var request = spec.RequestFor(_topology, node);
         X509Certificate? cert = File.Exists(certPath) ? LoadCert(certPath) : null;
-        AsymmetricCipherKeyPair? key = File.Exists(keyPath) ? LoadKey(keyPath) : null;
-        if (cert is not null && key is not null && !CertFacts.KeyMatches(cert, key.Private))
+        var privateKey = File.Exists(keyPath) ? LoadKey(keyPath) : null;
+        AsymmetricCipherKeyPair? key = null;
+        if (privateKey is not null)
         {
-            throw new InputException($"{_store.Show(keyPath)}: does not belong to {_store.Show(certPath)}");
+            if (cert is null)
+            {
+                key = KeyAlgorithm.PairOf(privateKey);
+            }
+            else if (CertFacts.KeyMatches(cert, privateKey))
+            {
+                key = new AsymmetricCipherKeyPair(cert.GetPublicKey(), privateKey);
+            }
+            else
+            {
+                throw new InputException($"{_store.Show(keyPath)}: does not belong to {_store.Show(certPath)}");
+            }
         }
 
         string reason;
@@ -276,15 +283,15 @@ public sealed class PkiEngine
         var importKey = ImportDir is null ? null : Path.Combine(ImportDir, "sa.key");
         if (File.Exists(keyPath))
         {
-            pair = LoadKey(keyPath);
-            if (importKey is not null && File.Exists(importKey) && !LoadKey(importKey).Public.Equals(pair.Public))
+            pair = KeyAlgorithm.PairOf(LoadKey(keyPath));
+            if (importKey is not null && File.Exists(importKey) && !KeyAlgorithm.PairOf(LoadKey(importKey)).Public.Equals(pair.Public))
             {
                 throw new InputException($"{importKey}: differs from {_store.Show(keyPath)}; state already has another service-account key");
             }
         }
         else if (importKey is not null && File.Exists(importKey))
         {
-            pair = LoadKey(importKey);
+            pair = KeyAlgorithm.PairOf(LoadKey(importKey));
             _store.Write(keyPath, Pem.PrivateKey(pair.Private), secret: true);
             _log("sa: imported from " + ImportDir);
         }
@@ -329,7 +336,18 @@ public sealed class PkiEngine
         return fresh;
     }
 
-    private (X509Certificate Cert, AsymmetricCipherKeyPair Key) LoadPair(string certPath, string keyPath) => (LoadCert(certPath), LoadKey(keyPath));
+    /// <summary>A certificate and its key; the key's public half is taken from the certificate once they are known to match.</summary>
+    private (X509Certificate Cert, AsymmetricCipherKeyPair Key) LoadPair(string certPath, string keyPath)
+    {
+        var cert = LoadCert(certPath);
+        var key = LoadKey(keyPath);
+        if (!CertFacts.KeyMatches(cert, key))
+        {
+            throw new InputException($"{Shown(certPath)}: the private key next to it ({Path.GetFileName(keyPath)}) does not belong to this certificate");
+        }
+
+        return (cert, new AsymmetricCipherKeyPair(cert.GetPublicKey(), key));
+    }
 
     private X509Certificate LoadCert(string path)
     {
@@ -343,7 +361,7 @@ public sealed class PkiEngine
         }
     }
 
-    private AsymmetricCipherKeyPair LoadKey(string path)
+    private AsymmetricKeyParameter LoadKey(string path)
     {
         try
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Security.Certificates;
 using Org.BouncyCastle.X509;
@@ -70,26 +71,17 @@ public sealed record CertFacts(
             Convert.ToHexStringLower(SHA256.HashData(cert.GetEncoded())));
     }
 
-    /// <summary>True when the private key belongs to the certificate (sign with one, verify with the other).</summary>
-    public static bool KeyMatches(X509Certificate cert, AsymmetricKeyParameter privateKey)
+    /// <summary>
+    /// True when the private key belongs to the certificate: the RSA modulus and exponent, or the EC point d·G, are the
+    /// certificate's. (Compared field by field: building a second RSA public key would repeat BouncyCastle's costly
+    /// modulus validation for every key of every rebuild.)
+    /// </summary>
+    public static bool KeyMatches(X509Certificate cert, AsymmetricKeyParameter privateKey) => (privateKey, cert.GetPublicKey()) switch
     {
-        try
-        {
-            var data = "kube-airgap key check"u8.ToArray();
-            var signer = SignerUtilities.GetSigner(Crypto.KeyAlgorithm.SignatureAlgorithmFor(privateKey));
-            signer.Init(true, privateKey);
-            signer.BlockUpdate(data, 0, data.Length);
-            var signature = signer.GenerateSignature();
-            var verifier = SignerUtilities.GetSigner(Crypto.KeyAlgorithm.SignatureAlgorithmFor(privateKey));
-            verifier.Init(false, cert.GetPublicKey());
-            verifier.BlockUpdate(data, 0, data.Length);
-            return verifier.VerifySignature(signature);
-        }
-        catch (Exception e) when (e is InvalidKeyException or ArgumentException or InvalidCastException or CryptoException)
-        {
-            return false;
-        }
-    }
+        (RsaPrivateCrtKeyParameters k, RsaKeyParameters p) => k.Modulus.Equals(p.Modulus) && k.PublicExponent.Equals(p.Exponent),
+        (ECPrivateKeyParameters k, ECPublicKeyParameters p) => k.Parameters.Equals(p.Parameters) && k.Parameters.G.Multiply(k.D).Normalize().Equals(p.Q),
+        _ => false,
+    };
 
     /// <summary>True when <paramref name="cert"/> carries a valid signature by <paramref name="issuer"/>'s key.</summary>
     public static bool SignedBy(X509Certificate cert, X509Certificate issuer)

@@ -35,10 +35,10 @@ public static class Pem
         Read(text, file) as X509Certificate ?? throw new FormatException($"{file}: no PEM certificate found");
 
     /// <summary>Reads a private key in PKCS#8, PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY") form.</summary>
-    public static AsymmetricCipherKeyPair ReadPrivateKey(string text, string file) => Read(text, file) switch
+    public static AsymmetricKeyParameter ReadPrivateKey(string text, string file) => Read(text, file) switch
     {
-        AsymmetricCipherKeyPair pair => pair,
-        AsymmetricKeyParameter { IsPrivate: true } key => KeyAlgorithm.PairOf(key),
+        AsymmetricCipherKeyPair pair => pair.Private,
+        AsymmetricKeyParameter { IsPrivate: true } key => key,
         _ => throw new FormatException($"{file}: no PEM private key found"),
     };
 
