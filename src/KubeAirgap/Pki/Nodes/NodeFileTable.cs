@@ -19,19 +19,19 @@ public static class NodeFileTable
         foreach (var c in material.Certificates.Where(c => c.Spec.NodeCertPath is not null))
         {
             var certPem = c.CertPem;
-            rows.Add(new NodeFileRow(c.Label + ".crt", c.Spec.NodeCertPath!, c.Spec.Holders, false, _ => certPem) { ForNode = c.Node?.Name });
+            rows.Add(new NodeFileRow(c.Spec.NodeCertPath!, c.Spec.Holders, false, _ => certPem) { ForNode = c.Node?.Name });
             var keyHolders = c.Spec.IsCa ? c.Spec.KeyHolders : c.Spec.Holders;
-            rows.Add(new NodeFileRow(c.Label + ".key", c.Spec.NodeKeyPath!, keyHolders, true, _ => c.KeyPem) { ForNode = c.Node?.Name });
+            rows.Add(new NodeFileRow(c.Spec.NodeKeyPath!, keyHolders, true, _ => c.KeyPem) { ForNode = c.Node?.Name });
         }
 
         foreach (var k in KubeconfigTable.All())
         {
-            rows.Add(new NodeFileRow(k.FileName, k.NodePath, k.Holders, true, node => Render(material, k, node)));
+            rows.Add(new NodeFileRow(k.NodePath, k.Holders, true, node => Render(material, k, node)));
         }
 
-        rows.Add(new NodeFileRow("sa.key", NodeLayout.ServiceAccountKey, Holders.ControlPlane, true, _ => material.ServiceAccountKeyPem));
-        rows.Add(new NodeFileRow("sa.pub", NodeLayout.ServiceAccountPub, Holders.ControlPlane, false, _ => material.ServiceAccountPubPem));
-        rows.Add(new NodeFileRow("encryption-config.yaml", NodeLayout.EncryptionConfig, Holders.ControlPlane, true,
+        rows.Add(new NodeFileRow(NodeLayout.ServiceAccountKey, Holders.ControlPlane, true, _ => material.ServiceAccountKeyPem));
+        rows.Add(new NodeFileRow(NodeLayout.ServiceAccountPub, Holders.ControlPlane, false, _ => material.ServiceAccountPubPem));
+        rows.Add(new NodeFileRow(NodeLayout.EncryptionConfig, Holders.ControlPlane, true,
             _ => EncryptionConfig.Render(material.EncryptionKey)));
         return rows;
     }
