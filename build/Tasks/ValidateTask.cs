@@ -20,7 +20,12 @@ public sealed class ValidateTask : FrostingTask<BuildContext>
             context.Error("{0}", error);
         }
 
-        result.Diagnostics.ThrowIfErrors("Validation failed");
+        var errors = result.Diagnostics.Errors.Count();
+        if (errors > 0)
+        {
+            throw new InputException($"Validation failed: {errors} error(s) in {context.ClusterFile} / {context.PinsPath} (listed above)");
+        }
+
         context.Cluster = result.Cluster;
         context.Pins = result.Pins;
         var topology = context.Topology;

@@ -17,6 +17,8 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string CniConfDir = "/etc/cni/net.d";
     public const string ContainerdConfig = "/etc/containerd/config.toml";
     public const string ContainerdSocket = "/run/containerd/containerd.sock";
+    public const string ContainerdState = "/run/containerd";
+    public const string ContainerdCertsDir = "/etc/containerd/certs.d";
     public const string CrictlConfig = "/etc/crictl.yaml";
     public const string KubeNginxConfig = "/etc/kube-nginx/kube-nginx.conf";
     public const string KubeNginxPrefix = "/var/lib/kube-nginx";
@@ -25,6 +27,7 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string ImagesArchive = "/var/lib/kube-airgap/images/images.oci.tar";
     public const string InstallLog = "/var/log/kube-airgap-install.log";
     public const string KubeletDir = "/var/lib/kubelet";
+    public const string KubeletCertDir = "/var/lib/kubelet/pki";
     public const string SysctlFile = "/etc/sysctl.d/99-kubernetes.conf";
     public const string ModulesLoadFile = "/etc/modules-load.d/kubernetes.conf";
 
