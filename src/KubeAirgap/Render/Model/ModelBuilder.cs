@@ -10,7 +10,6 @@ namespace KubeAirgap.Render.Model;
 public static class ModelBuilder
 {
     /// <summary>The user the apiserver's kubelet client certificate names (kubeadm's CN, bound in the RBAC add-on).</summary>
-    public const string ApiServerKubeletClientUser = "kube-apiserver-kubelet-client";
 
     public const string LoopbackAddress = "127.0.0.1";
 
@@ -85,7 +84,9 @@ public static class ModelBuilder
             string.Join(",", topology.EtcdEndpoints),
             $"https://kubernetes.default.svc.{spec.ClusterDomain}",
             $"{spec.Pki.LeafValidityDays * 24}h",
-            ApiServerKubeletClientUser);
+            Pki.PkiIdentities.ApiServerKubeletClientUser,
+            Pki.PkiIdentities.ClusterAdminsGroup,
+            spec.Pki.CaKeyOnNodes);
 
         var failCgroupV1 = versions.Optional("kubelet.failCgroupV1") is { } f ? bool.Parse(f) : (bool?)null;
         var mode = spec.Network.ProxyMode;

@@ -46,7 +46,9 @@ public sealed record ControlPlaneModel(
     string EtcdServers,
     string ServiceAccountIssuer,
     string ClusterSigningDuration,
-    string ApiServerKubeletClientUser);
+    string ApiServerKubeletClientUser,
+    string ClusterAdminsGroup,
+    bool CaSigner);
 
 public sealed record KubeletModel(bool? FailCgroupV1);
 
