@@ -9,7 +9,7 @@ namespace Build.Tasks;
 
 [TaskName("Images")]
 [TaskDescription("Pulls every image each payload (arch + roles) needs into one verified OCI archive; checks rendered node trees name only archived images")]
-[IsDependentOn(typeof(ValidateTask))]
+[IsDependentOn(typeof(RenderTask))]
 public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
 {
     /// <summary>The registry client as cake.config's [Registries] and [Fetch] configure it (shared with Lock).</summary>

@@ -7,7 +7,8 @@ namespace Build.Tasks;
 
 [TaskName("Render")]
 [TaskDescription("Renders every node's units, configs and add-on manifests into artifacts/<cluster>/nodes/<node>/")]
-[IsDependentOn(typeof(ValidateTask))]
+[IsDependentOn(typeof(FetchTask))]
+[IsDependentOn(typeof(PkiTask))]
 public sealed class RenderTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
