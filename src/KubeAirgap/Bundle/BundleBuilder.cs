@@ -25,12 +25,12 @@ public static partial class BundleBuilder
         Directory.CreateDirectory(request.OutputDir);
         var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k), StringComparer.Ordinal);
         var chunks = new SharedChunkStore(request.ChunkDir, request.CompressionLevel);
-        chunks.Warm(payloads.Values.SelectMany(p => p.Entries), request.Parallelism);
+        Unwrapped(() => chunks.Warm(payloads.Values.SelectMany(p => p.Entries), request.Parallelism));
         var installer = InstallerEntries(request.InstallerDir);
 
         var results = new NodeTarball.Result[spec.Nodes.Count];
         var nodes = new BundleNode[spec.Nodes.Count];
-        Parallel.For(0, spec.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) }, i =>
+        Unwrapped(() => Parallel.For(0, spec.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) }, i =>
         {
             var node = spec.Nodes[i];
             var content = NodeContent.Collect(request, node, payloads[PayloadKey.Of(node).Name], installer);
@@ -40,7 +40,7 @@ public static partial class BundleBuilder
                 node.Name, node.Ip, node.Arch, content.Manifest.Roles, content.Manifest.PayloadKey,
                 Path.GetFileName(output), results[i].Sha256, results[i].Size, content.Manifest.Images,
                 content.Manifest.KubeNginx.Glibc, content.Entries.Select(e => content.Describe(e)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
-        });
+        }));
 
         var manifest = new BundleSetManifest(
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
@@ -84,6 +84,19 @@ public static partial class BundleBuilder
         }
 
         return versions;
+    }
+
+    /// <summary>Runs a parallel loop and rethrows its first error as itself (the message names the file), not as an AggregateException.</summary>
+    private static void Unwrapped(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
     }
 
     internal static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
