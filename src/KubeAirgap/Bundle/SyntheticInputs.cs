@@ -80,7 +80,7 @@ public static class SyntheticInputs
             Write(Path.Combine(tree, NodeLayout.TreePathOf(NodeLayout.AdminKubeconfig)), Encoding.UTF8.GetBytes("# admin\n"), 0x180);
             Write(Path.Combine(tree, "pki/apiserver.key"), Encoding.UTF8.GetBytes($"apiserver key {node.Ip}\n"), 0x180);
             Write(Path.Combine(tree, "pki/ca.key"), Encoding.UTF8.GetBytes("ca key\n"), 0x180);
-            Write(Path.Combine(tree, "addons/coredns.yaml"), Encoding.UTF8.GetBytes("kind: Deployment\n"), 0x1A4);
+            Write(Path.Combine(tree, "addons/coredns.yaml"), Encoding.UTF8.GetBytes("kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: coredns\n        image: registry.k8s.io/coredns/coredns:v1.14.2\n"), 0x1A4);
         }
     }
 
