@@ -29,9 +29,12 @@ public static class NodeTarball
         var temp = output + ".tmp";
         long copied = 0;
         long compressed = 0;
+        string sha;
         try
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using (var disk = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var file = new HashingWriteStream(disk, hash))
             {
                 var pending = new MemoryStream();
                 foreach (var dir in directories)
@@ -63,6 +66,7 @@ public static class NodeTarball
                 compressed += Flush(pending, file, chunks.Level);
             }
 
+            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             File.Move(temp, output, overwrite: true);
         }
         finally
@@ -70,7 +74,7 @@ public static class NodeTarball
             File.Delete(temp);
         }
 
-        return new Result(output, new FileInfo(output).Length, BundleEntry.Sha256Of(output), copied, compressed);
+        return new Result(output, new FileInfo(output).Length, sha, copied, compressed);
     }
 
     /// <summary>The parent directories of a bundle path, e.g. <c>bin/cni/bridge</c> → <c>bin</c>, <c>bin/cni</c>.</summary>
@@ -94,4 +98,38 @@ public static class NodeTarball
         pending.SetLength(0);
         return member.Length;
     }
+}
+
+/// <summary>Writes through to a stream and hashes the bytes on the way (the tarball's sha256 without reading it back).</summary>
+internal sealed class HashingWriteStream(Stream inner, System.Security.Cryptography.IncrementalHash hash) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => inner.Length;
+
+    public override long Position
+    {
+        get => inner.Position;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        hash.AppendData(buffer);
+        inner.Write(buffer);
+    }
+
+    public override void Flush() => inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

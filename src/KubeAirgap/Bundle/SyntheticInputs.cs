@@ -33,30 +33,42 @@ public static class SyntheticInputs
         };
     }
 
-    /// <summary>Writes bin/, images/, addons/, meta/ for every payload key of <paramref name="spec"/>.</summary>
+    /// <summary>Writes bin/, images/, addons/, meta/ for every payload key of <paramref name="spec"/>: each key gets the
+    /// binaries its roles need, and a binary's content depends on its name only (like the real ones).</summary>
     public static void WritePayloads(ClusterSpec spec, Func<string, string> payloadDir, long binaryBytes, long imageBytes)
     {
+        var each = Math.Max(1024, binaryBytes / (Binaries.Count + CniPlugins.Count));
         foreach (var key in PayloadKey.AllOf(spec))
         {
             var dir = payloadDir(key.Name);
-            var seed = key.Name.GetHashCode(StringComparison.Ordinal) & 0x7FFF;
-            var each = Math.Max(1024, binaryBytes / (Binaries.Count + CniPlugins.Count));
-            foreach (var (bin, i) in Binaries.Select((b, i) => (b, i)))
+            foreach (var (bin, i) in Binaries.Select((b, i) => (b, i)).Where(b => Needed(b.b, key.Roles)))
             {
-                Write(Path.Combine(dir, "bin", bin), Noise(each, seed + i), 0x1ED);
+                Write(Path.Combine(dir, "bin", bin), Noise(each, i), 0x1ED);
             }
 
-            foreach (var (plugin, i) in CniPlugins.Select((b, i) => (b, i)))
+            if (key.Roles.Contains(NodeRole.Worker))
             {
-                Write(Path.Combine(dir, "bin", "cni", plugin), Noise(each / 2, seed + 100 + i), 0x1ED);
+                foreach (var (plugin, i) in CniPlugins.Select((b, i) => (b, i)))
+                {
+                    Write(Path.Combine(dir, "bin", "cni", plugin), Noise(each / 2, 100 + i), 0x1ED);
+                }
+
+                WriteOciArchive(Path.Combine(dir, "images", "images.oci.tar"), imageBytes, 1000);
             }
 
-            WriteOciArchive(Path.Combine(dir, "images", "images.oci.tar"), imageBytes, seed);
             Write(Path.Combine(dir, "addons", "calico.yaml"), Encoding.UTF8.GetBytes("# raw calico manifest (render patches it)\n"), 0x1A4);
             Write(Path.Combine(dir, "meta", "kube-nginx.json"),
                 Encoding.UTF8.GetBytes("{\"version\":\"1.30.4\",\"glibc\":\"2.17\",\"sha256\":\"" + new string('0', 64) + "\"}\n"), 0x1A4);
         }
     }
+
+    private static bool Needed(string binary, IReadOnlyList<NodeRole> roles) => binary switch
+    {
+        "etcd" or "etcdctl" or "etcdutl" => roles.Contains(NodeRole.Etcd),
+        "kube-apiserver" or "kube-controller-manager" or "kube-scheduler" => roles.Contains(NodeRole.ControlPlane),
+        "containerd" or "containerd-shim-runc-v2" or "ctr" or "crictl" or "runc" or "kubelet" or "kube-proxy" => roles.Contains(NodeRole.Worker),
+        _ => true,
+    };
 
     /// <summary>The rendered tree of one node: units, configs naming its IP, certificates and keys (0600), add-ons.</summary>
     public static void WriteNodeTree(ClusterSpec spec, NodeSpec node, string tree)
