@@ -39,6 +39,7 @@ public static class BundlePlan
                 shared = Directory.Exists(Path.Combine(dir, "bin"))
                     ? BundleEntry.Tree(dir, "bin", true).Concat(BundleEntry.Tree(dir, "images", true)).Select(e => new PlannedFile(e.Path, e.Size, e.Sha256, "payload")).ToList()
                     : components.SelectMany(c => c.Pin?.Layout.Files.Where(f => f.Path.StartsWith("bin/", StringComparison.Ordinal)).Select(f => new PlannedFile(f.Path, null, null, $"pins:{c.Name}")) ?? [])
+                        .Append(new PlannedFile("bin/kube-nginx", null, null, "nginx (built from source)"))
                         .Append(new PlannedFile("images/images.oci.tar", null, null, "images"))
                         .DistinctBy(f => f.Path)
                         .ToList();

@@ -46,9 +46,17 @@ public static class NodeTarball
                 {
                     pending.Write(TarHeader.File($"{top}/{entry.Path}", entry.Mode, entry.Size, mtime));
                     compressed += Flush(pending, file, chunks.Level);
-                    using var chunk = File.OpenRead(chunks.ChunkFor(entry));
-                    chunk.CopyTo(file, 1 << 20);
-                    copied += chunk.Length;
+                    if (chunks.BytesFor(entry) is { } bytes)
+                    {
+                        file.Write(bytes);
+                        copied += bytes.Length;
+                    }
+                    else
+                    {
+                        using var chunk = File.OpenRead(chunks.ChunkFor(entry));
+                        chunk.CopyTo(file, 1 << 20);
+                        copied += chunk.Length;
+                    }
                 }
 
                 foreach (var entry in entries.Where(e => !e.Shared).OrderBy(e => e.Path, StringComparer.Ordinal))

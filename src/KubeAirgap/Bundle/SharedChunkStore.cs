@@ -9,7 +9,12 @@ namespace KubeAirgap.Bundle;
 /// </summary>
 public sealed class SharedChunkStore(string directory, int level)
 {
+    /// <summary>Chunks up to this many bytes in all are kept in memory for the build, so each node's copy does not re-read them.</summary>
+    public const long MemoryBudget = 1L << 30;
+
     private readonly ConcurrentDictionary<string, Lazy<string>> _chunks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<byte[]?>> _loaded = new(StringComparer.Ordinal);
+    private long _inMemory;
 
     public string Directory { get; } = directory;
 
@@ -23,6 +28,23 @@ public sealed class SharedChunkStore(string directory, int level)
     /// <summary>Path of the chunk for <paramref name="entry"/>, compressing it first if needed.</summary>
     public string ChunkFor(BundleEntry entry) =>
         _chunks.GetOrAdd($"{entry.Sha256}-L{Level}", key => new Lazy<string>(() => Make(entry, key))).Value;
+
+    /// <summary>The chunk's bytes from memory (read once), or null when the memory budget is spent: stream <see cref="ChunkFor"/> then.</summary>
+    public byte[]? BytesFor(BundleEntry entry)
+    {
+        var path = ChunkFor(entry);
+        return _loaded.GetOrAdd(path, p => new Lazy<byte[]?>(() =>
+        {
+            var length = new FileInfo(p).Length;
+            if (Interlocked.Add(ref _inMemory, length) > MemoryBudget)
+            {
+                Interlocked.Add(ref _inMemory, -length);
+                return null;
+            }
+
+            return File.ReadAllBytes(p);
+        })).Value;
+    }
 
     /// <summary>Compresses every distinct entry, in parallel.</summary>
     public void Warm(IEnumerable<BundleEntry> entries, int parallelism) =>

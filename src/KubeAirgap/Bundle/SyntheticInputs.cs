@@ -106,7 +106,7 @@ public static class SyntheticInputs
             $"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:{i:D64}\",\"size\":1,\"annotations\":{{\"io.containerd.image.name\":\"{n}\",\"org.opencontainers.image.ref.name\":\"{n.Split(':')[^1]}\"}}}}"));
         Add(tar, "oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
         Add(tar, "index.json", Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"manifests\":[{manifests}]}}"));
-        Add(tar, "blobs/sha256/layer", Noise(bytes, seed + 1000));
+        Add(tar, "blobs/sha256/layer", Compressed(bytes, seed + 1000));
     }
 
     private static void Add(TarWriter tar, string name, byte[] data)
@@ -120,17 +120,46 @@ public static class SyntheticInputs
         tar.WriteEntry(entry);
     }
 
-    /// <summary>Pseudo-random bytes with some repetition, so they compress about as well as executables (2-3x).</summary>
+    /// <summary>
+    /// Bytes shaped like machine code: tokens drawn (skewed towards a few) from a vocabulary of short random byte
+    /// strings, mixed with random 4-byte "addresses"; gzip -6 shrinks them to about 40-50%, like real binaries.
+    /// </summary>
     private static byte[] Noise(long size, int seed)
     {
         var random = new Random(seed);
-        var data = new byte[size];
-        random.NextBytes(data);
-        for (var i = 0; i + 64 < data.Length; i += 128)
+        var vocabulary = Enumerable.Range(0, 1024).Select(_ =>
         {
-            Array.Clear(data, i, 64);
+            var token = new byte[random.Next(2, 9)];
+            random.NextBytes(token);
+            return token;
+        }).ToArray();
+        var data = new byte[size];
+        var i = 0;
+        while (i < data.Length)
+        {
+            if (random.Next(10) == 0)
+            {
+                var address = Math.Min(4, data.Length - i);
+                random.NextBytes(data.AsSpan(i, address));
+                i += address;
+                continue;
+            }
+
+            var r = random.NextDouble();
+            var token = vocabulary[(int)(r * r * r * vocabulary.Length)];
+            var n = Math.Min(token.Length, data.Length - i);
+            token.AsSpan(0, n).CopyTo(data.AsSpan(i));
+            i += n;
         }
 
+        return data;
+    }
+
+    /// <summary>Image layers are gzip blobs already: random bytes do not compress either.</summary>
+    private static byte[] Compressed(long size, int seed)
+    {
+        var data = new byte[size];
+        new Random(seed).NextBytes(data);
         return data;
     }
 

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # uninstall: stops the units, removes the files install created, restores the files it replaced (the oldest
 # backup of each, i.e. what was there before kube-airgap), removes the directories it created when they are
-# empty. Data directories (etcd, containerd, kubelet) stay unless --purge.
+# empty. Data directories (etcd, containerd, kubelet), even empty ones, stay unless --purge.
 
 confirm() {
     [ "${YES}" = 0 ] || return 0
@@ -83,6 +83,9 @@ remove_dirs() {
     act "remove ${KA_STATE_DIR} (install records and backups)" rm -rf "$(target "${KA_STATE_DIR}")"
     for d in "${dirs[@]+"${dirs[@]}"}"; do
         [ -d "$(target "${d}")" ] || continue
+        case " ${KA_DATA_DIRS} " in
+            *" ${d} "*) [ "${PURGE}" = 1 ] || continue ;;
+        esac
         if [ -n "$(ls -A "$(target "${d}")")" ]; then
             info "keeping ${d} (not empty)"
         elif [ "${DRY_RUN}" = 1 ]; then

@@ -163,6 +163,20 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
     }
 
     [Fact]
+    public void Uninstall_without_purge_keeps_even_an_empty_etcd_dir_and_removes_everything_else()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n03");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        var run = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("keeping data directory /data/k8s/etcd/data", run.Stdout, StringComparison.Ordinal);
+        var left = Cmd.Bash("find . -mindepth 1 | LC_ALL=C sort", root.Path).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal"], left);
+    }
+
+    [Fact]
     public void An_upgrade_switches_current_and_uninstall_switches_it_back()
     {
         using var root = new TargetRoot();
