@@ -151,6 +151,24 @@ public sealed class BundleBuildTests
     }
 
     [Fact]
+    public void Sbom_is_spdx_2_3_with_urls_checksums_and_licences_from_the_pins()
+    {
+        using var fixture = new SyntheticBundle(nodes: 1);
+        fixture.Build();
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(fixture.Dir.Combine("out", BundleRequest.SbomName)));
+        var root = doc.RootElement;
+        Assert.Equal("SPDX-2.3", root.GetProperty("spdxVersion").GetString());
+        var packages = root.GetProperty("packages").EnumerateArray().ToList();
+        var apiserver = packages.Single(p => p.GetProperty("name").GetString() == "kube-apiserver");
+        var pin = SyntheticBundle.Pins.Find("kube-apiserver", fixture.Spec.KubernetesVersion)!.For("amd64")!;
+        Assert.Equal(pin.Url, apiserver.GetProperty("downloadLocation").GetString());
+        Assert.Equal(pin.Sha256, apiserver.GetProperty("checksums")[0].GetProperty("checksumValue").GetString());
+        Assert.Equal("Apache-2.0", apiserver.GetProperty("licenseDeclared").GetString());
+        Assert.Contains(packages, p => p.GetProperty("name").GetString() == "pause");
+        Assert.Equal(packages.Count, root.GetProperty("relationships").GetArrayLength());
+    }
+
+    [Fact]
     public void Missing_inputs_are_reported_with_their_path()
     {
         using var fixture = new SyntheticBundle(nodes: 1);
