@@ -17,8 +17,8 @@ public sealed class BundleTask : FrostingTask<BuildContext>
         }
 
         context.Information(
-            "{0} bundle(s) in {1}: {2} written; {3} shared chunk(s) compressed, the rest reused from {4}{5}",
-            result.Tarballs.Count, request.OutputDir, BundlePlan.Size(result.BytesWritten), result.ChunksCompressed, request.ChunkDir,
+            "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared chunk(s) compressed, the rest reused from {5}{6}",
+            result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.ChunksCompressed, request.ChunkDir,
             request.Signer is null ? string.Empty : "; SHA256SUMS signed");
     }
 }

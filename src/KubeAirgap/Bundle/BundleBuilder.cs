@@ -14,7 +14,7 @@ namespace KubeAirgap.Bundle;
 /// </summary>
 public static partial class BundleBuilder
 {
-    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int ChunksCompressed, long BytesWritten);
+    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int ChunksCompressed, long BytesWritten, int TarballsKept);
 
     /// <summary>The node tree's top-level folders that are bundled (everything else there is an error).</summary>
     public static readonly IReadOnlyList<string> NodeTreeDirs = ["addons", "etc", "pki", "var"];
@@ -28,6 +28,8 @@ public static partial class BundleBuilder
         Unwrapped(() => chunks.Warm(payloads.Values.SelectMany(p => p.Entries), request.Parallelism));
         var installer = InstallerEntries(request.InstallerDir);
 
+        var previous = Previous(request);
+        var kept = 0;
         var results = new NodeTarball.Result[spec.Nodes.Count];
         var nodes = new BundleNode[spec.Nodes.Count];
         Unwrapped(() => Parallel.For(0, spec.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) }, i =>
@@ -35,11 +37,22 @@ public static partial class BundleBuilder
             var node = spec.Nodes[i];
             var content = NodeContent.Collect(request, node, payloads[PayloadKey.Of(node).Name], installer);
             var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
-            results[i] = NodeTarball.Write(output, BundleRequest.TopDir(spec, node), content.Entries, request.SourceDateEpoch, chunks);
+            var top = BundleRequest.TopDir(spec, node);
+            var inputs = Fingerprint(content.Entries, top, request);
+            if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && BundleEntry.Sha256Of(output) == old.Sha256)
+            {
+                results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
+                Interlocked.Increment(ref kept);
+            }
+            else
+            {
+                results[i] = NodeTarball.Write(output, top, content.Entries, request.SourceDateEpoch, chunks);
+            }
+
             nodes[i] = new BundleNode(
                 node.Name, node.Ip, node.Arch, content.Manifest.Roles, content.Manifest.PayloadKey,
                 Path.GetFileName(output), results[i].Sha256, results[i].Size, content.Manifest.Images,
-                content.Manifest.KubeNginx.Glibc, content.Entries.Select(e => content.Describe(e)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
+                content.Manifest.KubeNginx.Glibc, inputs, content.Entries.Select(e => content.Describe(e)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
         }));
 
         var manifest = new BundleSetManifest(
@@ -66,7 +79,7 @@ public static partial class BundleBuilder
         }
 
         RemoveStale(request, results);
-        return new Result(manifest, results, chunks.Compressed, results.Sum(r => r.Size));
+        return new Result(manifest, results, chunks.Compressed, results.Where(r => r.CopiedBytes + r.CompressedBytes > 0).Sum(r => r.Size), kept);
     }
 
     /// <summary>Component versions from the pins release, for the given roles (sorted by name).</summary>
@@ -84,6 +97,35 @@ public static partial class BundleBuilder
         }
 
         return versions;
+    }
+
+    /// <summary>The nodes of the last bundle-manifest.json in the output directory, by tarball name (none when unreadable).</summary>
+    private static Dictionary<string, BundleNode> Previous(BundleRequest request)
+    {
+        var path = Path.Combine(request.OutputDir, BundleRequest.ManifestName);
+        try
+        {
+            return File.Exists(path)
+                ? BundleJson.Read<BundleSetManifest>(path).Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal)
+                : [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>sha256 of every entry (path, mode, size, sha256), the top directory, mtime and level: all a tarball's bytes depend on.</summary>
+    private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, BundleRequest request)
+    {
+        var text = new StringBuilder();
+        text.Append("kube-airgap-tar-v1\n").Append(top).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
+        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+        {
+            text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append(' ').Append(e.Shared ? 's' : 'n').Append('\n');
+        }
+
+        return Hex(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     /// <summary>Runs a parallel loop and rethrows its first error as itself (the message names the file), not as an AggregateException.</summary>

@@ -26,7 +26,8 @@ public sealed record NodeManifest(
     long SourceDateEpoch,
     IReadOnlyList<ManifestFile> Files);
 
-/// <summary>One node in bundle-manifest.json: the tarball and every file in it.</summary>
+/// <summary>One node in bundle-manifest.json: the tarball and every file in it; <c>Inputs</c> is the sha256 of
+/// everything that decides the tarball's bytes (a later build with the same value keeps the tarball).</summary>
 public sealed record BundleNode(
     string Name,
     string Ip,
@@ -38,6 +39,7 @@ public sealed record BundleNode(
     long Size,
     IReadOnlyList<string> Images,
     string? KubeNginxGlibc,
+    string Inputs,
     IReadOnlyList<ManifestFile> Files);
 
 /// <summary>bundle-manifest.json next to the tarballs.</summary>

@@ -38,6 +38,28 @@ public sealed class BundleBuildTests
     }
 
     [Fact]
+    public void A_rebuild_keeps_unchanged_tarballs_and_rewrites_only_the_changed_one()
+    {
+        using var fixture = new SyntheticBundle();
+        var first = fixture.Build();
+        var again = fixture.Build();
+        Assert.Equal(3, again.TarballsKept);
+        Assert.Equal(0, again.BytesWritten);
+        Assert.Equal(first.Tarballs.Select(t => t.Sha256), again.Tarballs.Select(t => t.Sha256));
+
+        fixture.ChangeIp("n03", "127.0.1.33");
+        var changed = fixture.Build();
+        Assert.Equal(2, changed.TarballsKept);
+        Assert.NotEqual(first.Tarballs[2].Sha256, changed.Tarballs[2].Sha256);
+
+        // A damaged tarball is not kept, even though its inputs did not change.
+        File.WriteAllText(changed.Tarballs[0].Path, "damaged");
+        var repaired = fixture.Build();
+        Assert.Equal(2, repaired.TarballsKept);
+        Assert.Equal(first.Tarballs[0].Sha256, BundleEntry.Sha256Of(repaired.Tarballs[0].Path));
+    }
+
+    [Fact]
     public void Gzip_header_has_no_timestamp_and_no_name()
     {
         using var fixture = new SyntheticBundle(nodes: 1);
