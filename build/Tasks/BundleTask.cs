@@ -4,7 +4,8 @@ namespace Build.Tasks;
 
 [TaskName("Bundle")]
 [TaskDescription("Writes artifacts/<cluster>/<cluster>-<node>-<arch>.tar.gz per node, SHA256SUMS, bundle-manifest.json, sbom.spdx.json")]
-[IsDependentOn(typeof(ValidateTask))]
+[IsDependentOn(typeof(NginxTask))]
+[IsDependentOn(typeof(ImagesTask))]
 public sealed class BundleTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
