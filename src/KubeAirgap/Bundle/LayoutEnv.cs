@@ -51,6 +51,7 @@ public static class LayoutEnv
             ("KA_SYSCTL_FILE", NodeLayout.SysctlFile),
             ("KA_MODULES_LOAD_FILE", NodeLayout.ModulesLoadFile),
             ("KA_ADMIN_KUBECONFIG", NodeLayout.AdminKubeconfig),
+            ("KA_SUPER_ADMIN_KUBECONFIG", NodeLayout.SuperAdminKubeconfig),
             ("KA_CONTAINERD_SOCKET", NodeLayout.ContainerdSocket),
             ("KA_ETCD_DATA_DIR", layout.EtcdDataDir),
             ("KA_ETCD_WAL_DIR", layout.EtcdWalDir),

@@ -129,6 +129,10 @@ apply_addons() {
         return 0
     fi
     wait_healthy kube-apiserver
-    act "apply add-ons from ${dir}" "${KA_BIN_DIR}/kubectl" --kubeconfig "${KA_ADMIN_KUBECONFIG}" apply -R -f "${dir}" </dev/null
+    # as kubeadm init does: the break-glass super-admin (system:masters) creates the RBAC that gives
+    # admin.conf's group its rights; admin.conf is the fallback when the node has no super-admin.conf
+    local kubeconfig=${KA_SUPER_ADMIN_KUBECONFIG}
+    [ -f "${kubeconfig}" ] || kubeconfig=${KA_ADMIN_KUBECONFIG}
+    act "apply add-ons from ${dir}" "${KA_BIN_DIR}/kubectl" --kubeconfig "${kubeconfig}" apply -R -f "${dir}" </dev/null
     put_content "${KA_STATE_DIR}/addons.applied" 0644 "${sums}" || true
 }
