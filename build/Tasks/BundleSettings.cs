@@ -42,7 +42,7 @@ internal static class BundleSettings
             n => context.Paths.NodeTree(spec.Name, n),
             context.Paths.Installer,
             OutputDir(context),
-            System.IO.Path.Combine(context.Paths.Cache, "bundle-chunks"),
+            System.IO.Path.Combine(context.Paths.Cache, "bundle-payloads"),
             epoch, Level(context), Parallelism(context), signer);
     }
 }

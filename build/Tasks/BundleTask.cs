@@ -18,8 +18,8 @@ public sealed class BundleTask : FrostingTask<BuildContext>
         }
 
         context.Information(
-            "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared chunk(s) compressed, the rest reused from {5}{6}",
-            result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.ChunksCompressed, request.ChunkDir,
+            "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared payload member(s) compressed, the rest reused from {5}{6}",
+            result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.PayloadsCompressed, request.PayloadCacheDir,
             request.Signer is null ? string.Empty : "; SHA256SUMS signed");
     }
 }

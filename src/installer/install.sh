@@ -30,7 +30,7 @@
 #   6 installed files differ from the bundle (verify)
 set -euo pipefail
 
-BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 COMMAND=install
 DRY_RUN=0
 ROOT=
@@ -97,10 +97,37 @@ parse_args() {
 }
 
 # --- bundle verification (before any lib/ code runs) ---
-# Every file listed in SHA256SUMS must exist and match; the signature is checked when --pubkey is given.
+# The tarball holds this directory and, next to it, the shared payload directory that its bin and images
+# symlinks point to (../<payload>/bin, ../<payload>/images). Prints that directory ("" when there are no links).
+payload_dir() {
+    local link target name payload=
+    for link in bin images; do
+        [ -L "${BUNDLE_DIR}/${link}" ] || continue
+        target=$(readlink "${BUNDLE_DIR}/${link}")
+        name=${target#../}
+        name=${name%/"${link}"}
+        case "${name}" in
+            "" | . | .. | */*) name= ;;
+        esac
+        if [ -z "${name}" ] || [ "${target}" != "../${name}/${link}" ]; then
+            fatal "${link}: symlink to ${target}; a bundle's ${link} links to ../<payload>/${link}" 4
+        fi
+        name="$(dirname "${BUNDLE_DIR}")"
+        name="${name%/}/${target#../}"
+        name=${name%/"${link}"}
+        [ -z "${payload}" ] || [ "${payload}" = "${name}" ] || fatal "bin and images link to different payload directories" 4
+        payload=${name}
+    done
+    printf '%s' "${payload}"
+}
+
+# Every file listed in SHA256SUMS must exist, resolve inside this directory or the payload directory (no
+# symlink may lead elsewhere), and match; the signature is checked when --pubkey is given.
 verify_bundle() {
-    local sums="${BUNDLE_DIR}/SHA256SUMS" line expected path actual bad=0 count=0
+    local sums="${BUNDLE_DIR}/SHA256SUMS" line expected path actual real payload bad=0 count=0
     [ -f "${sums}" ] || fatal "bundle incomplete: ${sums} is missing" 4
+    [ ! -L "${sums}" ] || fatal "SHA256SUMS: is a symlink; the bundle's own files are regular files" 4
+    payload=$(payload_dir) || exit 4
     if [ -n "${PUBKEY}" ]; then
         command -v openssl >/dev/null 2>&1 || fatal "--pubkey needs openssl on this node" 4
         [ -f "${BUNDLE_DIR}/SHA256SUMS.sig" ] || fatal "bundle is not signed: SHA256SUMS.sig is missing" 4
@@ -124,6 +151,15 @@ verify_bundle() {
             bad=$((bad + 1))
             continue
         fi
+        real=$(readlink -f -- "${BUNDLE_DIR}/${path}")
+        case "${real}" in
+            "${BUNDLE_DIR}"/* | "${payload:-${BUNDLE_DIR}}"/*) ;;
+            *)
+                echo "[ERROR] ${path}: resolves to ${real}, outside the bundle (${BUNDLE_DIR}${payload:+ and ${payload}})" >&2
+                bad=$((bad + 1))
+                continue
+                ;;
+        esac
         actual=$(sha256sum <"${BUNDLE_DIR}/${path}")
         actual=${actual%% *}
         if [ "${actual}" != "${expected}" ]; then

@@ -9,7 +9,7 @@ namespace KubeAirgap.Bundle;
 /// </summary>
 public static class BundleBenchmark
 {
-    public sealed record Row(int Nodes, TimeSpan Bundle, long BundleBytes, TimeSpan Naive, long NaiveBytes, int ChunksCompressed)
+    public sealed record Row(int Nodes, TimeSpan Bundle, long BundleBytes, TimeSpan Naive, long NaiveBytes, int PayloadsCompressed)
     {
         public double Speedup => Naive.TotalSeconds / Math.Max(Bundle.TotalSeconds, 1e-6);
     }
@@ -45,15 +45,15 @@ public static class BundleBenchmark
             SyntheticInputs.WriteNodeTree(spec, node, NodeTree(node.Name));
         }
 
-        var request = new BundleRequest(spec, pins, PayloadDir, NodeTree, installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "chunks"),
+        var request = new BundleRequest(spec, pins, PayloadDir, NodeTree, installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "payload-members"),
             1700000000, level, parallelism);
-        // The machine is shared: Bundle (seconds) is timed three times from cold (no stored chunks, no earlier output) and the best
+        // The machine is shared: Bundle (seconds) is timed three times from cold (no stored payload members, no earlier output) and the best
         // kept; the naive run lasts long enough to average the noise out and is timed once.
         var best = TimeSpan.MaxValue;
         BundleBuilder.Result? result = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            foreach (var cold in new[] { request.ChunkDir, request.OutputDir }.Where(Directory.Exists))
+            foreach (var cold in new[] { request.PayloadCacheDir, request.OutputDir }.Where(Directory.Exists))
             {
                 Directory.Delete(cold, recursive: true);
             }
@@ -64,8 +64,8 @@ public static class BundleBenchmark
             best = watch.Elapsed < best ? watch.Elapsed : best;
         }
 
-        var chunkBytes = Directory.EnumerateFiles(request.ChunkDir).Sum(f => new FileInfo(f).Length);
-        log($"{count} nodes: Bundle {best.TotalSeconds:0.00} s, best of 3 ({result!.ChunksCompressed} shared chunks compressed)");
+        var memberBytes = Directory.EnumerateFiles(request.PayloadCacheDir).Sum(f => new FileInfo(f).Length);
+        log($"{count} nodes: Bundle {best.TotalSeconds:0.00} s, best of 3 ({result!.PayloadsCompressed} payload members compressed)");
 
         var naiveDir = Path.Combine(dir, "naive");
         Directory.CreateDirectory(naiveDir);
@@ -94,7 +94,7 @@ public static class BundleBenchmark
         naive.Stop();
         log($"{count} nodes: naive tar czf {naive.Elapsed.TotalSeconds:0.00} s");
         Directory.Delete(dir, recursive: true);
-        return new Row(count, best, result.BytesWritten + chunkBytes, naive.Elapsed, naiveBytes, result.ChunksCompressed);
+        return new Row(count, best, result.BytesWritten + memberBytes, naive.Elapsed, naiveBytes, result.PayloadsCompressed);
     }
 
     public static IEnumerable<string> Render(IReadOnlyList<Row> rows)

@@ -9,12 +9,12 @@ namespace KubeAirgap.Bundle;
 
 /// <summary>
 /// Builds every node's tarball: the shared payload of each <see cref="PayloadKey"/> (bin/, images/) hashed and
-/// compressed once, then per node its own tree, the installer, lib/layout.env, lib/files.tsv, manifest.json and
+/// compressed once into the gzip member every tarball of that key starts with, then per node its own tree, the installer, lib/layout.env, lib/files.tsv, manifest.json and
 /// SHA256SUMS; then SHA256SUMS, bundle-manifest.json and the SBOM for the set.
 /// </summary>
 public static partial class BundleBuilder
 {
-    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int ChunksCompressed, long BytesWritten, int TarballsKept);
+    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int PayloadsCompressed, long BytesWritten, int TarballsKept);
 
     /// <summary>The node tree's top-level folders that are bundled (everything else there is an error).</summary>
     public static readonly IReadOnlyList<string> NodeTreeDirs = ["addons", "etc", "pki", "var"];
@@ -24,8 +24,16 @@ public static partial class BundleBuilder
         var spec = request.Spec;
         Directory.CreateDirectory(request.OutputDir);
         var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k), StringComparer.Ordinal);
-        var chunks = new SharedChunkStore(request.ChunkDir, request.CompressionLevel);
-        Unwrapped(() => chunks.Warm(payloads.Values.SelectMany(p => p.Entries), request.Parallelism));
+        var clash = spec.Nodes.Select(n => BundleRequest.TopDir(spec, n)).Intersect(payloads.Values.Select(p => BundleRequest.PayloadTopDir(spec, p.Key)), StringComparer.Ordinal).FirstOrDefault();
+        if (clash is not null)
+        {
+            throw new InvalidDataException($"node directory {clash} has the name of a shared payload directory; rename the node in the inventory");
+        }
+
+        var members = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch);
+        var memberOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
+            p => memberOf[p.Key.Name] = members.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
         var installer = InstallerEntries(request.InstallerDir);
 
         var previous = Previous(request);
@@ -35,10 +43,12 @@ public static partial class BundleBuilder
         Unwrapped(() => Parallel.For(0, spec.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) }, i =>
         {
             var node = spec.Nodes[i];
-            var content = NodeContent.Collect(request, node, payloads[PayloadKey.Of(node).Name], installer);
+            var key = PayloadKey.Of(node);
+            var content = NodeContent.Collect(request, node, payloads[key.Name], installer);
             var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
             var top = BundleRequest.TopDir(spec, node);
-            var inputs = Fingerprint(content.Entries, top, request);
+            var payloadTop = BundleRequest.PayloadTopDir(spec, key);
+            var inputs = Fingerprint(content.Entries, top, payloadTop, request);
             if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && BundleEntry.Sha256Of(output) == old.Sha256)
             {
                 results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
@@ -46,7 +56,7 @@ public static partial class BundleBuilder
             }
             else
             {
-                results[i] = NodeTarball.Write(output, top, content.Entries, request.SourceDateEpoch, chunks);
+                results[i] = NodeTarball.Write(output, top, payloadTop, memberOf[key.Name], content.Entries, request.SourceDateEpoch, members);
             }
 
             nodes[i] = new BundleNode(
@@ -79,7 +89,7 @@ public static partial class BundleBuilder
         }
 
         RemoveStale(request, results);
-        return new Result(manifest, results, chunks.Compressed, results.Where(r => r.CopiedBytes + r.CompressedBytes > 0).Sum(r => r.Size), kept);
+        return new Result(manifest, results, members.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept);
     }
 
     /// <summary>Component versions from the pins release, for the given roles (sorted by name).</summary>
@@ -115,11 +125,11 @@ public static partial class BundleBuilder
         }
     }
 
-    /// <summary>sha256 of every entry (path, mode, size, sha256), the top directory, mtime and level: all a tarball's bytes depend on.</summary>
-    private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, BundleRequest request)
+    /// <summary>sha256 of every entry (path, mode, size, sha256), the node and payload directories, mtime and level: all a tarball's bytes depend on.</summary>
+    private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request)
     {
         var text = new StringBuilder();
-        text.Append("kube-airgap-tar-v1\n").Append(top).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
+        text.Append("kube-airgap-tar-v2\n").Append(top).Append('\n').Append(payloadTop).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
         foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append(' ').Append(e.Shared ? 's' : 'n').Append('\n');

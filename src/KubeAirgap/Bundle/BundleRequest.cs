@@ -11,7 +11,7 @@ public sealed record BundleRequest(
     Func<string, string> NodeTreeDir,
     string InstallerDir,
     string OutputDir,
-    string ChunkDir,
+    string PayloadCacheDir,
     long SourceDateEpoch,
     int CompressionLevel = 6,
     int Parallelism = 2,
@@ -24,4 +24,9 @@ public sealed record BundleRequest(
     public static string TarballName(ClusterSpec spec, NodeSpec node) => $"{spec.Name}-{node.Name}-{node.Arch}.tar.gz";
 
     public static string TopDir(ClusterSpec spec, NodeSpec node) => $"{spec.Name}-{node.Name}";
+
+    /// <summary>The directory next to the node's in every tarball of <paramref name="key"/>, holding the shared bin/ and images/,
+    /// e.g. <c>prod-payload-amd64-etcd.control-plane.worker</c>.</summary>
+    public static string PayloadTopDir(ClusterSpec spec, Layout.PayloadKey key) =>
+        $"{spec.Name}-payload-{key.Arch}-{string.Join('.', key.Roles.Select(r => r.Name()))}";
 }

@@ -7,7 +7,7 @@ namespace KubeAirgap.Bundle;
 
 /// <summary>
 /// Opens every tarball of a bundle set offline and proves it complete: the tarball matches the outer SHA256SUMS;
-/// every file matches the inner SHA256SUMS and bundle-manifest.json; every binary a unit's ExecStart names is in
+/// the node's directory and what its symlinks (bin, images) reach inside the tarball are its files; every file matches the inner SHA256SUMS and bundle-manifest.json; every binary a unit's ExecStart names is in
 /// bin/; every image a manifest or config names is in images/images.oci.tar.
 /// </summary>
 public static partial class BundleVerifier
@@ -27,7 +27,7 @@ public static partial class BundleVerifier
         return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer)).ToList();
     }
 
-    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text);
+    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, IReadOnlyList<string>? Images);
 
     private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer)
     {
@@ -48,9 +48,22 @@ public static partial class BundleVerifier
             problems.Add($"{node.Bundle}: sha256 {sha}, SHA256SUMS says {listed}");
         }
 
-        var top = $"{set.Cluster}-{node.Name}/";
-        var items = new Dictionary<string, Item>(StringComparer.Ordinal);
-        IReadOnlyList<string> archiveImages = [];
+        var (files, links) = Read(path, node.Bundle, problems);
+        var items = NodeView($"{set.Cluster}-{node.Name}", files, links, problems);
+        IReadOnlyList<string> archiveImages = items.GetValueOrDefault("images/images.oci.tar")?.Images ?? [];
+        CheckInnerSums(items, problems);
+        CheckManifest(node, items, problems);
+        CheckUnits(items, problems);
+        var named = CheckImages(items, archiveImages, problems);
+        return new NodeReport(node.Name, node.Bundle, new FileInfo(path).Length, items.Count, Math.Max(named, archiveImages.Count),
+            items.Values.Count(i => (i.Mode & 0x3F) == 0), problems);
+    }
+
+    /// <summary>Every regular file (by its full name in the tarball) and every symlink (name → target).</summary>
+    private static (Dictionary<string, Item> Files, Dictionary<string, string> Links) Read(string path, string bundle, List<string> problems)
+    {
+        var files = new Dictionary<string, Item>(StringComparer.Ordinal);
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             using var file = File.OpenRead(path);
@@ -58,9 +71,9 @@ public static partial class BundleVerifier
             using var reader = new TarReader(gzip);
             while (reader.GetNextEntry() is { } entry)
             {
-                if (!entry.Name.StartsWith(top, StringComparison.Ordinal))
+                if (entry.EntryType == TarEntryType.SymbolicLink)
                 {
-                    problems.Add($"{entry.Name}: outside {top}");
+                    links[entry.Name] = entry.LinkName;
                     continue;
                 }
 
@@ -69,12 +82,13 @@ public static partial class BundleVerifier
                     continue;
                 }
 
-                var rel = entry.Name[top.Length..];
+                var rel = entry.Name[(entry.Name.IndexOf('/', StringComparison.Ordinal) + 1)..];
                 using var hashing = new HashingStream(entry.DataStream);
                 byte[]? text = null;
+                IReadOnlyList<string>? images = null;
                 if (rel == "images/images.oci.tar")
                 {
-                    archiveImages = OciArchive.ImageNames(hashing, $"{node.Bundle}:{rel}");
+                    images = OciArchive.ImageNames(hashing, $"{bundle}:{entry.Name}");
                 }
                 else if (IsText(rel))
                 {
@@ -83,20 +97,106 @@ public static partial class BundleVerifier
                     text = copy.ToArray();
                 }
 
-                items[rel] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text);
+                files[entry.Name] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text, images);
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {
-            problems.Add($"{node.Bundle}: unreadable ({e.Message})");
+            problems.Add($"{bundle}: unreadable ({e.Message})");
         }
 
-        CheckInnerSums(items, problems);
-        CheckManifest(node, items, problems);
-        CheckUnits(items, problems);
-        var named = CheckImages(items, archiveImages, problems);
-        return new NodeReport(node.Name, node.Bundle, new FileInfo(path).Length, items.Count, Math.Max(named, archiveImages.Count),
-            items.Values.Count(i => (i.Mode & 0x3F) == 0), problems);
+        return (files, links);
+    }
+
+    /// <summary>
+    /// The files as seen from <c>&lt;top&gt;/</c>, by path below it: its own files, and through each of its symlinks
+    /// (resolved inside the tarball) the files of the directory it points to. A symlink that leads out of the tarball,
+    /// or to nothing in it, and a file reached neither way, are problems.
+    /// </summary>
+    private static Dictionary<string, Item> NodeView(string top, Dictionary<string, Item> files, Dictionary<string, string> links, List<string> problems)
+    {
+        var items = new Dictionary<string, Item>(StringComparer.Ordinal);
+        var reached = new List<string>();
+        foreach (var (name, target) in links.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            if (!name.StartsWith(top + "/", StringComparison.Ordinal))
+            {
+                problems.Add($"{name}: outside {top}/");
+                continue;
+            }
+
+            var rel = name[(top.Length + 1)..];
+            var dest = Resolve(name[..name.LastIndexOf('/')], target);
+            if (dest is null)
+            {
+                problems.Add($"{rel}: symlink to {target} leads outside the tarball");
+                continue;
+            }
+
+            var under = files.Where(f => f.Key.StartsWith(dest + "/", StringComparison.Ordinal)).ToList();
+            if (files.TryGetValue(dest, out var single))
+            {
+                items[rel] = single;
+            }
+            else if (under.Count == 0)
+            {
+                problems.Add($"{rel}: symlink to {target}, which is not in the tarball");
+                continue;
+            }
+
+            foreach (var (file, item) in under)
+            {
+                items[$"{rel}/{file[(dest.Length + 1)..]}"] = item;
+            }
+
+            reached.Add(dest);
+        }
+
+        foreach (var (name, item) in files)
+        {
+            if (name.StartsWith(top + "/", StringComparison.Ordinal))
+            {
+                if (!items.TryAdd(name[(top.Length + 1)..], item))
+                {
+                    problems.Add($"{name[(top.Length + 1)..]}: in the tarball both as a file and through a symlink");
+                }
+            }
+            else if (!reached.Any(r => name == r || name.StartsWith(r + "/", StringComparison.Ordinal)))
+            {
+                problems.Add($"{name}: outside {top}/ and not reached through any of its symlinks");
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>The archive path <paramref name="target"/> names, relative to the directory <paramref name="from"/>; null when it is absolute or climbs out of the archive.</summary>
+    internal static string? Resolve(string from, string target)
+    {
+        if (target.StartsWith('/'))
+        {
+            return null;
+        }
+
+        var parts = new List<string>(from.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    return null;
+                }
+
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join('/', parts);
     }
 
     private static bool IsText(string rel) =>

@@ -20,17 +20,6 @@ public static class GzipMember
         return output.ToArray();
     }
 
-    /// <summary>Compresses <paramref name="input"/> followed by <paramref name="padding"/> zero bytes into <paramref name="output"/>.</summary>
-    public static void Compress(Stream input, int padding, Stream output, int level)
-    {
-        using var gzip = Open(output, level);
-        input.CopyTo(gzip, 1 << 20);
-        if (padding > 0)
-        {
-            gzip.Write(new byte[padding]);
-        }
-    }
-
     public static GZipStream Open(Stream output, int level)
     {
         if (level is < 0 or > 9)

@@ -1,16 +1,19 @@
 namespace KubeAirgap.Bundle;
 
 /// <summary>
-/// Writes one node's <c>.tar.gz</c> as a sequence of gzip members that together decompress to one ustar
-/// archive under <c>&lt;top&gt;/</c>: the directory entries, then each shared file (its header in a small
-/// member of its own, its data as the stored chunk copied byte for byte), then the node's own files and the
-/// end-of-archive marker in a last member. Entries are sorted; every header has uid/gid 0 and the same mtime.
+/// Writes one node's <c>.tar.gz</c> as two gzip members that together decompress to one ustar archive: first the
+/// payload's member (<see cref="PayloadMembers"/>, the same bytes in every tarball of the payload key) copied,
+/// then one member with <c>&lt;top&gt;/</c>: its directories, the relative symlinks <c>bin</c> and <c>images</c>
+/// into the payload directory, the node's own files, and the end-of-archive marker. Entries are sorted; every
+/// header has uid/gid 0 and the same mtime.
 /// </summary>
 public static class NodeTarball
 {
-    public sealed record Result(string Path, long Size, string Sha256, long CopiedBytes, long CompressedBytes);
+    /// <param name="PayloadMemberLength">Where the second gzip member starts: the first is the payload's.</param>
+    public sealed record Result(string Path, long Size, string Sha256, long PayloadMemberLength, long NodeMemberLength);
 
-    public static Result Write(string output, string top, IReadOnlyList<BundleEntry> entries, long mtime, SharedChunkStore chunks)
+    /// <summary>The node's directory holds a symlink <c>name</c> → <c>../&lt;payloadTop&gt;/name</c> for each top-level folder of the shared entries.</summary>
+    public static Result Write(string output, string top, string payloadTop, string payloadMember, IReadOnlyList<BundleEntry> entries, long mtime, PayloadMembers members)
     {
         var duplicate = entries.GroupBy(e => e.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -18,17 +21,17 @@ public static class NodeTarball
             throw new InvalidDataException($"{duplicate.Key} appears twice in the bundle of {top}");
         }
 
-        var directories = entries
-            .SelectMany(e => Parents(e.Path))
-            .Append(string.Empty)
-            .Distinct(StringComparer.Ordinal)
-            .Select(d => d.Length == 0 ? top : $"{top}/{d}")
-            .OrderBy(d => d, StringComparer.Ordinal)
-            .ToList();
+        var links = SharedLinks(entries);
+        var own = entries.Where(e => !e.Shared).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        var clash = own.FirstOrDefault(e => links.Contains(e.Path.Split('/')[0]));
+        if (clash is not null)
+        {
+            throw new InvalidDataException($"{clash.Path}: the node's own files cannot be under {clash.Path.Split('/')[0]}/, which is the shared payload's");
+        }
 
         var temp = output + ".tmp";
-        long copied = 0;
-        long compressed = 0;
+        long payloadLength;
+        long nodeLength;
         string sha;
         try
         {
@@ -36,30 +39,30 @@ public static class NodeTarball
             using (var disk = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             using (var file = new HashingWriteStream(disk, hash))
             {
+                if (members.BytesFor(payloadMember) is { } bytes)
+                {
+                    file.Write(bytes);
+                    payloadLength = bytes.Length;
+                }
+                else
+                {
+                    using var stored = File.OpenRead(payloadMember);
+                    stored.CopyTo(file, 1 << 20);
+                    payloadLength = stored.Length;
+                }
+
                 var pending = new MemoryStream();
-                foreach (var dir in directories)
+                foreach (var dir in PayloadMembers.Directories(top, own))
                 {
                     pending.Write(TarHeader.Directory(dir, 0x1ED, mtime));
                 }
 
-                foreach (var entry in entries.Where(e => e.Shared).OrderBy(e => e.Path, StringComparer.Ordinal))
+                foreach (var link in links)
                 {
-                    pending.Write(TarHeader.File($"{top}/{entry.Path}", entry.Mode, entry.Size, mtime));
-                    compressed += Flush(pending, file, chunks.Level);
-                    if (chunks.BytesFor(entry) is { } bytes)
-                    {
-                        file.Write(bytes);
-                        copied += bytes.Length;
-                    }
-                    else
-                    {
-                        using var chunk = File.OpenRead(chunks.ChunkFor(entry));
-                        chunk.CopyTo(file, 1 << 20);
-                        copied += chunk.Length;
-                    }
+                    pending.Write(TarHeader.Symlink($"{top}/{link}", $"../{payloadTop}/{link}", mtime));
                 }
 
-                foreach (var entry in entries.Where(e => !e.Shared).OrderBy(e => e.Path, StringComparer.Ordinal))
+                foreach (var entry in own)
                 {
                     pending.Write(TarHeader.File($"{top}/{entry.Path}", entry.Mode, entry.Size, mtime));
                     using (var data = entry.Open())
@@ -71,7 +74,9 @@ public static class NodeTarball
                 }
 
                 pending.Write(TarHeader.EndOfArchive);
-                compressed += Flush(pending, file, chunks.Level);
+                var member = GzipMember.Compress(pending.GetBuffer().AsSpan(0, (int)pending.Length), members.Level);
+                file.Write(member);
+                nodeLength = member.Length;
             }
 
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -82,8 +87,12 @@ public static class NodeTarball
             File.Delete(temp);
         }
 
-        return new Result(output, new FileInfo(output).Length, sha, copied, compressed);
+        return new Result(output, new FileInfo(output).Length, sha, payloadLength, nodeLength);
     }
+
+    /// <summary>The top-level folders of the shared entries (<c>bin</c>, <c>images</c>), sorted: each is a symlink in the node's directory.</summary>
+    public static IReadOnlyList<string> SharedLinks(IEnumerable<BundleEntry> entries) =>
+        entries.Where(e => e.Shared).Select(e => e.Path.Split('/')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The parent directories of a bundle path, e.g. <c>bin/cni/bridge</c> → <c>bin</c>, <c>bin/cni</c>.</summary>
     public static IEnumerable<string> Parents(string path)
@@ -92,19 +101,6 @@ public static class NodeTarball
         {
             yield return path[..i];
         }
-    }
-
-    private static long Flush(MemoryStream pending, Stream file, int level)
-    {
-        if (pending.Length == 0)
-        {
-            return 0;
-        }
-
-        var member = GzipMember.Compress(pending.GetBuffer().AsSpan(0, (int)pending.Length), level);
-        file.Write(member);
-        pending.SetLength(0);
-        return member.Length;
     }
 }
 

@@ -21,7 +21,18 @@ public static class TarHeader
     public static byte[] Directory(string path, int mode, long mtime) =>
         Build(path.EndsWith('/') ? path : path + "/", mode, 0, mtime, (byte)'5');
 
-    private static byte[] Build(string path, int mode, long size, long mtime, byte type)
+    /// <summary>A symbolic link (mode 0777, as <c>ln -s</c> makes them) to <paramref name="target"/>, at most 100 characters.</summary>
+    public static byte[] Symlink(string path, string target, long mtime)
+    {
+        if (target.Length > 100)
+        {
+            throw new ArgumentException($"'{path}': link target '{target}' is longer than 100 characters (ustar)", nameof(target));
+        }
+
+        return Build(path, 0x1FF, 0, mtime, (byte)'2', target);
+    }
+
+    private static byte[] Build(string path, int mode, long size, long mtime, byte type, string linkTarget = "")
     {
         if (size < 0 || size > 0x1FFFFFFFFL)
         {
@@ -37,6 +48,7 @@ public static class TarHeader
         Octal(header, 124, 12, size);
         Octal(header, 136, 12, mtime);
         header[156] = type;
+        Ascii(header, 157, 100, linkTarget);
         Ascii(header, 257, 6, "ustar");
         header[263] = (byte)'0';
         header[264] = (byte)'0';
