@@ -29,9 +29,9 @@ public sealed class BundleBuildTests
         using var fixture = new SyntheticBundle();
         var before = fixture.Build("a");
         fixture.ChangeIp("n02", "127.0.1.22");
-        var after = fixture.Build("b", chunks: fixture.Dir.Combine("a-chunks"));
+        var after = fixture.Build("b", payloadCache: fixture.Dir.Combine("a-payloads"));
 
-        Assert.Equal(0, after.ChunksCompressed);
+        Assert.Equal(0, after.PayloadsCompressed);
         Assert.Equal(before.Tarballs[0].Sha256, after.Tarballs[0].Sha256);
         Assert.NotEqual(before.Tarballs[1].Sha256, after.Tarballs[1].Sha256);
         Assert.Equal(before.Tarballs[2].Sha256, after.Tarballs[2].Sha256);
@@ -70,21 +70,6 @@ public sealed class BundleBuildTests
     }
 
     [Fact]
-    public void Every_tarball_carries_the_same_compressed_shared_bytes()
-    {
-        using var fixture = new SyntheticBundle();
-        var result = fixture.Build();
-        var chunks = Directory.GetFiles(fixture.Dir.Combine("out-chunks"), "*.gz");
-        Assert.NotEmpty(chunks);
-        var largest = File.ReadAllBytes(chunks.OrderByDescending(c => new FileInfo(c).Length).First());
-        foreach (var tarball in result.Tarballs)
-        {
-            Assert.True(File.ReadAllBytes(tarball.Path).AsSpan().IndexOf(largest) > 0, $"{tarball.Path} does not contain the images chunk verbatim");
-            Assert.True(tarball.CopiedBytes > tarball.CompressedBytes, "the shared bytes should dominate each tarball");
-        }
-    }
-
-    [Fact]
     public void Bundle_manifest_matches_the_tarball_content()
     {
         using var fixture = new SyntheticBundle();
@@ -99,10 +84,13 @@ public sealed class BundleBuildTests
             Assert.Equal(BundleEntry.Sha256Of(path), node.Sha256);
             var entries = ReadTar(path);
             var files = entries.Where(e => e.Type == TarEntryType.RegularFile).ToDictionary(e => e.Name);
-            Assert.Equal(node.Files.Select(f => $"t-{node.Name}/{f.Path}").Order(StringComparer.Ordinal), files.Keys.Order(StringComparer.Ordinal));
+            string InTar(string file) => file.StartsWith("bin/", StringComparison.Ordinal) || file.StartsWith("images/", StringComparison.Ordinal)
+                ? $"{SyntheticBundle.FullPayloadTop}/{file}"
+                : $"t-{node.Name}/{file}";
+            Assert.Equal(node.Files.Select(f => InTar(f.Path)).Order(StringComparer.Ordinal), files.Keys.Order(StringComparer.Ordinal));
             foreach (var f in node.Files)
             {
-                var e = files[$"t-{node.Name}/{f.Path}"];
+                var e = files[InTar(f.Path)];
                 Assert.Equal(f.Sha256, e.Sha256);
                 Assert.Equal(f.Size, e.Size);
                 Assert.Equal(f.Mode, "0" + Convert.ToString(e.Mode, 8));
@@ -110,7 +98,10 @@ public sealed class BundleBuildTests
             }
 
             Assert.All(entries, e => Assert.Equal((0, 0, "root", 1700000000L), (e.Uid, e.Gid, e.Uname, e.Mtime)));
-            Assert.Contains(entries, e => e.Type == TarEntryType.Directory && e.Name == $"t-{node.Name}/bin/cni/");
+            Assert.Contains(entries, e => e.Type == TarEntryType.Directory && e.Name == $"{SyntheticBundle.FullPayloadTop}/bin/cni/");
+            Assert.Equal(
+                [($"t-{node.Name}/bin", $"../{SyntheticBundle.FullPayloadTop}/bin"), ($"t-{node.Name}/images", $"../{SyntheticBundle.FullPayloadTop}/images")],
+                entries.Where(e => e.Type == TarEntryType.SymbolicLink).Select(e => (e.Name, e.LinkName)).ToList());
             Assert.Contains("registry.k8s.io/pause:3.10.2", node.Images);
             Assert.Equal("2.17", node.KubeNginxGlibc);
         }
@@ -129,7 +120,14 @@ public sealed class BundleBuildTests
         Cmd.Run("tar", "-xzf", result.Tarballs[0].Path, "-C", x.Path).EnsureSuccess("tar xzf");
         var top = x.Combine("t-n01");
 
-        Assert.Equal(["t-n01"], Directory.GetFileSystemEntries(x.Path).Select(Path.GetFileName));
+        Assert.Equal(["t-n01", SyntheticBundle.FullPayloadTop], Directory.GetFileSystemEntries(x.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var link in new[] { "bin", "images" })
+        {
+            Assert.Equal($"../{SyntheticBundle.FullPayloadTop}/{link}", new FileInfo(Path.Combine(top, link)).LinkTarget);
+            Assert.Equal(x.Combine(SyntheticBundle.FullPayloadTop, link, link == "bin" ? "etcd" : "images.oci.tar"),
+                Cmd.Run("readlink", "-f", Path.Combine(top, link, link == "bin" ? "etcd" : "images.oci.tar")).Stdout.Trim());
+        }
+
         foreach (var item in new[] { "install.sh", "lib/layout.env", "lib/files.tsv", "lib/actions.sh", "manifest.json", "SHA256SUMS", "bin/etcd", "bin/cni/bridge", "images/images.oci.tar", "etc/systemd/system/kube-apiserver.service", "pki/ca.key" })
         {
             Assert.True(File.Exists(Path.Combine(top, item)), item);
@@ -200,7 +198,7 @@ public sealed class BundleBuildTests
         Assert.Empty(Directory.GetFiles(fixture.Dir.Combine("out"), "*.tar.gz"));
     }
 
-    internal sealed record TarItem(string Name, TarEntryType Type, int Mode, int Uid, int Gid, string Uname, long Mtime, long Size, string? Sha256);
+    internal sealed record TarItem(string Name, TarEntryType Type, int Mode, int Uid, int Gid, string Uname, long Mtime, long Size, string? Sha256, string LinkName);
 
     internal static List<TarItem> ReadTar(string path)
     {
@@ -211,7 +209,7 @@ public sealed class BundleBuildTests
         while (reader.GetNextEntry() is { } e)
         {
             string? sha = e.DataStream is null ? null : Convert.ToHexStringLower(SHA256.HashData(e.DataStream));
-            items.Add(new TarItem(e.Name, e.EntryType, (int)e.Mode, e.Uid, e.Gid, ((PosixTarEntry)e).UserName, e.ModificationTime.ToUnixTimeSeconds(), e.Length, sha));
+            items.Add(new TarItem(e.Name, e.EntryType, (int)e.Mode, e.Uid, e.Gid, ((PosixTarEntry)e).UserName, e.ModificationTime.ToUnixTimeSeconds(), e.Length, sha, e.LinkName));
         }
 
         return items;

@@ -31,12 +31,15 @@ public sealed class SyntheticBundle : IDisposable
 
     public string NodeTree(string node) => Dir.Combine("inputs", "nodes", node);
 
-    public BundleRequest Request(string output, BundleSigner? signer = null, string? chunks = null) =>
-        new(Spec, Pins, PayloadDir, NodeTree, Repo.File("src", "installer"), Dir.Combine(output), chunks ?? Dir.Combine(output + "-chunks"),
+    /// <summary>The payload directory in the tarballs of the 3 full nodes (n01-n03).</summary>
+    public const string FullPayloadTop = "t-payload-amd64-etcd.control-plane.worker";
+
+    public BundleRequest Request(string output, BundleSigner? signer = null, string? payloadCache = null) =>
+        new(Spec, Pins, PayloadDir, NodeTree, Repo.File("src", "installer"), Dir.Combine(output), payloadCache ?? Dir.Combine(output + "-payloads"),
             1700000000, 6, 2, signer);
 
-    public BundleBuilder.Result Build(string output = "out", BundleSigner? signer = null, string? chunks = null) =>
-        BundleBuilder.Build(Request(output, signer, chunks));
+    public BundleBuilder.Result Build(string output = "out", BundleSigner? signer = null, string? payloadCache = null) =>
+        BundleBuilder.Build(Request(output, signer, payloadCache));
 
     /// <summary>Changes a node's IP in the inventory and re-renders its tree, as Render would.</summary>
     public void ChangeIp(string node, string ip)

@@ -1,3 +1,5 @@
+using System.Formats.Tar;
+using System.IO.Compression;
 using KubeAirgap.Bundle;
 
 namespace KubeAirgap.Tests.Bundle;
@@ -43,6 +45,48 @@ public sealed class VerifyAndPlanTests
 
         var problems = BundleVerifier.Verify(fixture.Dir.Combine("out")).Single().Problems;
         Assert.Contains(problems, p => p.Contains("SHA256SUMS says 0000", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/usr/bin", "bin: symlink to /usr/bin leads outside the tarball")]
+    [InlineData("../../bin", "bin: symlink to ../../bin leads outside the tarball")]
+    [InlineData("../t-elsewhere/bin", "bin: symlink to ../t-elsewhere/bin, which is not in the tarball")]
+    public void A_symlink_that_leads_out_of_the_tarball_is_reported(string target, string problem)
+    {
+        using var fixture = new SyntheticBundle(nodes: 1);
+        var tarball = fixture.Build().Tarballs[0].Path;
+        Rewrite(tarball, e => e.Name == "t-n01/bin" ? new UstarTarEntry(TarEntryType.SymbolicLink, e.Name) { LinkName = target } : e);
+
+        var problems = BundleVerifier.Verify(fixture.Dir.Combine("out")).Single().Problems;
+        Assert.Contains(problem, problems);
+        Assert.Contains("bin/etcd: listed in SHA256SUMS, missing from the bundle", problems);
+        Assert.Contains($"{SyntheticBundle.FullPayloadTop}/bin/etcd: outside t-n01/ and not reached through any of its symlinks", problems);
+    }
+
+    [Theory]
+    [InlineData("t-n01", "../t-payload-amd64-worker/bin", "t-payload-amd64-worker/bin")]
+    [InlineData("a/b", "../../c", "c")]
+    [InlineData("a", "../..", null)]
+    [InlineData("a", "/etc", null)]
+    public void Link_targets_resolve_inside_the_archive(string from, string target, string? expected) =>
+        Assert.Equal(expected, BundleVerifier.Resolve(from, target));
+
+    /// <summary>Re-writes a tarball (one gzip member) with each entry replaced as <paramref name="change"/> says.</summary>
+    private static void Rewrite(string tarball, Func<TarEntry, TarEntry> change)
+    {
+        var copy = tarball + ".new";
+        using (var input = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
+        using (var reader = new TarReader(input))
+        using (var output = new GZipStream(File.Create(copy), CompressionLevel.Fastest))
+        using (var writer = new TarWriter(output, TarEntryFormat.Ustar))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } e)
+            {
+                writer.WriteEntry(change(e));
+            }
+        }
+
+        File.Move(copy, tarball, overwrite: true);
     }
 
     [Theory]

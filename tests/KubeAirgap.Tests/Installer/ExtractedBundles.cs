@@ -25,11 +25,15 @@ public sealed class ExtractedBundles : IDisposable
 
     public string BundleDir(string node) => Extracted.Combine($"t-{node}");
 
-    /// <summary>A private copy of a node's extracted bundle, to modify.</summary>
+    /// <summary>The shared payload directory next to the node directories (all three nodes have the same roles).</summary>
+    public string PayloadDir => Extracted.Combine(SyntheticBundle.FullPayloadTop);
+
+    /// <summary>A private copy of a node's extracted bundle and of the payload directory its bin and images link to, to modify.</summary>
     public string CopyOf(string node, TempDirectory into)
     {
         var dest = into.Combine($"t-{node}");
         Cmd.Run("cp", "-a", BundleDir(node), dest).EnsureSuccess("cp -a");
+        Cmd.Run("cp", "-a", PayloadDir, into.Combine(SyntheticBundle.FullPayloadTop)).EnsureSuccess("cp -a payload");
         return dest;
     }
 

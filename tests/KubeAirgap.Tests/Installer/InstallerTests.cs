@@ -1,3 +1,4 @@
+using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Installer;
@@ -91,6 +92,70 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         var run = ExtractedBundles.Install(bundle, root);
         Assert.Equal(4, run.ExitCode);
         Assert.Contains($"{file}: sha256 ", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+    }
+
+    [Fact]
+    public void Bin_and_images_are_links_into_the_payload_directory_and_install_reads_through_them()
+    {
+        var bundle = bundles.BundleDir("n01");
+        Assert.Equal($"../{SyntheticBundle.FullPayloadTop}/bin", new FileInfo(Path.Combine(bundle, "bin")).LinkTarget);
+        Assert.Equal($"../{SyntheticBundle.FullPayloadTop}/images", new FileInfo(Path.Combine(bundle, "images")).LinkTarget);
+        Cmd.Run("sha256sum", ["--strict", "--quiet", "-c", "SHA256SUMS"], bundle).EnsureSuccess("sha256sum -c through the links");
+
+        using var root = new TargetRoot();
+        var run = ExtractedBundles.Install(bundle, root, "install");
+        Assert.True(run.ExitCode == 0, run.Output);
+        var apiserver = root.Path + File.ReadAllLines(Path.Combine(bundle, "lib/files.tsv")).Select(l => l.Split('\t')).Single(f => f[3] == "bin/kube-apiserver")[4];
+        Assert.False(new FileInfo(apiserver).LinkTarget is not null, "binaries are installed as files, not links into the bundle");
+        Assert.Equal(Sha(Path.Combine(bundles.PayloadDir, "bin/kube-apiserver")), Sha(apiserver));
+    }
+
+    [Fact]
+    public void A_bin_link_to_a_copy_outside_the_extraction_dir_is_refused()
+    {
+        using var work = new TempDirectory("kag-link");
+        using var elsewhere = new TempDirectory("kag-elsewhere");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n01", work);
+        Cmd.Run("cp", "-a", Path.Combine(bundles.PayloadDir, "bin"), elsewhere.Combine("bin")).EnsureSuccess("cp");
+        File.Delete(Path.Combine(bundle, "bin"));
+        File.CreateSymbolicLink(Path.Combine(bundle, "bin"), elsewhere.Combine("bin"));
+
+        var run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains($"bin: symlink to {elsewhere.Combine("bin")}; a bundle's bin links to ../<payload>/bin", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+
+        File.Delete(Path.Combine(bundle, "bin"));
+        File.CreateSymbolicLink(Path.Combine(bundle, "bin"), "../../" + Path.GetFileName(elsewhere.Path) + "/bin");
+        run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("a bundle's bin links to ../<payload>/bin", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+    }
+
+    [Fact]
+    public void A_file_link_leading_out_of_the_bundle_is_refused_even_with_the_right_content()
+    {
+        using var work = new TempDirectory("kag-link");
+        using var elsewhere = new TempDirectory("kag-elsewhere");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n02", work);
+        var key = Path.Combine(bundle, "pki/kubelet.key");
+        File.Copy(key, elsewhere.Combine("kubelet.key"));
+        File.Delete(key);
+        File.CreateSymbolicLink(key, elsewhere.Combine("kubelet.key"));
+
+        // The payload directory itself pointing elsewhere is caught the same way.
+        var payloadBin = Path.Combine(work.Path, SyntheticBundle.FullPayloadTop, "bin");
+        Cmd.Run("mv", payloadBin, elsewhere.Combine("bin")).EnsureSuccess("mv");
+        File.CreateSymbolicLink(payloadBin, elsewhere.Combine("bin"));
+
+        var run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains($"pki/kubelet.key: resolves to {elsewhere.Combine("kubelet.key")}, outside the bundle", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"bin/etcd: resolves to {elsewhere.Combine("bin", "etcd")}, outside the bundle", run.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(root.Path));
     }
 
