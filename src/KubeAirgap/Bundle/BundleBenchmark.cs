@@ -65,7 +65,7 @@ public static class BundleBenchmark
         }
 
         var memberBytes = Directory.EnumerateFiles(request.PayloadCacheDir).Sum(f => new FileInfo(f).Length);
-        log($"{count} nodes: Bundle {best.TotalSeconds:0.00} s, best of 3 ({result!.PayloadsCompressed} payload members compressed)");
+        log($"{count} nodes: Bundle {best.TotalSeconds:0.00} s, best of 3 ({result!.PayloadsCompressed} payload member(s) compressed)");
 
         var naiveDir = Path.Combine(dir, "naive");
         Directory.CreateDirectory(naiveDir);
