@@ -34,20 +34,20 @@ public sealed class BuildContext : FrostingContext
     public Paths Paths { get; }
 
     /// <summary>The validated inventory: set by Validate, or loaded (and validated) on first use when a task runs alone (--exclusive).</summary>
-    public ClusterSpec? Cluster
+    public ClusterSpec Cluster
     {
         get => _cluster ?? LoadValidated().Cluster;
         set => _cluster = value;
     }
 
     /// <summary>The pins file: set by Validate, or loaded with the inventory on first use.</summary>
-    public PinsFile? Pins
+    public PinsFile Pins
     {
         get => _pins ?? LoadValidated().Pins;
         set => _pins = value;
     }
 
-    public ClusterTopology Topology => new(Cluster!);
+    public ClusterTopology Topology => new(Cluster);
 
     private ClusterSpec? _cluster;
     private PinsFile? _pins;

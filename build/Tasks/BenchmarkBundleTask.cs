@@ -15,7 +15,7 @@ public sealed class BenchmarkBundleTask : FrostingTask<BuildContext>
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(n => int.Parse(n, CultureInfo.InvariantCulture))
             .ToList();
-        var pins = context.Pins ?? PinsLoader.LoadValid(context.PinsPath);
+        var pins = context.Pins;
         var work = System.IO.Path.Combine(context.Paths.Artifacts, "benchmark", "bundle");
         var total = megabytes * 1024L * 1024L;
         context.Information("synthetic payload: {0} MiB per node ({1} MiB binaries, {2} MiB images), gzip level {3}", megabytes, total / 2 / (1024 * 1024), total / 2 / (1024 * 1024), BundleSettings.Level(context));

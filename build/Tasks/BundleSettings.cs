@@ -13,26 +13,12 @@ internal static class BundleSettings
         return configured > 0 ? configured : Environment.ProcessorCount;
     }
 
-    public static string OutputDir(BuildContext context) => context.Paths.ClusterArtifacts(Loaded(context).Cluster!.Name);
-
-    /// <summary>The inventory and pins; loaded here when the task runs with --exclusive (without Validate).</summary>
-    public static BuildContext Loaded(BuildContext context)
-    {
-        if (context.Cluster is null || context.Pins is null)
-        {
-            var result = KubeAirgap.Cluster.InventoryValidation.Run(context.ClusterFile, context.PinsPath);
-            result.Diagnostics.ThrowIfErrors("Validation failed");
-            context.Cluster = result.Cluster;
-            context.Pins = result.Pins;
-        }
-
-        return context;
-    }
+    public static string OutputDir(BuildContext context) => context.Paths.ClusterArtifacts(context.Cluster.Name);
 
     public static BundleRequest Request(BuildContext context)
     {
-        var spec = Loaded(context).Cluster!;
-        var pins = context.Pins!;
+        var spec = context.Cluster;
+        var pins = context.Pins;
         var key = context.Setting("Bundle", "SigningKey", string.Empty);
         var signer = key.Length == 0 ? null : BundleSigner.Load(System.IO.Path.GetFullPath(key, context.Root));
         var epoch = SourceDateEpoch.Resolve(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), context.Setting("Bundle", "SourceDateEpoch", "1767225600"));

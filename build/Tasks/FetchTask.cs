@@ -13,8 +13,8 @@ public sealed class FetchTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var cluster = context.Cluster!;
-        var pins = context.Pins!;
+        var cluster = context.Cluster;
+        var pins = context.Pins;
         var plan = FetchPlan.For(pins, cluster.KubernetesVersion, PayloadKey.AllOf(cluster), context.PinsPath);
         var cache = new ArtifactCache(context.Paths.Cache);
         using var downloader = new VerifiedDownloader(cache, DownloadOptionsOf(context));

@@ -33,8 +33,8 @@ public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
 
     public override async Task RunAsync(BuildContext context)
     {
-        var cluster = context.Cluster!;
-        var pins = context.Pins!;
+        var cluster = context.Cluster;
+        var pins = context.Pins;
         using var client = ClientOf(context);
         client.Progress = new LogProgress(line => context.Verbose("{0}", line));
         var stage = new ImageStage(client, context.Setting("Registries", "Parallelism", 4)) { Log = message => context.Information("{0}", message) };

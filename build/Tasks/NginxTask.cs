@@ -10,8 +10,8 @@ public sealed class NginxTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var cluster = context.Cluster!;
-        var pins = context.Pins!;
+        var cluster = context.Cluster;
+        var pins = context.Pins;
         var explicitSource = context.Setting("Nginx", "Source", string.Empty);
         var jobs = context.Setting("Nginx", "MakeJobs", 0);
         var options = new NginxBuildOptions

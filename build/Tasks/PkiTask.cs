@@ -9,7 +9,7 @@ public sealed class PkiTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var spec = context.Cluster!;
+        var spec = context.Cluster;
         var engine = CreateEngine(context, line => context.Verbose("{0}", line));
         var result = PkiBuild.Run(engine, spec, node => context.Paths.NodeTree(spec.Name, node));
         var manifest = System.IO.Path.Combine(context.Paths.ClusterArtifacts(spec.Name), PkiBuild.ManifestName);
@@ -32,7 +32,7 @@ public sealed class PkiTask : FrostingTask<BuildContext>
     internal static PkiEngine CreateEngine(BuildContext context, Action<string> log)
     {
         var import = context.Setting("Pki", "Import", string.Empty);
-        return new PkiEngine(context.Cluster!, context.Paths.State(context.Cluster!.Name), log: log)
+        return new PkiEngine(context.Cluster, context.Paths.State(context.Cluster.Name), log: log)
         {
             ImportDir = import.Length == 0 ? null : System.IO.Path.GetFullPath(import, context.Root),
         };

@@ -13,8 +13,8 @@ public sealed class RenderTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var cluster = context.Cluster!;
-        var pins = context.Pins!;
+        var cluster = context.Cluster;
+        var pins = context.Pins;
         foreach (var warning in ModelBuilder.Warnings(cluster, pins))
         {
             context.Warning("{0}", warning);

@@ -26,8 +26,8 @@ public sealed class ValidateTask : FrostingTask<BuildContext>
             throw new InputException($"Validation failed: {errors} error(s) in {context.ClusterFile} / {context.PinsPath} (listed above)");
         }
 
-        context.Cluster = result.Cluster;
-        context.Pins = result.Pins;
+        context.Cluster = result.Cluster!;
+        context.Pins = result.Pins!;
         var topology = context.Topology;
         context.Information(
             "Cluster {0}: Kubernetes {1}, {2} node(s) ({3} etcd, {4} control-plane, {5} worker), arch {6}",
