@@ -50,17 +50,7 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
 
         if (entries.Any(e => e.Sha256 is not null))
         {
-            var temp = pinsPath + ".lock-tmp";
-            await File.WriteAllTextAsync(temp, string.Join('\n', lines), cancellationToken).ConfigureAwait(false);
-            try
-            {
-                PinsLoader.LoadValid(temp);
-                File.Move(temp, pinsPath, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(temp);
-            }
+            await PinsWriter.ReplaceAsync(pinsPath, lines, cancellationToken).ConfigureAwait(false);
         }
 
         return new LockReport(entries);

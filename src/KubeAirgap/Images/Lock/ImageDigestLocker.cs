@@ -49,17 +49,7 @@ public sealed class ImageDigestLocker(RegistryClient client)
 
         if (entries.Any(e => e.Digest is not null))
         {
-            var temp = pinsPath + ".lock-images-tmp";
-            await File.WriteAllTextAsync(temp, string.Join('\n', lines), cancellationToken).ConfigureAwait(false);
-            try
-            {
-                PinsLoader.LoadValid(temp);
-                File.Move(temp, pinsPath, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(temp);
-            }
+            await PinsWriter.ReplaceAsync(pinsPath, lines, cancellationToken).ConfigureAwait(false);
         }
 
         return entries;
