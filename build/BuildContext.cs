@@ -33,11 +33,33 @@ public sealed class BuildContext : FrostingContext
 
     public Paths Paths { get; }
 
-    public ClusterSpec? Cluster { get; set; }
+    /// <summary>The validated inventory: set by Validate, or loaded (and validated) on first use when a task runs alone (--exclusive).</summary>
+    public ClusterSpec Cluster
+    {
+        get => _cluster ?? LoadValidated().Cluster;
+        set => _cluster = value;
+    }
 
-    public PinsFile? Pins { get; set; }
+    /// <summary>The pins file: set by Validate, or loaded with the inventory on first use.</summary>
+    public PinsFile Pins
+    {
+        get => _pins ?? LoadValidated().Pins;
+        set => _pins = value;
+    }
 
-    public ClusterTopology Topology => new(Cluster ?? throw new InvalidOperationException("Validate has not run: no inventory loaded"));
+    public ClusterTopology Topology => new(Cluster);
+
+    private ClusterSpec? _cluster;
+    private PinsFile? _pins;
+
+    private (ClusterSpec Cluster, PinsFile Pins) LoadValidated()
+    {
+        var result = InventoryValidation.Run(ClusterFile, PinsPath);
+        result.Diagnostics.ThrowIfErrors("Validation failed");
+        _cluster = result.Cluster!;
+        _pins = result.Pins!;
+        return (_cluster, _pins);
+    }
 
     /// <summary>A setting from cake.config (<c>[Section] Key=value</c>), or <paramref name="fallback"/>.</summary>
     public string Setting(string section, string key, string fallback)

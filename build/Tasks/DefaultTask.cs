@@ -1,6 +1,6 @@
 namespace Build.Tasks;
 
 [TaskName("Default")]
-[TaskDescription("The default target: Validate (grows into Bundle as the pipeline lands)")]
-[IsDependentOn(typeof(ValidateTask))]
+[TaskDescription("The whole pipeline: Validate, Fetch, Pki, Render, Nginx, Images, Bundle, VerifyBundle")]
+[IsDependentOn(typeof(VerifyBundleTask))]
 public sealed class DefaultTask : FrostingTask<BuildContext>;

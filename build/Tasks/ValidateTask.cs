@@ -20,9 +20,14 @@ public sealed class ValidateTask : FrostingTask<BuildContext>
             context.Error("{0}", error);
         }
 
-        result.Diagnostics.ThrowIfErrors("Validation failed");
-        context.Cluster = result.Cluster;
-        context.Pins = result.Pins;
+        var errors = result.Diagnostics.Errors.Count();
+        if (errors > 0)
+        {
+            throw new InputException($"Validation failed: {errors} error(s) in {context.ClusterFile} / {context.PinsPath} (listed above)");
+        }
+
+        context.Cluster = result.Cluster!;
+        context.Pins = result.Pins!;
         var topology = context.Topology;
         context.Information(
             "Cluster {0}: Kubernetes {1}, {2} node(s) ({3} etcd, {4} control-plane, {5} worker), arch {6}",

@@ -22,7 +22,7 @@ internal static class CakeContextFactory
         }
 
         var configuration = new CakeConfigurationProvider(fileSystem, environment)
-            .CreateConfiguration(environment.WorkingDirectory, options.Settings, commandLine.ToConfigurationArguments());
+            .CreateConfiguration(environment.WorkingDirectory, options.Settings, Overrides(environment, commandLine));
         var globber = new Globber(fileSystem, environment);
         var repository = new ToolRepository(environment);
         var resolution = new ToolResolutionStrategy(fileSystem, environment, globber, configuration, log);
@@ -36,6 +36,30 @@ internal static class CakeContextFactory
             tools, data, configuration, installer, new EmptyServiceProvider());
         _ = console;
         return (context, data);
+    }
+
+    /// <summary>
+    /// Precedence: cake.config &lt; CAKE_SECTION_KEY environment variables &lt; --section_key arguments. Cake.Core ranks
+    /// its file above the environment, so the environment's CAKE_* values are handed to the provider as
+    /// arguments, and the command line's arguments are laid over them.
+    /// </summary>
+    private static Dictionary<string, string> Overrides(ICakeEnvironment environment, CommandLine commandLine)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in environment.GetEnvironmentVariables())
+        {
+            if (name.StartsWith("CAKE_", StringComparison.OrdinalIgnoreCase) && name.Length > 5)
+            {
+                result[name[5..]] = value;
+            }
+        }
+
+        foreach (var (name, value) in commandLine.ToConfigurationArguments())
+        {
+            result[name] = value;
+        }
+
+        return result;
     }
 
     private sealed class EmptyServiceProvider : IServiceProvider

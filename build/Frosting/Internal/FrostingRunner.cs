@@ -7,6 +7,20 @@ internal sealed class FrostingRunner(HostOptions options)
 {
     public int Run(string[] args)
     {
+        // Cake's environment changes the process's working directory (--working); give it back afterwards.
+        var originalDirectory = Directory.GetCurrentDirectory();
+        try
+        {
+            return RunCore(args);
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(originalDirectory);
+        }
+    }
+
+    private int RunCore(string[] args)
+    {
         IConsole? console = options.Console;
         ICakeLog? log = null;
         try

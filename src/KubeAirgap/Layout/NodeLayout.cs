@@ -17,6 +17,8 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string CniConfDir = "/etc/cni/net.d";
     public const string ContainerdConfig = "/etc/containerd/config.toml";
     public const string ContainerdSocket = "/run/containerd/containerd.sock";
+    public const string ContainerdState = "/run/containerd";
+    public const string ContainerdCertsDir = "/etc/containerd/certs.d";
     public const string CrictlConfig = "/etc/crictl.yaml";
     public const string KubeNginxConfig = "/etc/kube-nginx/kube-nginx.conf";
     public const string KubeNginxPrefix = "/var/lib/kube-nginx";
@@ -25,15 +27,43 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string ImagesArchive = "/var/lib/kube-airgap/images/images.oci.tar";
     public const string InstallLog = "/var/log/kube-airgap-install.log";
     public const string KubeletDir = "/var/lib/kubelet";
+    public const string KubeletCertDir = "/var/lib/kubelet/pki";
     public const string SysctlFile = "/etc/sysctl.d/99-kubernetes.conf";
     public const string ModulesLoadFile = "/etc/modules-load.d/kubernetes.conf";
 
     // Kubeconfigs (kubeadm's names).
     public const string AdminKubeconfig = "/etc/kubernetes/admin.conf";
+    public const string SuperAdminKubeconfig = "/etc/kubernetes/super-admin.conf";
     public const string ControllerManagerKubeconfig = "/etc/kubernetes/controller-manager.conf";
     public const string SchedulerKubeconfig = "/etc/kubernetes/scheduler.conf";
     public const string KubeletKubeconfig = "/etc/kubernetes/kubelet.conf";
     public const string KubeProxyKubeconfig = "/etc/kubernetes/kube-proxy.conf";
+
+    // Certificates and keys (kubeadm's names below /etc/kubernetes/pki); written by the PKI engine.
+    public const string CaCert = "/etc/kubernetes/pki/ca.crt";
+    public const string CaKey = "/etc/kubernetes/pki/ca.key";
+    public const string FrontProxyCaCert = "/etc/kubernetes/pki/front-proxy-ca.crt";
+    public const string FrontProxyCaKey = "/etc/kubernetes/pki/front-proxy-ca.key";
+    public const string EtcdCaCert = "/etc/kubernetes/pki/etcd/ca.crt";
+    public const string EtcdCaKey = "/etc/kubernetes/pki/etcd/ca.key";
+    public const string ApiServerCert = "/etc/kubernetes/pki/apiserver.crt";
+    public const string ApiServerKey = "/etc/kubernetes/pki/apiserver.key";
+    public const string ApiServerKubeletClientCert = "/etc/kubernetes/pki/apiserver-kubelet-client.crt";
+    public const string ApiServerKubeletClientKey = "/etc/kubernetes/pki/apiserver-kubelet-client.key";
+    public const string ApiServerEtcdClientCert = "/etc/kubernetes/pki/apiserver-etcd-client.crt";
+    public const string ApiServerEtcdClientKey = "/etc/kubernetes/pki/apiserver-etcd-client.key";
+    public const string FrontProxyClientCert = "/etc/kubernetes/pki/front-proxy-client.crt";
+    public const string FrontProxyClientKey = "/etc/kubernetes/pki/front-proxy-client.key";
+    public const string EtcdServerCert = "/etc/kubernetes/pki/etcd/server.crt";
+    public const string EtcdServerKey = "/etc/kubernetes/pki/etcd/server.key";
+    public const string EtcdPeerCert = "/etc/kubernetes/pki/etcd/peer.crt";
+    public const string EtcdPeerKey = "/etc/kubernetes/pki/etcd/peer.key";
+    public const string EtcdHealthcheckClientCert = "/etc/kubernetes/pki/etcd/healthcheck-client.crt";
+    public const string EtcdHealthcheckClientKey = "/etc/kubernetes/pki/etcd/healthcheck-client.key";
+    public const string ServiceAccountKey = "/etc/kubernetes/pki/sa.key";
+    public const string ServiceAccountPub = "/etc/kubernetes/pki/sa.pub";
+    public const string KubeletServingCert = "/etc/kubernetes/pki/kubelet.crt";
+    public const string KubeletServingKey = "/etc/kubernetes/pki/kubelet.key";
 
     // Component configuration documents.
     public const string EncryptionConfig = "/etc/kubernetes/encryption-config.yaml";

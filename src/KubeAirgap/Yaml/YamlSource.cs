@@ -45,6 +45,12 @@ public sealed class YamlSource
                 $"YAML syntax error: {ex.Message}{(inner is null ? string.Empty : " (" + inner + ")")}"));
             return new YamlSource(name, null);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this, without a position, for some malformed scalars
+            diagnostics.Add(new Diagnostic(Severity.Error, name, 0, 0, string.Empty, $"YAML syntax error: {ex.Message}"));
+            return new YamlSource(name, null);
+        }
     }
 
     public YamlMap RootMap(DiagnosticBag diagnostics) => YamlMap.From(this, Root, string.Empty, diagnostics);

@@ -1,0 +1,34 @@
+using KubeAirgap.Bundle;
+
+namespace Build.Tasks;
+
+/// <summary>The [Bundle] section of cake.config and the paths Bundle reads and writes (shared by the bundle tasks).</summary>
+internal static class BundleSettings
+{
+    public static int Level(BuildContext context) => context.Setting("Bundle", "CompressionLevel", 6);
+
+    public static int Parallelism(BuildContext context)
+    {
+        var configured = context.Setting("Bundle", "Parallelism", 0);
+        return configured > 0 ? configured : Environment.ProcessorCount;
+    }
+
+    public static string OutputDir(BuildContext context) => context.Paths.ClusterArtifacts(context.Cluster.Name);
+
+    public static BundleRequest Request(BuildContext context)
+    {
+        var spec = context.Cluster;
+        var pins = context.Pins;
+        var key = context.Setting("Bundle", "SigningKey", string.Empty);
+        var signer = key.Length == 0 ? null : BundleSigner.Load(System.IO.Path.GetFullPath(key, context.Root));
+        var epoch = SourceDateEpoch.Resolve(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), context.Setting("Bundle", "SourceDateEpoch", "1767225600"));
+        return new BundleRequest(
+            spec, pins,
+            k => context.Paths.Payload(spec.Name, k),
+            n => context.Paths.NodeTree(spec.Name, n),
+            context.Paths.Installer,
+            OutputDir(context),
+            System.IO.Path.Combine(context.Paths.Cache, "bundle-payloads"),
+            epoch, Level(context), Parallelism(context), signer);
+    }
+}

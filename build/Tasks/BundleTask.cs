@@ -1,0 +1,25 @@
+using KubeAirgap.Bundle;
+
+namespace Build.Tasks;
+
+[TaskName("Bundle")]
+[TaskDescription("Writes artifacts/<cluster>/<cluster>-<node>-<arch>.tar.gz per node, SHA256SUMS, bundle-manifest.json, sbom.spdx.json")]
+[IsDependentOn(typeof(NginxTask))]
+[IsDependentOn(typeof(ImagesTask))]
+public sealed class BundleTask : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        var request = BundleSettings.Request(context);
+        var result = BundleBuilder.Build(request);
+        foreach (var t in result.Tarballs)
+        {
+            context.Information("{0}  {1,10}  {2}", t.Sha256, BundlePlan.Size(t.Size), System.IO.Path.GetFileName(t.Path));
+        }
+
+        context.Information(
+            "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared payload member(s) compressed, the rest reused from {5}{6}",
+            result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.PayloadsCompressed, request.PayloadCacheDir,
+            request.Signer is null ? string.Empty : "; SHA256SUMS signed");
+    }
+}

@@ -1,0 +1,40 @@
+using KubeAirgap.Pki;
+
+namespace Build.Tasks;
+
+[TaskName("Pki")]
+[TaskDescription("Creates or reuses the cluster's CAs, certificates, kubeconfigs and secrets (state/<cluster>/) and writes each node's PKI files")]
+[IsDependentOn(typeof(ValidateTask))]
+public sealed class PkiTask : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        var spec = context.Cluster;
+        var engine = CreateEngine(context, line => context.Verbose("{0}", line));
+        var result = PkiBuild.Run(engine, spec, node => context.Paths.NodeTree(spec.Name, node));
+        var manifest = System.IO.Path.Combine(context.Paths.ClusterArtifacts(spec.Name), PkiBuild.ManifestName);
+        KubeAirgap.Pki.State.SecureFile.Write(manifest, PkiBuild.Manifest(spec, result), KubeAirgap.Pki.State.SecureFile.Public);
+
+        var certs = result.Material.Certificates;
+        context.Information(
+            "PKI of {0}: {1} certificate(s) ({2} created, {3} re-issued, {4} imported, {5} reused) in {6}; {7} node file(s) changed; CA keys on nodes: {8}",
+            spec.Name, certs.Count,
+            certs.Count(c => c.Action == PkiAction.Created), certs.Count(c => c.Action == PkiAction.Reissued),
+            certs.Count(c => c.Action == PkiAction.Imported), certs.Count(c => c.Action == PkiAction.Reused),
+            engine.Store.Root, result.Changes, spec.Pki.CaKeyOnNodes ? "cluster CA key on control-plane nodes" : "none (CSR signer off)");
+        foreach (var c in certs.Where(c => c.Action == PkiAction.Reissued))
+        {
+            context.Information("re-issued {0}: {1}", c.Label, c.Reason);
+        }
+    }
+
+    /// <summary>The engine for this run: state/&lt;cluster&gt;/, [Pki] Import= (or --pki_import=DIR) as the CA import directory.</summary>
+    internal static PkiEngine CreateEngine(BuildContext context, Action<string> log)
+    {
+        var import = context.Setting("Pki", "Import", string.Empty);
+        return new PkiEngine(context.Cluster, context.Paths.State(context.Cluster.Name), log: log)
+        {
+            ImportDir = import.Length == 0 ? null : System.IO.Path.GetFullPath(import, context.Root),
+        };
+    }
+}

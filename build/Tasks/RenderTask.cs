@@ -1,0 +1,48 @@
+using KubeAirgap.Cluster;
+using KubeAirgap.Layout;
+using KubeAirgap.Render;
+using KubeAirgap.Render.Model;
+
+namespace Build.Tasks;
+
+[TaskName("Render")]
+[TaskDescription("Renders every node's units, configs and add-on manifests into artifacts/<cluster>/nodes/<node>/")]
+[IsDependentOn(typeof(FetchTask))]
+[IsDependentOn(typeof(PkiTask))]
+public sealed class RenderTask : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        var cluster = context.Cluster;
+        var pins = context.Pins;
+        foreach (var warning in ModelBuilder.Warnings(cluster, pins))
+        {
+            context.Warning("{0}", warning);
+        }
+
+        var versions = ModelBuilder.VersionsOf(cluster, pins);
+        context.Information("Rendering for {0}", string.Join(", ", versions.Versions.Select(v => $"{v.Key} {v.Value}")));
+
+        // render everything first: a template error leaves no node tree half-updated
+        var rendered = cluster.Nodes.Select(node =>
+        {
+            var options = new RenderOptions
+            {
+                TemplatesDir = context.Paths.Templates,
+                CalicoManifest = Path.Combine(context.Paths.Payload(cluster.Name, PayloadKey.Of(node).Name), FileCatalog.CalicoOutput),
+            };
+            return (node, files: new NodeRenderer(cluster, pins, options).Render(node));
+        }).ToList();
+
+        foreach (var (node, files) in rendered)
+        {
+            var tree = context.Paths.NodeTree(cluster.Name, node.Name);
+            var changed = TreeWriter.Write(tree, files);
+            context.Information("{0}: {1} file(s), {2} changed -> {3}", node.Name, files.Count, changed, tree);
+            foreach (var file in files)
+            {
+                context.Verbose("  {0} {1}", file.ModeText, file.Path);
+            }
+        }
+    }
+}

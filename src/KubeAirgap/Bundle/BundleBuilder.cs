@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using KubeAirgap.Cluster;
+using KubeAirgap.Layout;
+using KubeAirgap.Pins;
+
+namespace KubeAirgap.Bundle;
+
+/// <summary>
+/// Builds every node's tarball: the shared payload of each <see cref="PayloadKey"/> (bin/, images/) hashed and
+/// compressed once into the gzip member every tarball of that key starts with, then per node its own tree, the installer, lib/layout.env, lib/files.tsv, manifest.json and
+/// SHA256SUMS; then SHA256SUMS, bundle-manifest.json and the SBOM for the set.
+/// </summary>
+public static partial class BundleBuilder
+{
+    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int PayloadsCompressed, long BytesWritten, int TarballsKept);
+
+    /// <summary>The node tree's top-level folders that are bundled (everything else there is an error).</summary>
+    public static readonly IReadOnlyList<string> NodeTreeDirs = ["addons", "etc", "pki", "var"];
+
+    public static Result Build(BundleRequest request)
+    {
+        var spec = request.Spec;
+        Directory.CreateDirectory(request.OutputDir);
+        var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k), StringComparer.Ordinal);
+        var clash = spec.Nodes.Select(n => BundleRequest.TopDir(spec, n)).Intersect(payloads.Values.Select(p => BundleRequest.PayloadTopDir(spec, p.Key)), StringComparer.Ordinal).FirstOrDefault();
+        if (clash is not null)
+        {
+            throw new InvalidDataException($"node directory {clash} has the name of a shared payload directory; rename the node in the inventory");
+        }
+
+        var members = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch);
+        var memberOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
+            p => memberOf[p.Key.Name] = members.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
+        var installer = InstallerEntries(request.InstallerDir);
+
+        var previous = Previous(request);
+        var kept = 0;
+        var results = new NodeTarball.Result[spec.Nodes.Count];
+        var nodes = new BundleNode[spec.Nodes.Count];
+        Unwrapped(() => Parallel.For(0, spec.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) }, i =>
+        {
+            var node = spec.Nodes[i];
+            var key = PayloadKey.Of(node);
+            var content = NodeContent.Collect(request, node, payloads[key.Name], installer);
+            var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
+            var top = BundleRequest.TopDir(spec, node);
+            var payloadTop = BundleRequest.PayloadTopDir(spec, key);
+            var inputs = Fingerprint(content.Entries, top, payloadTop, request);
+            if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && BundleEntry.Sha256Of(output) == old.Sha256)
+            {
+                results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
+                Interlocked.Increment(ref kept);
+            }
+            else
+            {
+                results[i] = NodeTarball.Write(output, top, payloadTop, memberOf[key.Name], content.Entries, request.SourceDateEpoch, members);
+            }
+
+            nodes[i] = new BundleNode(
+                node.Name, node.Ip, node.Arch, content.Manifest.Roles, content.Manifest.PayloadKey,
+                Path.GetFileName(output), results[i].Sha256, results[i].Size, content.Manifest.Images,
+                content.Manifest.KubeNginx.Glibc, inputs, content.Entries.Select(e => content.Describe(e)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
+        }));
+
+        var manifest = new BundleSetManifest(
+            1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
+            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes);
+        var manifestBytes = BundleJson.Serialize(manifest);
+        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
+        var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch);
+        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SbomName), sbom);
+
+        var sums = Sha256Sums.Render(
+            results.Select(r => (Path.GetFileName(r.Path), r.Sha256))
+                .Append((BundleRequest.ManifestName, Hex(manifestBytes)))
+                .Append((BundleRequest.SbomName, Hex(sbom))));
+        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums);
+        var sigPath = Path.Combine(request.OutputDir, BundleRequest.SumsName + ".sig");
+        if (request.Signer is not null)
+        {
+            BundleJson.WriteAtomic(sigPath, request.Signer.Sign(sums));
+        }
+        else
+        {
+            File.Delete(sigPath);
+        }
+
+        RemoveStale(request, results);
+        return new Result(manifest, results, members.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept);
+    }
+
+    /// <summary>Component versions from the pins release, for the given roles (sorted by name).</summary>
+    public static IReadOnlyDictionary<string, string> Versions(ClusterSpec spec, PinsFile pins, IEnumerable<NodeRole> roles)
+    {
+        var release = pins.ReleaseFor(spec.KubernetesVersion)
+            ?? throw new InvalidDataException($"pins.yaml has no release for Kubernetes {spec.KubernetesVersion}");
+        var versions = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["kubernetes"] = spec.KubernetesVersion };
+        foreach (var component in ComponentCatalog.ComponentsFor(roles))
+        {
+            if (release.VersionOf(component) is { } v)
+            {
+                versions[component] = v;
+            }
+        }
+
+        return versions;
+    }
+
+    /// <summary>The nodes of the last bundle-manifest.json in the output directory, by tarball name (none when unreadable).</summary>
+    private static Dictionary<string, BundleNode> Previous(BundleRequest request)
+    {
+        var path = Path.Combine(request.OutputDir, BundleRequest.ManifestName);
+        try
+        {
+            return File.Exists(path)
+                ? BundleJson.Read<BundleSetManifest>(path).Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal)
+                : [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>sha256 of every entry (path, mode, size, sha256), the node and payload directories, mtime and level: all a tarball's bytes depend on.</summary>
+    private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request)
+    {
+        var text = new StringBuilder();
+        text.Append("kube-airgap-tar-v2\n").Append(top).Append('\n').Append(payloadTop).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
+        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+        {
+            text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append(' ').Append(e.Shared ? 's' : 'n').Append('\n');
+        }
+
+        return Hex(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    /// <summary>Runs a parallel loop and rethrows its first error as itself (the message names the file), not as an AggregateException.</summary>
+    private static void Unwrapped(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
+    }
+
+    internal static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    private static IReadOnlyList<BundleEntry> InstallerEntries(string dir)
+    {
+        var script = Path.Combine(dir, "install.sh");
+        if (!File.Exists(script))
+        {
+            throw new FileNotFoundException($"installer {script} not found", script);
+        }
+
+        // The installer's modes are fixed here, not taken from the checkout (git does not keep 0644 vs 0600).
+        return BundleEntry.Tree(dir, "lib", shared: false, rel => rel.EndsWith(".sh", StringComparison.Ordinal))
+            .Select(e => e with { Mode = 0x1A4 })
+            .Append(BundleEntry.FromFile("install.sh", script, shared: false) with { Mode = 0x1ED })
+            .ToList();
+    }
+
+    private static void RemoveStale(BundleRequest request, IEnumerable<NodeTarball.Result> results)
+    {
+        var keep = results.Select(r => Path.GetFileName(r.Path)).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(request.OutputDir, $"{request.Spec.Name}-*.tar.gz"))
+        {
+            if (!keep.Contains(Path.GetFileName(file)))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    /// <summary>The staged shared payload of one key: bin/ and images/ entries, plus meta/kube-nginx.json.</summary>
+    public sealed record Payload(PayloadKey Key, string Dir, IReadOnlyList<BundleEntry> Entries, KubeNginxInfo KubeNginx, IReadOnlyList<string> Images)
+    {
+        public static Payload Load(string dir, PayloadKey key)
+        {
+            if (!Directory.Exists(Path.Combine(dir, "bin")))
+            {
+                throw new DirectoryNotFoundException($"payload {key.Name}: {dir}/bin does not exist (run Fetch and Images first)");
+            }
+
+            var entries = BundleEntry.Tree(dir, "bin", shared: true).Concat(BundleEntry.Tree(dir, "images", shared: true)).ToList();
+            var archive = Path.Combine(dir, "images", "images.oci.tar");
+            var images = File.Exists(archive) ? OciArchive.ImageNames(archive) : [];
+            return new Payload(key, dir, entries, ReadKubeNginx(Path.Combine(dir, "meta", "kube-nginx.json")), images);
+        }
+
+        private static KubeNginxInfo ReadKubeNginx(string path)
+        {
+            if (!File.Exists(path))
+            {
+                return new KubeNginxInfo(null, null, null);
+            }
+
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            string? Get(string name) => doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return new KubeNginxInfo(Get("version"), Get("glibc"), Get("sha256"));
+        }
+    }
+
+    private static string VersionDir(ClusterSpec spec, IEnumerable<BundleEntry> shared)
+    {
+        var text = new StringBuilder();
+        foreach (var e in shared.Where(e => e.Path.StartsWith("bin/", StringComparison.Ordinal)).OrderBy(e => e.Path, StringComparer.Ordinal))
+        {
+            text.Append(e.Sha256).Append("  ").Append(e.Path).Append('\n');
+        }
+
+        return $"{spec.KubernetesVersion}-{Hex(Encoding.UTF8.GetBytes(text.ToString()))[..12]}";
+    }
+}

@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+
+namespace KubeAirgap.Bundle;
+
+/// <summary>
+/// One file inside a node bundle: its path below <c>&lt;cluster&gt;-&lt;node&gt;/</c>, mode, size and sha256,
+/// and where its bytes come from (a file on disk or generated content). <see cref="Shared"/> entries (binaries,
+/// images) are the same for every node of a payload key and are compressed once.
+/// </summary>
+public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256, string? Source, byte[]? Content, bool Shared)
+{
+    /// <summary>A file nobody but root may read (keys, tokens, kubeconfigs with client keys).</summary>
+    public bool Secret => (Mode & 0x3F) == 0;
+
+    public string ModeText => "0" + Convert.ToString(Mode & 0xFFF, 8);
+
+    public Stream Open() =>
+        Content is not null
+            ? new MemoryStream(Content, writable: false)
+            : new FileStream(Source!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
+    public static BundleEntry FromFile(string path, string source, bool shared)
+    {
+        var info = new FileInfo(source);
+        if (info.LinkTarget is not null)
+        {
+            throw new InvalidDataException($"{source}: symbolic links are not bundled; put the file itself there");
+        }
+
+        var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(source) & 0xFFF;
+        return new BundleEntry(path, mode, info.Length, Sha256Of(source), source, null, shared);
+    }
+
+    public static BundleEntry FromBytes(string path, byte[] content, int mode) =>
+        new(path, mode, content.Length, Convert.ToHexStringLower(SHA256.HashData(content)), null, content, false);
+
+    public static string Sha256Of(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Every file below <paramref name="root"/>/<paramref name="sub"/>, as bundle paths <c>sub/...</c>, sorted.</summary>
+    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null)
+    {
+        var dir = System.IO.Path.Combine(root, sub);
+        if (!System.IO.Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        return System.IO.Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Select(f => (File: f, Rel: System.IO.Path.GetRelativePath(root, f).Replace('\\', '/')))
+            .Where(x => include?.Invoke(x.Rel) ?? true)
+            .OrderBy(x => x.Rel, StringComparer.Ordinal)
+            .Select(x => FromFile(x.Rel, x.File, shared))
+            .ToList();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace KubeAirgap.Bundle;
+
+/// <summary>One file in a bundle, as listed in manifest.json and bundle-manifest.json.</summary>
+public sealed record ManifestFile(string Path, string? NodePath, string Sha256, long Size, string Mode, bool Secret);
+
+public sealed record KubeNginxInfo(string? Version, string? Glibc, string? Sha256);
+
+/// <summary>manifest.json inside a node bundle.</summary>
+public sealed record NodeManifest(
+    int SchemaVersion,
+    string Cluster,
+    string Node,
+    string Ip,
+    string Arch,
+    IReadOnlyList<string> Roles,
+    string PayloadKey,
+    string KubernetesVersion,
+    string VersionDir,
+    IReadOnlyDictionary<string, string> Versions,
+    IReadOnlyList<string> Images,
+    bool CaKeyOnNodes,
+    KubeNginxInfo KubeNginx,
+    long SourceDateEpoch,
+    IReadOnlyList<ManifestFile> Files);
+
+/// <summary>One node in bundle-manifest.json: the tarball and every file in it; <c>Inputs</c> is the sha256 of
+/// everything that decides the tarball's bytes (a later build with the same value keeps the tarball).</summary>
+public sealed record BundleNode(
+    string Name,
+    string Ip,
+    string Arch,
+    IReadOnlyList<string> Roles,
+    string PayloadKey,
+    string Bundle,
+    string Sha256,
+    long Size,
+    IReadOnlyList<string> Images,
+    string? KubeNginxGlibc,
+    string Inputs,
+    IReadOnlyList<ManifestFile> Files);
+
+/// <summary>bundle-manifest.json next to the tarballs.</summary>
+public sealed record BundleSetManifest(
+    int SchemaVersion,
+    string Cluster,
+    string KubernetesVersion,
+    IReadOnlyDictionary<string, string> Versions,
+    bool CaKeyOnNodes,
+    long SourceDateEpoch,
+    IReadOnlyList<BundleNode> Nodes);
+
+public static class BundleJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static byte[] Serialize<T>(T value)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, Options);
+        return [.. bytes, (byte)'\n'];
+    }
+
+    public static T Read<T>(string path) =>
+        JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Options)
+        ?? throw new InvalidDataException($"{path}: empty JSON document");
+
+    /// <summary>Writes to a temporary name, then renames: a reader never sees half a file.</summary>
+    public static void WriteAtomic(string path, byte[] content)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, content);
+        File.Move(temp, path, overwrite: true);
+    }
+}

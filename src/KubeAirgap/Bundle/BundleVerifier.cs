@@ -1,0 +1,322 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace KubeAirgap.Bundle;
+
+/// <summary>
+/// Opens every tarball of a bundle set offline and proves it complete: the tarball matches the outer SHA256SUMS;
+/// the node's directory and what its symlinks (bin, images) reach inside the tarball are its files; every file matches the inner SHA256SUMS and bundle-manifest.json; every binary a unit's ExecStart names is in
+/// bin/; every image a manifest or config names is in images/images.oci.tar.
+/// </summary>
+public static partial class BundleVerifier
+{
+    public sealed record NodeReport(string Node, string Bundle, long Size, int Files, int Images, int Secrets, IReadOnlyList<string> Problems);
+
+    public static IReadOnlyList<NodeReport> Verify(string outputDir)
+    {
+        var manifestPath = Path.Combine(outputDir, BundleRequest.ManifestName);
+        if (!File.Exists(manifestPath))
+        {
+            throw new FileNotFoundException($"{manifestPath} not found: run the Bundle task first", manifestPath);
+        }
+
+        var set = BundleJson.Read<BundleSetManifest>(manifestPath);
+        var outer = Sha256Sums.Parse(File.ReadAllText(Path.Combine(outputDir, BundleRequest.SumsName)), Path.Combine(outputDir, BundleRequest.SumsName));
+        return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer)).ToList();
+    }
+
+    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, IReadOnlyList<string>? Images);
+
+    private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer)
+    {
+        var problems = new List<string>();
+        var path = Path.Combine(dir, node.Bundle);
+        if (!File.Exists(path))
+        {
+            return new NodeReport(node.Name, node.Bundle, 0, 0, 0, 0, [$"{node.Bundle}: missing"]);
+        }
+
+        var sha = BundleEntry.Sha256Of(path);
+        if (!outer.TryGetValue(node.Bundle, out var listed))
+        {
+            problems.Add($"{node.Bundle}: not listed in SHA256SUMS");
+        }
+        else if (listed != sha)
+        {
+            problems.Add($"{node.Bundle}: sha256 {sha}, SHA256SUMS says {listed}");
+        }
+
+        var (files, links) = Read(path, node.Bundle, problems);
+        var items = NodeView($"{set.Cluster}-{node.Name}", files, links, problems);
+        IReadOnlyList<string> archiveImages = items.GetValueOrDefault("images/images.oci.tar")?.Images ?? [];
+        CheckInnerSums(items, problems);
+        CheckManifest(node, items, problems);
+        CheckUnits(items, problems);
+        var named = CheckImages(items, archiveImages, problems);
+        return new NodeReport(node.Name, node.Bundle, new FileInfo(path).Length, items.Count, Math.Max(named, archiveImages.Count),
+            items.Values.Count(i => (i.Mode & 0x3F) == 0), problems);
+    }
+
+    /// <summary>Every regular file (by its full name in the tarball) and every symlink (name → target).</summary>
+    private static (Dictionary<string, Item> Files, Dictionary<string, string> Links) Read(string path, string bundle, List<string> problems)
+    {
+        var files = new Dictionary<string, Item>(StringComparer.Ordinal);
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using var file = File.OpenRead(path);
+            using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            using var reader = new TarReader(gzip);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType == TarEntryType.SymbolicLink)
+                {
+                    links[entry.Name] = entry.LinkName;
+                    continue;
+                }
+
+                if (entry.EntryType != TarEntryType.RegularFile || entry.DataStream is null)
+                {
+                    continue;
+                }
+
+                var rel = entry.Name[(entry.Name.IndexOf('/', StringComparison.Ordinal) + 1)..];
+                using var hashing = new HashingStream(entry.DataStream);
+                byte[]? text = null;
+                IReadOnlyList<string>? images = null;
+                if (rel == "images/images.oci.tar")
+                {
+                    images = OciArchive.ImageNames(hashing, $"{bundle}:{entry.Name}");
+                }
+                else if (IsText(rel))
+                {
+                    using var copy = new MemoryStream();
+                    hashing.CopyTo(copy);
+                    text = copy.ToArray();
+                }
+
+                files[entry.Name] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text, images);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            problems.Add($"{bundle}: unreadable ({e.Message})");
+        }
+
+        return (files, links);
+    }
+
+    /// <summary>
+    /// The files as seen from <c>&lt;top&gt;/</c>, by path below it: its own files, and through each of its symlinks
+    /// (resolved inside the tarball) the files of the directory it points to. A symlink that leads out of the tarball,
+    /// or to nothing in it, and a file reached neither way, are problems.
+    /// </summary>
+    private static Dictionary<string, Item> NodeView(string top, Dictionary<string, Item> files, Dictionary<string, string> links, List<string> problems)
+    {
+        var items = new Dictionary<string, Item>(StringComparer.Ordinal);
+        var reached = new List<string>();
+        foreach (var (name, target) in links.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            if (!name.StartsWith(top + "/", StringComparison.Ordinal))
+            {
+                problems.Add($"{name}: outside {top}/");
+                continue;
+            }
+
+            var rel = name[(top.Length + 1)..];
+            var dest = Resolve(name[..name.LastIndexOf('/')], target);
+            if (dest is null)
+            {
+                problems.Add($"{rel}: symlink to {target} leads outside the tarball");
+                continue;
+            }
+
+            var under = files.Where(f => f.Key.StartsWith(dest + "/", StringComparison.Ordinal)).ToList();
+            if (files.TryGetValue(dest, out var single))
+            {
+                items[rel] = single;
+            }
+            else if (under.Count == 0)
+            {
+                problems.Add($"{rel}: symlink to {target}, which is not in the tarball");
+                continue;
+            }
+
+            foreach (var (file, item) in under)
+            {
+                items[$"{rel}/{file[(dest.Length + 1)..]}"] = item;
+            }
+
+            reached.Add(dest);
+        }
+
+        foreach (var (name, item) in files)
+        {
+            if (name.StartsWith(top + "/", StringComparison.Ordinal))
+            {
+                if (!items.TryAdd(name[(top.Length + 1)..], item))
+                {
+                    problems.Add($"{name[(top.Length + 1)..]}: in the tarball both as a file and through a symlink");
+                }
+            }
+            else if (!reached.Any(r => name == r || name.StartsWith(r + "/", StringComparison.Ordinal)))
+            {
+                problems.Add($"{name}: outside {top}/ and not reached through any of its symlinks");
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>The archive path <paramref name="target"/> names, relative to the directory <paramref name="from"/>; null when it is absolute or climbs out of the archive.</summary>
+    internal static string? Resolve(string from, string target)
+    {
+        if (target.StartsWith('/'))
+        {
+            return null;
+        }
+
+        var parts = new List<string>(from.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    return null;
+                }
+
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join('/', parts);
+    }
+
+    private static bool IsText(string rel) =>
+        rel is "SHA256SUMS" or "lib/layout.env" or "lib/files.tsv" or "manifest.json"
+        || rel.StartsWith("etc/", StringComparison.Ordinal) || rel.StartsWith("addons/", StringComparison.Ordinal) || rel.StartsWith("var/", StringComparison.Ordinal);
+
+    private static void CheckInnerSums(Dictionary<string, Item> items, List<string> problems)
+    {
+        if (items.GetValueOrDefault("SHA256SUMS")?.Text is not { } text)
+        {
+            problems.Add("SHA256SUMS: missing from the bundle");
+            return;
+        }
+
+        var sums = Sha256Sums.Parse(Encoding.UTF8.GetString(text), "SHA256SUMS");
+        foreach (var (file, expected) in sums)
+        {
+            if (!items.TryGetValue(file, out var item))
+            {
+                problems.Add($"{file}: listed in SHA256SUMS, missing from the bundle");
+            }
+            else if (item.Sha256 != expected)
+            {
+                problems.Add($"{file}: sha256 {item.Sha256}, SHA256SUMS says {expected}");
+            }
+        }
+
+        foreach (var file in items.Keys.Where(k => k is not ("SHA256SUMS" or "SHA256SUMS.sig") && !sums.ContainsKey(k)))
+        {
+            problems.Add($"{file}: in the bundle but not in SHA256SUMS");
+        }
+    }
+
+    private static void CheckManifest(BundleNode node, Dictionary<string, Item> items, List<string> problems)
+    {
+        foreach (var f in node.Files)
+        {
+            if (!items.TryGetValue(f.Path, out var item))
+            {
+                problems.Add($"{f.Path}: in bundle-manifest.json, missing from the bundle");
+            }
+            else if (item.Sha256 != f.Sha256 || item.Size != f.Size || "0" + Convert.ToString(item.Mode, 8) != f.Mode)
+            {
+                problems.Add($"{f.Path}: differs from bundle-manifest.json");
+            }
+        }
+
+        if (node.Files.Count != items.Count)
+        {
+            problems.Add($"bundle-manifest.json lists {node.Files.Count} files, the bundle holds {items.Count}");
+        }
+    }
+
+    /// <summary>Every ExecStart binary under the bundle's bin dirs must be bundled.</summary>
+    private static void CheckUnits(Dictionary<string, Item> items, List<string> problems)
+    {
+        var env = items.GetValueOrDefault("lib/layout.env")?.Text is { } e ? Encoding.UTF8.GetString(e) : string.Empty;
+        var binDir = EnvValue(env, "KA_BIN_DIR");
+        var cniDir = EnvValue(env, "KA_CNI_BIN_DIR");
+        foreach (var (rel, item) in items.Where(i => i.Key.StartsWith("etc/systemd/system/", StringComparison.Ordinal) && i.Key.EndsWith(".service", StringComparison.Ordinal)))
+        {
+            foreach (Match m in ExecStart().Matches(Encoding.UTF8.GetString(item.Text ?? [])))
+            {
+                var binary = m.Groups[1].Value.TrimStart('-', '@', '+', '!');
+                string? bundled = binDir.Length > 0 && binary.StartsWith(binDir + "/", StringComparison.Ordinal) ? "bin/" + binary[(binDir.Length + 1)..]
+                    : cniDir.Length > 0 && binary.StartsWith(cniDir + "/", StringComparison.Ordinal) ? "bin/cni/" + binary[(cniDir.Length + 1)..]
+                    : null;
+                if (bundled is not null && !items.ContainsKey(bundled))
+                {
+                    problems.Add($"{rel}: ExecStart runs {binary}, but {bundled} is not in the bundle");
+                }
+            }
+        }
+    }
+
+    /// <summary>Every image named in etc/, var/ or addons/ (image: X, sandbox_image = "X") must be in the archive.</summary>
+    private static int CheckImages(Dictionary<string, Item> items, IReadOnlyList<string> archive, List<string> problems)
+    {
+        var have = archive.Select(Normalize).ToHashSet(StringComparer.Ordinal);
+        var named = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (rel, item) in items.Where(i => i.Value.Text is not null && (i.Key.StartsWith("etc/", StringComparison.Ordinal) || i.Key.StartsWith("addons/", StringComparison.Ordinal) || i.Key.StartsWith("var/", StringComparison.Ordinal))))
+        {
+            foreach (Match m in ImageRef().Matches(Encoding.UTF8.GetString(item.Text!)))
+            {
+                var image = m.Groups[1].Value;
+                named.Add(image);
+                if (!have.Contains(Normalize(image)))
+                {
+                    problems.Add($"{rel}: names image {image}, which is not in images/images.oci.tar");
+                }
+            }
+        }
+
+        return named.Count;
+    }
+
+    /// <summary>docker.io/library/ for short names; the digest part dropped when a tag is there.</summary>
+    internal static string Normalize(string image)
+    {
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        if (at > 0 && image.LastIndexOf(':', at) > image.LastIndexOf('/', at))
+        {
+            image = image[..at];
+        }
+
+        var first = image.Split('/')[0];
+        if (!image.Contains('/'))
+        {
+            return "docker.io/library/" + image;
+        }
+
+        return first.Contains('.') || first.Contains(':') || first == "localhost" ? image : "docker.io/" + image;
+    }
+
+    private static string EnvValue(string env, string key) =>
+        env.Split('\n').FirstOrDefault(l => l.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..].Trim('\'') ?? string.Empty;
+
+    [GeneratedRegex(@"^\s*ExecStart\s*=\s*(\S+)", RegexOptions.Multiline)]
+    private static partial Regex ExecStart();
+
+    [GeneratedRegex(@"(?:^|\s)(?:-\s+)?(?:image|sandbox_image|sandbox)\s*[:=]\s*[""']?([A-Za-z0-9][A-Za-z0-9._/:@-]*)[""']?\s*$", RegexOptions.Multiline)]
+    private static partial Regex ImageRef();
+}

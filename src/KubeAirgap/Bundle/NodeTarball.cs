@@ -1,0 +1,139 @@
+namespace KubeAirgap.Bundle;
+
+/// <summary>
+/// Writes one node's <c>.tar.gz</c> as two gzip members that together decompress to one ustar archive: first the
+/// payload's member (<see cref="PayloadMembers"/>, the same bytes in every tarball of the payload key) copied,
+/// then one member with <c>&lt;top&gt;/</c>: its directories, the relative symlinks <c>bin</c> and <c>images</c>
+/// into the payload directory, the node's own files, and the end-of-archive marker. Entries are sorted; every
+/// header has uid/gid 0 and the same mtime.
+/// </summary>
+public static class NodeTarball
+{
+    /// <param name="PayloadMemberLength">Where the second gzip member starts: the first is the payload's.</param>
+    public sealed record Result(string Path, long Size, string Sha256, long PayloadMemberLength, long NodeMemberLength);
+
+    /// <summary>The node's directory holds a symlink <c>name</c> → <c>../&lt;payloadTop&gt;/name</c> for each top-level folder of the shared entries.</summary>
+    public static Result Write(string output, string top, string payloadTop, string payloadMember, IReadOnlyList<BundleEntry> entries, long mtime, PayloadMembers members)
+    {
+        var duplicate = entries.GroupBy(e => e.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InvalidDataException($"{duplicate.Key} appears twice in the bundle of {top}");
+        }
+
+        var links = SharedLinks(entries);
+        var own = entries.Where(e => !e.Shared).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        var clash = own.FirstOrDefault(e => links.Contains(e.Path.Split('/')[0]));
+        if (clash is not null)
+        {
+            throw new InvalidDataException($"{clash.Path}: the node's own files cannot be under {clash.Path.Split('/')[0]}/, which is the shared payload's");
+        }
+
+        var temp = output + ".tmp";
+        long payloadLength;
+        long nodeLength;
+        string sha;
+        try
+        {
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using (var disk = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var file = new HashingWriteStream(disk, hash))
+            {
+                if (members.BytesFor(payloadMember) is { } bytes)
+                {
+                    file.Write(bytes);
+                    payloadLength = bytes.Length;
+                }
+                else
+                {
+                    using var stored = File.OpenRead(payloadMember);
+                    stored.CopyTo(file, 1 << 20);
+                    payloadLength = stored.Length;
+                }
+
+                var pending = new MemoryStream();
+                foreach (var dir in PayloadMembers.Directories(top, own))
+                {
+                    pending.Write(TarHeader.Directory(dir, 0x1ED, mtime));
+                }
+
+                foreach (var link in links)
+                {
+                    pending.Write(TarHeader.Symlink($"{top}/{link}", $"../{payloadTop}/{link}", mtime));
+                }
+
+                foreach (var entry in own)
+                {
+                    pending.Write(TarHeader.File($"{top}/{entry.Path}", entry.Mode, entry.Size, mtime));
+                    using (var data = entry.Open())
+                    {
+                        data.CopyTo(pending);
+                    }
+
+                    pending.Write(new byte[TarHeader.PaddingFor(entry.Size)]);
+                }
+
+                pending.Write(TarHeader.EndOfArchive);
+                var member = GzipMember.Compress(pending.GetBuffer().AsSpan(0, (int)pending.Length), members.Level);
+                file.Write(member);
+                nodeLength = member.Length;
+            }
+
+            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            File.Move(temp, output, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        return new Result(output, new FileInfo(output).Length, sha, payloadLength, nodeLength);
+    }
+
+    /// <summary>The top-level folders of the shared entries (<c>bin</c>, <c>images</c>), sorted: each is a symlink in the node's directory.</summary>
+    public static IReadOnlyList<string> SharedLinks(IEnumerable<BundleEntry> entries) =>
+        entries.Where(e => e.Shared).Select(e => e.Path.Split('/')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The parent directories of a bundle path, e.g. <c>bin/cni/bridge</c> → <c>bin</c>, <c>bin/cni</c>.</summary>
+    public static IEnumerable<string> Parents(string path)
+    {
+        for (var i = path.IndexOf('/'); i > 0; i = path.IndexOf('/', i + 1))
+        {
+            yield return path[..i];
+        }
+    }
+}
+
+/// <summary>Writes through to a stream and hashes the bytes on the way (the tarball's sha256 without reading it back).</summary>
+internal sealed class HashingWriteStream(Stream inner, System.Security.Cryptography.IncrementalHash hash) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => inner.Length;
+
+    public override long Position
+    {
+        get => inner.Position;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        hash.AppendData(buffer);
+        inner.Write(buffer);
+    }
+
+    public override void Flush() => inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

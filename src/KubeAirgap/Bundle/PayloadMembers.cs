@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace KubeAirgap.Bundle;
+
+/// <summary>
+/// The first gzip member of every tarball of a <see cref="Layout.PayloadKey"/>: the shared payload (bin/, images/)
+/// as tar entries under <c>&lt;cluster&gt;-payload-&lt;key&gt;/</c>, directories then files, sorted, without the
+/// end-of-archive marker. Compressed once per payload and stored by what its bytes depend on
+/// (<c>&lt;fingerprint&gt;.gz</c>), so a later build with the same binaries and images compresses nothing; each
+/// node's tarball starts with these bytes copied.
+/// </summary>
+public sealed class PayloadMembers(string directory, int level, long mtime)
+{
+    /// <summary>Members up to this many bytes in all are kept in memory for the build, so each node's copy does not re-read them.</summary>
+    public const long MemoryBudget = 1L << 30;
+
+    private readonly ConcurrentDictionary<string, Lazy<string>> _members = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<byte[]?>> _loaded = new(StringComparer.Ordinal);
+    private long _inMemory;
+    private int _compressed;
+
+    public string Directory { get; } = directory;
+
+    public int Level { get; } = level;
+
+    /// <summary>How many members this instance compressed (the rest were already stored).</summary>
+    public int Compressed => _compressed;
+
+    /// <summary>Path of the stored member of the payload <paramref name="entries"/> under <paramref name="top"/>, compressing it first if needed.</summary>
+    public string MemberFor(string top, IReadOnlyList<BundleEntry> entries)
+    {
+        var key = Fingerprint(top, entries);
+        return _members.GetOrAdd(key, k => new Lazy<string>(() => Make(k, top, entries))).Value;
+    }
+
+    /// <summary>The member's bytes from memory (read once), or null when the memory budget is spent: stream <see cref="MemberFor"/> then.</summary>
+    public byte[]? BytesFor(string path) =>
+        _loaded.GetOrAdd(path, p => new Lazy<byte[]?>(() =>
+        {
+            var length = new FileInfo(p).Length;
+            if (Interlocked.Add(ref _inMemory, length) > MemoryBudget)
+            {
+                Interlocked.Add(ref _inMemory, -length);
+                return null;
+            }
+
+            return File.ReadAllBytes(p);
+        })).Value;
+
+    /// <summary>The directories of <paramref name="entries"/> under <paramref name="top"/> (top included), sorted.</summary>
+    public static IReadOnlyList<string> Directories(string top, IEnumerable<BundleEntry> entries) =>
+        entries
+            .SelectMany(e => NodeTarball.Parents(e.Path))
+            .Append(string.Empty)
+            .Distinct(StringComparer.Ordinal)
+            .Select(d => d.Length == 0 ? top : $"{top}/{d}")
+            .OrderBy(d => d, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>sha256 of everything the member's bytes depend on: top directory, mtime, level, every entry's path, mode, size and sha256.</summary>
+    private string Fingerprint(string top, IEnumerable<BundleEntry> entries)
+    {
+        var text = new StringBuilder();
+        text.Append("kube-airgap-payload-v1\n").Append(top).Append('\n').Append(mtime).Append('\n').Append(Level).Append('\n');
+        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+        {
+            text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private string Make(string key, string top, IReadOnlyList<BundleEntry> entries)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, key + ".gz");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
+        try
+        {
+            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var gzip = GzipMember.Open(output, Level))
+            {
+                foreach (var dir in Directories(top, entries))
+                {
+                    gzip.Write(TarHeader.Directory(dir, 0x1ED, mtime));
+                }
+
+                foreach (var entry in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+                {
+                    gzip.Write(TarHeader.File($"{top}/{entry.Path}", entry.Mode, entry.Size, mtime));
+                    using var input = entry.Open();
+                    if (input.Length != entry.Size)
+                    {
+                        throw new InvalidDataException($"{entry.Source ?? entry.Path}: size changed while bundling ({entry.Size} -> {input.Length} bytes)");
+                    }
+
+                    input.CopyTo(gzip, 1 << 20);
+                    gzip.Write(new byte[TarHeader.PaddingFor(entry.Size)]);
+                }
+            }
+
+            File.Move(temp, path, overwrite: true);
+            Interlocked.Increment(ref _compressed);
+            return path;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+using KubeAirgap.Fetch.Download;
+
+namespace KubeAirgap.Fetch.Progress;
+
+/// <summary>Plain log lines for CI (no ANSI): one when a transfer starts, fails or completes.</summary>
+public sealed class LogProgress(Action<string> log) : IDownloadProgress
+{
+    public void Started(string name, Uri url, long? totalBytes, long offset) =>
+        log(offset > 0
+            ? $"GET {url} ({name}, resuming at {Size.Format(offset)} of {Size.Format(totalBytes)})"
+            : $"GET {url} ({name}, {Size.Format(totalBytes)})");
+
+    public void Advanced(string name, long bytes)
+    {
+    }
+
+    public void Failed(string name, Uri url, string reason, bool willRetry) =>
+        log($"{name}: {url}: {reason}{(willRetry ? " (will retry)" : " (trying the next URL)")}");
+
+    public void Completed(DownloadResult result) =>
+        log(result.FromCache
+            ? $"{result.Name}: in cache ({Size.Format(result.Size)})"
+            : $"{result.Name}: {Size.Format(result.Size)} from {result.Source}, {result.Digest.Algorithm} verified");
+}
+
+public static class Size
+{
+    public static string Format(long? bytes) => bytes switch
+    {
+        null => "size unknown",
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KiB"),
+        < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.0} MiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.00} GiB"),
+    };
+}

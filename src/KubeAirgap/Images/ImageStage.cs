@@ -1,0 +1,66 @@
+using KubeAirgap.Diagnostics;
+using KubeAirgap.Images.Archive;
+using KubeAirgap.Images.Completeness;
+using KubeAirgap.Images.Oci;
+using KubeAirgap.Images.Pull;
+using KubeAirgap.Images.Registry;
+
+namespace KubeAirgap.Images;
+
+/// <summary>What the Images task does for one payload, and the completeness check for one node.</summary>
+public sealed class ImageStage(RegistryClient client, int parallelism = 4)
+{
+    /// <summary>Where a payload's archive lives, below its payload folder.</summary>
+    public const string ArchiveRelativePath = "images/images.oci.tar";
+
+    public Action<string>? Log { get; set; }
+
+    /// <summary>
+    /// Pulls <paramref name="images"/> for <paramref name="arch"/> and writes the archive. When an archive with
+    /// exactly the index.json this would write already exists (it was verified before it got its name), it is kept.
+    /// Returns whether a new archive was written.
+    /// </summary>
+    public async Task<bool> BuildAsync(string archivePath, IReadOnlyList<ImageReference> images, string arch, DateTimeOffset mtime, CancellationToken cancellationToken = default)
+    {
+        var puller = new ImagePuller(client, parallelism) { Log = Log };
+        var pulled = await puller.PullAllAsync(images, arch, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(archivePath) && ReadIndexJson(archivePath) is { } existing && existing.AsSpan().SequenceEqual(OciArchive.IndexJson(pulled)))
+        {
+            Log?.Invoke($"{archivePath}: up to date ({pulled.Count} image(s))");
+            return false;
+        }
+
+        var contents = await OciArchive.WriteAsync(archivePath, pulled, client.Cache, mtime, cancellationToken).ConfigureAwait(false);
+        Log?.Invoke($"{archivePath}: {pulled.Count} image(s), {contents.BlobDigests.Count} blob(s), {contents.BlobBytes} bytes");
+        return true;
+    }
+
+    /// <summary>Every image <paramref name="nodeTree"/>'s rendered files name, checked against the node's archive.</summary>
+    public static IReadOnlyList<Diagnostic> CheckNode(string nodeTree, string archivePath, string arch)
+    {
+        var uses = ImageUseScanner.Scan(nodeTree);
+        if (!File.Exists(archivePath))
+        {
+            return uses.Select(u => new Diagnostic(Severity.Error, u.File, u.Line, 1, "image", $"image {u.Reference} is referenced but there is no image archive {archivePath}")).ToList();
+        }
+
+        return CompletenessCheck.Check(uses, OciArchiveContents.Read(archivePath), arch);
+    }
+
+    private static byte[]? ReadIndexJson(string archivePath)
+    {
+        using var file = File.OpenRead(archivePath);
+        using var tar = new System.Formats.Tar.TarReader(file);
+        while (tar.GetNextEntry() is { } entry)
+        {
+            if (entry.Name == OciArchive.IndexFile && entry.DataStream is { } data)
+            {
+                using var buffer = new MemoryStream();
+                data.CopyTo(buffer);
+                return buffer.ToArray();
+            }
+        }
+
+        return null;
+    }
+}

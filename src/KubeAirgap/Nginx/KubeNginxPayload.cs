@@ -1,0 +1,46 @@
+namespace KubeAirgap.Nginx;
+
+/// <summary>
+/// Puts kube-nginx into a payload directory (artifacts/&lt;cluster&gt;/payload/&lt;key&gt;/): <c>bin/kube-nginx</c>
+/// (0755) and <c>meta/kube-nginx.json</c>. Files are written under a temporary name and renamed; an identical
+/// binary already in place is left untouched.
+/// </summary>
+public static class KubeNginxPayload
+{
+    public static string BinaryPath(string payloadDir) => Path.Combine(payloadDir, "bin", NginxBuilder.BinaryName);
+
+    public static string MetadataPath(string payloadDir) => Path.Combine(payloadDir, "meta", KubeNginxMetadata.FileName);
+
+    public static void Publish(NginxBuild build, string payloadDir)
+    {
+        var binary = BinaryPath(payloadDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        if (!File.Exists(binary) || NginxBuilder.Sha256Of(binary) != build.Metadata.Sha256)
+        {
+            var temp = binary + ".tmp";
+            File.Copy(build.BinaryPath, temp, overwrite: true);
+            NginxCache.SetExecutable(temp);
+            var copied = NginxBuilder.Sha256Of(temp);
+            if (copied != build.Metadata.Sha256)
+            {
+                File.Delete(temp);
+                throw new KubeNginxException($"{binary}: copied bytes have sha256 {copied}, expected {build.Metadata.Sha256}");
+            }
+
+            File.Move(temp, binary, overwrite: true);
+        }
+        else
+        {
+            NginxCache.SetExecutable(binary);
+        }
+
+        var meta = MetadataPath(payloadDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(meta)!);
+        var json = build.Metadata.ToJson();
+        if (!File.Exists(meta) || File.ReadAllText(meta) != json)
+        {
+            File.WriteAllText(meta + ".tmp", json);
+            File.Move(meta + ".tmp", meta, overwrite: true);
+        }
+    }
+}

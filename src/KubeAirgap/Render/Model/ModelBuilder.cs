@@ -1,0 +1,159 @@
+using KubeAirgap.Cluster;
+using KubeAirgap.Diagnostics;
+using KubeAirgap.Layout;
+using KubeAirgap.Pins;
+using KubeAirgap.Render.Versions;
+
+namespace KubeAirgap.Render.Model;
+
+/// <summary>Computes the <see cref="RenderModel"/> of one node from the inventory, the pins and the version table.</summary>
+public static class ModelBuilder
+{
+    /// <summary>The user the apiserver's kubelet client certificate names (kubeadm's CN, bound in the RBAC add-on).</summary>
+
+    public const string LoopbackAddress = "127.0.0.1";
+
+    private static readonly string[] IpvsModules = ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh"];
+
+    public static readonly IReadOnlyList<string> ProxyModes = ["ipvs", "nftables", "iptables"];
+
+    /// <summary>The release of <paramref name="spec"/>'s Kubernetes version in <paramref name="pins"/>, or a clear error.</summary>
+    public static Release ReleaseOf(ClusterSpec spec, PinsFile pins) =>
+        pins.ReleaseFor(spec.KubernetesVersion)
+        ?? throw new InputException($"{spec.At("cluster.kubernetesVersion")}: Kubernetes {spec.KubernetesVersion} has no release entry in the pins file (have: {string.Join(", ", pins.Releases.Select(r => r.Kubernetes))})");
+
+    public static ResolvedVersions VersionsOf(ClusterSpec spec, PinsFile pins)
+    {
+        var release = ReleaseOf(spec, pins);
+        var resolved = new ResolvedVersions(new Dictionary<Versioned, string>
+        {
+            [Versioned.Kubernetes] = spec.KubernetesVersion,
+            [Versioned.Etcd] = Component(release, "etcd"),
+            [Versioned.Containerd] = Component(release, "containerd"),
+        });
+        var minimumMajor = int.Parse(resolved.Setting("containerd.minimumMajor"), System.Globalization.CultureInfo.InvariantCulture);
+        if (resolved.Versions[Versioned.Containerd].Major < minimumMajor)
+        {
+            throw new InputException($"Kubernetes {spec.KubernetesVersion} needs containerd {minimumMajor}.x or later, but the pins give containerd {resolved.Versions[Versioned.Containerd]} (version table row containerd.minimumMajor)");
+        }
+
+        return resolved;
+    }
+
+    /// <summary>Warnings about what the chosen versions deprecate (printed by the Render task).</summary>
+    public static IReadOnlyList<string> Warnings(ClusterSpec spec, PinsFile pins)
+    {
+        var resolved = VersionsOf(spec, pins);
+        var warnings = new List<string>();
+        if (spec.Network.ProxyMode == "ipvs" && resolved.Has("kubeProxy.ipvsDeprecated"))
+        {
+            warnings.Add($"{spec.At("network.proxyMode")}: kube-proxy mode ipvs is deprecated since Kubernetes 1.35 (KEP-5495); nftables is its replacement");
+        }
+
+        return warnings;
+    }
+
+    public static RenderModel Build(ClusterSpec spec, PinsFile pins, NodeSpec node, RenderOptions options)
+    {
+        var topology = new ClusterTopology(spec);
+        var release = ReleaseOf(spec, pins);
+        var versions = VersionsOf(spec, pins);
+        var layout = new NodeLayout(spec);
+        var paths = new NodePaths(layout, options.NodeRoot);
+        var local = options.LocalAddress ?? LoopbackAddress;
+
+        if (!ProxyModes.Contains(spec.Network.ProxyMode))
+        {
+            throw new InputException($"{spec.At("network.proxyMode")}: '{spec.Network.ProxyMode}' is not a kube-proxy mode ({string.Join(", ", ProxyModes)})");
+        }
+
+        var clientUrls = new[] { node.Ip, local }.Distinct(StringComparer.Ordinal)
+            .Select(ip => $"https://{ClusterTopology.HostPort(ip, ClusterTopology.EtcdClientPort)}");
+
+        var etcd = new EtcdModel(
+            node.Name,
+            $"https://{ClusterTopology.HostPort(node.Ip, ClusterTopology.EtcdPeerPort)}",
+            $"https://{ClusterTopology.HostPort(node.Ip, ClusterTopology.EtcdClientPort)}",
+            string.Join(",", clientUrls),
+            $"http://{ClusterTopology.HostPort(local, 2381)}",
+            topology.EtcdInitialCluster,
+            $"{spec.Name}-etcd",
+            versions.FlagsFor("etcd"));
+
+        var controlPlane = new ControlPlaneModel(
+            string.Join(",", topology.EtcdEndpoints),
+            $"https://kubernetes.default.svc.{spec.ClusterDomain}",
+            $"{spec.Pki.LeafValidityDays * 24}h",
+            Pki.PkiIdentities.ApiServerKubeletClientUser,
+            Pki.PkiIdentities.ClusterAdminsGroup,
+            spec.Pki.CaKeyOnNodes);
+
+        var failCgroupV1 = versions.Optional("kubelet.failCgroupV1") is { } f ? bool.Parse(f) : (bool?)null;
+        var mode = spec.Network.ProxyMode;
+
+        var cniBinKey = versions.Setting("containerd.cniBinKey");
+        var containerd = new ContainerdModel(
+            versions.Versions[Versioned.Containerd].ToNormalizedString(),
+            Image(pins, release, "pause"),
+            cniBinKey,
+            cniBinKey == "bin_dirs" ? $"['{paths.CniBinDir}']" : $"'{paths.CniBinDir}'",
+            paths.Bin("runc"),
+            $"{paths.BinDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+
+        var modules = new List<string> { "overlay", "br_netfilter", "nf_conntrack" };
+        if (mode == "ipvs")
+        {
+            modules.AddRange(IpvsModules);
+        }
+
+        var sysctls = new List<SysctlModel>
+        {
+            new("net.bridge.bridge-nf-call-iptables", "1"),
+            new("net.bridge.bridge-nf-call-ip6tables", "1"),
+            new("net.ipv4.ip_forward", "1"),
+            new("vm.swappiness", "0"),
+            new("vm.overcommit_memory", "1"),
+            new("vm.panic_on_oom", "0"),
+            new("fs.inotify.max_user_instances", "8192"),
+            new("fs.inotify.max_user_watches", "1048576"),
+            new("fs.file-max", "52706963"),
+            new("fs.nr_open", "52706963"),
+            new("net.netfilter.nf_conntrack_max", "2310720"),
+        };
+
+        return new RenderModel(
+            new NodeModel(node.Name, node.Ip),
+            new ClusterModel(
+                spec.Name,
+                spec.KubernetesVersion,
+                spec.ClusterDomain,
+                topology.ClusterDnsIp,
+                topology.KubernetesServiceIp,
+                spec.Network.ServiceCidr,
+                spec.Network.PodCidr,
+                spec.Network.NodePortRange,
+                spec.ApiServer.SecurePort,
+                $"https://{ClusterTopology.HostPort(local, spec.ApiServer.LocalProxyPort)}"),
+            paths,
+            etcd,
+            controlPlane,
+            new KubeletModel(failCgroupV1),
+            new KubeProxyModel(mode, mode == "ipvs", mode == "nftables", mode == "iptables"),
+            containerd,
+            new KubeNginxModel(ClusterTopology.HostPort(local, spec.ApiServer.LocalProxyPort), topology.ApiServerUpstreams),
+            new HostModel(modules, sysctls),
+            new AddonsModel(Image(pins, release, "coredns"), Math.Min(2, Math.Max(1, topology.WorkerNodes.Count))));
+    }
+
+    /// <summary>The pinned reference (<c>ref@digest</c> once locked) of <paramref name="name"/> in the release.</summary>
+    public static string Image(PinsFile pins, Release release, string name)
+    {
+        var version = release.Images.GetValueOrDefault(name)
+            ?? throw new InputException($"pins: the release for Kubernetes {release.Kubernetes} pins no '{name}' image");
+        return (pins.FindImage(name, version)
+            ?? throw new InputException($"pins: image '{name}' version {version} (release {release.Kubernetes}) has no entry under images:")).PinnedRef;
+    }
+
+    private static string Component(Release release, string name) =>
+        release.VersionOf(name) ?? throw new InputException($"pins: the release for Kubernetes {release.Kubernetes} pins no '{name}' version");
+}

@@ -1,0 +1,26 @@
+namespace KubeAirgap.Render;
+
+/// <summary>How to render: where the templates are, and where the node's file system is rooted.</summary>
+public sealed record RenderOptions
+{
+    /// <summary>The templates/ directory of the repository.</summary>
+    public required string TemplatesDir { get; init; }
+
+    /// <summary>
+    /// The staged (fetched and verified) Calico release manifest, patched into <c>addons/calico.yaml</c> on nodes that
+    /// apply add-ons. Null leaves Calico out (a node without the control-plane role).
+    /// </summary>
+    public string? CalicoManifest { get; init; }
+
+    /// <summary>
+    /// Prefix for every absolute path the rendered files name (binaries, certificates, configs, data dirs). "/" on a
+    /// real node; a temp directory when a test runs the rendered units in place (the installer's <c>--root</c> idea).
+    /// </summary>
+    public string NodeRoot { get; init; } = "/";
+
+    /// <summary>
+    /// The node-local address that etcd's local client listener, its metrics listener and kube-nginx bind. 127.0.0.1 on
+    /// a real node; tests that run several "nodes" on one host give each its own loopback address.
+    /// </summary>
+    public string? LocalAddress { get; init; }
+}

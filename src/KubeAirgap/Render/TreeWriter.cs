@@ -1,0 +1,71 @@
+namespace KubeAirgap.Render;
+
+/// <summary>
+/// Writes a node's rendered files into its tree with their modes. The tree is shared with the PKI engine (pki/,
+/// kubeconfigs), so only our files are touched: each is written to a temporary name and renamed into place (a file
+/// whose content and mode are already right is left alone), and files a previous render wrote but this one does not are
+/// removed. The list of rendered files is kept next to the tree (<c>nodes/.&lt;node&gt;.rendered</c>), not inside it.
+/// </summary>
+public static class TreeWriter
+{
+    public static string ListFileOf(string treeDir)
+    {
+        var root = Path.GetFullPath(treeDir);
+        return Path.Combine(Path.GetDirectoryName(root)!, $".{Path.GetFileName(root)}.rendered");
+    }
+
+    /// <summary>Writes the files; returns how many were created or changed.</summary>
+    public static int Write(string treeDir, IReadOnlyList<RenderedFile> files)
+    {
+        var root = Path.GetFullPath(treeDir);
+        Directory.CreateDirectory(root);
+        var changed = 0;
+        foreach (var file in files)
+        {
+            var target = Path.GetFullPath(Path.Combine(root, file.Path));
+            if (!target.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"'{file.Path}' leaves the node tree");
+            }
+
+            if (IsCurrent(target, file))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var temp = target + $".tmp-{Environment.ProcessId}";
+            File.WriteAllText(temp, file.Content);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temp, (UnixFileMode)file.Mode);
+            }
+
+            File.Move(temp, target, overwrite: true);
+            changed++;
+        }
+
+        var list = ListFileOf(root);
+        var current = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        if (File.Exists(list))
+        {
+            foreach (var stale in File.ReadAllLines(list).Where(p => p.Length > 0 && !current.Contains(p)))
+            {
+                var path = Path.GetFullPath(Path.Combine(root, stale));
+                if (path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && File.Exists(path))
+                {
+                    File.Delete(path);
+                    changed++;
+                }
+            }
+        }
+
+        File.WriteAllLines(list, current.Order(StringComparer.Ordinal));
+        return changed;
+    }
+
+    private static bool IsCurrent(string target, RenderedFile file) =>
+        File.Exists(target)
+        && (OperatingSystem.IsWindows() || (int)File.GetUnixFileMode(target) == file.Mode)
+        && File.ReadAllText(target) == file.Content;
+}

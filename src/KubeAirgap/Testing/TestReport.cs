@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace KubeAirgap.Testing;
+
+/// <summary>Counts from a CTRF (Common Test Report Format) JSON file, as xunit.v3 writes it with --report-xunit-ctrf.</summary>
+public sealed record TestReport(int Tests, int Passed, int Failed, int Skipped)
+{
+    /// <summary>The closing line CI looks for: <c>N passed, N failed</c>.</summary>
+    public string SummaryLine => $"{Passed} passed, {Failed} failed";
+
+    public static TestReport Read(string ctrfPath)
+    {
+        using var stream = File.OpenRead(ctrfPath);
+        using var document = JsonDocument.Parse(stream);
+        var summary = document.RootElement.GetProperty("results").GetProperty("summary");
+        int Count(string name) => summary.TryGetProperty(name, out var value) ? value.GetInt32() : 0;
+        return new TestReport(Count("tests"), Count("passed"), Count("failed"), Count("skipped"));
+    }
+
+    /// <summary>Adds several reports (one per test project or run).</summary>
+    public static TestReport Sum(IEnumerable<TestReport> reports) =>
+        reports.Aggregate(new TestReport(0, 0, 0, 0), (a, b) => new TestReport(a.Tests + b.Tests, a.Passed + b.Passed, a.Failed + b.Failed, a.Skipped + b.Skipped));
+}

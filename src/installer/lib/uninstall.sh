@@ -1,0 +1,121 @@
+# shellcheck shell=bash
+# uninstall: stops the units, removes the files install created, restores the files it replaced (the oldest
+# backup of each, i.e. what was there before kube-airgap), removes the directories it created when they are
+# empty. Data directories (etcd, containerd, kubelet), even empty ones, stay unless --purge.
+
+confirm() {
+    [ "${YES}" = 0 ] || return 0
+    [ "${DRY_RUN}" = 0 ] || return 0
+    if [ ! -t 0 ]; then
+        fatal "$1: pass --yes to confirm (no terminal to ask on)" 2
+    fi
+    local answer
+    read -r -p "$1 [y/N] " answer
+    case "${answer}" in y | Y | yes) ;; *) fatal "cancelled" 1 ;; esac
+}
+
+# reverse_lines FILE: the lines of FILE, last first (tac is in coreutils).
+reverse_lines() {
+    [ -f "$1" ] && tac "$1"
+    return 0
+}
+
+stop_units() {
+    can_start "stopping units" || return 0
+    local unit units=()
+    for unit in ${KA_UNITS}; do units=("${unit}" "${units[@]+"${units[@]}"}"); done
+    for unit in "${units[@]}"; do
+        if systemctl is-active -q "${unit}" || systemctl is-enabled -q "${unit}" 2>/dev/null; then
+            act "stop and disable ${unit}" systemctl disable --now -q "${unit}"
+        fi
+    done
+}
+
+remove_installed() {
+    local path
+    while IFS= read -r path; do
+        [ -n "${path}" ] || continue
+        if [ -e "$(target "${path}")" ]; then
+            act "remove ${path}" rm -f "$(target "${path}")"
+        fi
+    done < <(reverse_lines "$(state_file installed.list)")
+}
+
+restore_backups() {
+    local stamp path seen=" "
+    while read -r stamp path; do
+        [ -n "${path}" ] || continue
+        case "${seen}" in *" ${path} "*) continue ;; esac
+        seen="${seen}${path} "
+        if grep -qxF "${path}" "$(state_file installed.list)" 2>/dev/null; then
+            continue
+        fi
+        act "restore ${path} from ${KA_BACKUP_DIR}/${stamp}" cp -p "$(target "${KA_BACKUP_DIR}")/${stamp}${path}" "$(target "${path}")"
+    done < <([ -f "$(state_file backups.list)" ] && cat "$(state_file backups.list)")
+}
+
+restore_current() {
+    local link previous
+    link=$(target "${KA_PREFIX}/current")
+    if [ -f "$(state_file previous-version)" ]; then
+        previous=$(head -n1 "$(state_file previous-version)")
+        act "point ${KA_PREFIX}/current back to ${previous}" ln -sfn "${previous}" "${link}"
+    elif [ -L "${link}" ]; then
+        act "remove ${KA_PREFIX}/current" rm -f "${link}"
+    fi
+}
+
+purge_data() {
+    local d
+    for d in ${KA_DATA_DIRS}; do
+        [ -e "$(target "${d}")" ] || continue
+        if [ "${PURGE}" = 1 ]; then
+            act "delete data directory ${d} (--purge)" rm -rf "$(target "${d}")"
+        else
+            info "keeping data directory ${d} (use --purge to delete it)"
+        fi
+    done
+}
+
+remove_dirs() {
+    local dirs=() d
+    mapfile -t dirs < <(reverse_lines "$(state_file dirs.list)")
+    act "remove ${KA_STATE_DIR} (install records and backups)" rm -rf "$(target "${KA_STATE_DIR}")"
+    for d in "${dirs[@]+"${dirs[@]}"}"; do
+        [ -d "$(target "${d}")" ] || continue
+        case " ${KA_DATA_DIRS} " in
+            *" ${d} "*) [ "${PURGE}" = 1 ] || continue ;;
+        esac
+        if [ -n "$(ls -A "$(target "${d}")")" ]; then
+            info "keeping ${d} (not empty)"
+        elif [ "${DRY_RUN}" = 1 ]; then
+            info "[dry-run] would remove directory ${d}"
+        else
+            rmdir "$(target "${d}")"
+            info "removed directory ${d}"
+        fi
+    done
+}
+
+run_uninstall() {
+    require_root
+    if [ ! -d "$(target "${KA_STATE_DIR}")" ]; then
+        info "nothing to uninstall: ${KA_STATE_DIR} does not exist under ${ROOT:-/}"
+        return 0
+    fi
+    confirm "Uninstall ${KA_CLUSTER}/${KA_NODE} from ${ROOT:-/}$([ "${PURGE}" = 0 ] || echo ' and DELETE its data (etcd!)')?"
+    stop_units
+    remove_installed
+    restore_backups
+    restore_current
+    purge_data
+    remove_dirs
+    if [ -z "${ROOT}" ] && [ -d /run/systemd/system ]; then
+        act "reload systemd" systemctl daemon-reload
+    fi
+    if [ "${DRY_RUN}" = 1 ]; then
+        info "dry run: ${CHANGES} action(s) would be taken; nothing was changed"
+    else
+        info "uninstalled ${KA_CLUSTER}/${KA_NODE} from ${ROOT:-/}"
+    fi
+}

@@ -1,0 +1,57 @@
+using KubeAirgap.Bundle;
+using KubeAirgap.Cluster;
+using KubeAirgap.Pins;
+using KubeAirgap.Tests.Support;
+
+namespace KubeAirgap.Tests.Bundle;
+
+/// <summary>A synthetic cluster (payloads + node trees of the real shape) in a temp dir, and bundles built from it.</summary>
+public sealed class SyntheticBundle : IDisposable
+{
+    private static readonly Lazy<PinsFile> RepoPins = new(() => PinsLoader.LoadValid(Repo.File("pins.yaml")));
+
+    public SyntheticBundle(int nodes = 3, long binaryBytes = 256 * 1024, long imageBytes = 512 * 1024)
+    {
+        Dir = new TempDirectory("kag-bundle");
+        Spec = SyntheticInputs.Cluster("t", nodes, Pins.Releases[0].Kubernetes);
+        SyntheticInputs.WritePayloads(Spec, PayloadDir, binaryBytes, imageBytes);
+        foreach (var node in Spec.Nodes)
+        {
+            SyntheticInputs.WriteNodeTree(Spec, node, NodeTree(node.Name));
+        }
+    }
+
+    public TempDirectory Dir { get; }
+
+    public ClusterSpec Spec { get; private set; }
+
+    public static PinsFile Pins => RepoPins.Value;
+
+    public string PayloadDir(string key) => Dir.Combine("inputs", "payload", key);
+
+    public string NodeTree(string node) => Dir.Combine("inputs", "nodes", node);
+
+    /// <summary>The payload directory in the tarballs of the 3 full nodes (n01-n03).</summary>
+    public const string FullPayloadTop = "t-payload-amd64-etcd.control-plane.worker";
+
+    public BundleRequest Request(string output, BundleSigner? signer = null, string? payloadCache = null) =>
+        new(Spec, Pins, PayloadDir, NodeTree, Repo.File("src", "installer"), Dir.Combine(output), payloadCache ?? Dir.Combine(output + "-payloads"),
+            1700000000, 6, 2, signer);
+
+    public BundleBuilder.Result Build(string output = "out", BundleSigner? signer = null, string? payloadCache = null) =>
+        BundleBuilder.Build(Request(output, signer, payloadCache));
+
+    /// <summary>Changes a node's IP in the inventory and re-renders its tree, as Render would.</summary>
+    public void ChangeIp(string node, string ip)
+    {
+        Spec = Spec with { Nodes = Spec.Nodes.Select(n => n.Name == node ? n with { Ip = ip } : n).ToList() };
+        var tree = NodeTree(node);
+        Directory.Delete(tree, recursive: true);
+        SyntheticInputs.WriteNodeTree(Spec, Spec.Nodes.Single(n => n.Name == node), tree);
+    }
+
+    public string Tarball(BundleBuilder.Result result, string node) =>
+        result.Tarballs.Single(t => Path.GetFileName(t.Path).StartsWith($"{Spec.Name}-{node}-", StringComparison.Ordinal)).Path;
+
+    public void Dispose() => Dir.Dispose();
+}

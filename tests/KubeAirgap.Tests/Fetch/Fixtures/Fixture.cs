@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using KubeAirgap.Fetch;
+using KubeAirgap.Fetch.Download;
+using KubeAirgap.Tests.Support;
+
+namespace KubeAirgap.Tests.Fetch.Fixtures;
+
+/// <summary>A loopback mirror, a temp cache and a downloader with short delays: the default world of a fetch test.</summary>
+public sealed class DownloadFixture : IAsyncDisposable
+{
+    private DownloadFixture(MirrorServer server, MirrorServer second)
+    {
+        Server = server;
+        Second = second;
+        Cache = new ArtifactCache(Temp.Combine("cache"));
+    }
+
+    public MirrorServer Server { get; }
+
+    /// <summary>A second mirror, tried after <see cref="Server"/>.</summary>
+    public MirrorServer Second { get; }
+
+    public TempDirectory Temp { get; } = new("kag-fetch");
+
+    public ArtifactCache Cache { get; }
+
+    public DownloadOptions Options { get; set; } = new()
+    {
+        Retries = 3,
+        RetryDelay = TimeSpan.FromMilliseconds(20),
+        MaxRetryAfter = TimeSpan.FromSeconds(2),
+        IdleTimeout = TimeSpan.FromSeconds(5),
+        BufferSize = 8 * 1024,
+    };
+
+    public static async Task<DownloadFixture> StartAsync() =>
+        new(await MirrorServer.StartAsync(), await MirrorServer.StartAsync());
+
+    public static byte[] RandomBytes(int length, int seed = 1)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    public static Digest Sha256Of(byte[] bytes) => Digest.Sha256(Convert.ToHexStringLower(SHA256.HashData(bytes)));
+
+    public VerifiedDownloader CreateDownloader() => new(Cache, Options);
+
+    public async Task<DownloadResult> DownloadAsync(string name, Digest digest, params Uri[] urls)
+    {
+        using var downloader = CreateDownloader();
+        return await downloader.DownloadAsync(new DownloadRequest(name, urls, digest));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Second.DisposeAsync();
+        Temp.Dispose();
+    }
+}

@@ -1,0 +1,75 @@
+using Build;
+using Build.Tasks;
+using Cake.Frosting;
+using KubeAirgap.Tests.Support;
+
+namespace KubeAirgap.Tests.Host;
+
+/// <summary>The real build tasks, run through the host as build.sh runs them.</summary>
+[Collection(nameof(HostCollection))]
+public sealed class BuildHostTests
+{
+    private static (int ExitCode, string Output) Run(string workingDirectory, params string[] args)
+    {
+        var console = new FakeConsole();
+        var host = new CakeHost().UseContext<BuildContext>();
+        host.Options.TaskTypes = [typeof(ValidateTask), typeof(Build.Tasks.CleanTask)];
+        host.Options.Console = console;
+        var exitCode = host.Run([.. args, $"--working={workingDirectory}"]);
+        return (exitCode, console.All);
+    }
+
+    [Fact]
+    public void Validate_Should_Succeed_On_The_Shipped_Inventory()
+    {
+        var (exitCode, output) = Run(Repo.Root, "--target=Validate");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("Cluster demo: Kubernetes 1.36.3, 3 node(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Should_Print_Every_Problem_With_Its_Location_And_Fail()
+    {
+        using var temp = new TempDirectory();
+        var broken = File.ReadAllText(Repo.File("cluster.yaml"))
+            .Replace("ip: 192.168.93.47", "ip: 192.168.93.300", StringComparison.Ordinal)
+            .Replace("podCidr: 172.30.0.0/16", "podCidr: 10.254.0.0/24", StringComparison.Ordinal);
+        var path = temp.Write("broken.yaml", broken);
+
+        var (exitCode, output) = Run(Repo.Root, "--target=Validate", $"--cluster={path}");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("broken.yaml:11:12 network.podCidr: 10.254.0.0/24 overlaps the service CIDR 10.254.0.0/16", output, StringComparison.Ordinal);
+        Assert.Contains("broken.yaml:43:9 nodes[2].ip: '192.168.93.300' is not an IPv4 or IPv6 address", output, StringComparison.Ordinal);
+        Assert.Contains("Validation failed: 2 error(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Clean_Should_Delete_Artifacts_And_Keep_State()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("cake.config", "[Paths]\nArtifacts=out\nState=keep\n");
+        temp.Write("out/demo/file.tar.gz", "x");
+        temp.Write("keep/demo/ca.key", "secret");
+
+        var (exitCode, output) = Run(temp.Path, "--target=Clean");
+
+        Assert.True(exitCode == 0, output);
+        Assert.False(Directory.Exists(temp.Combine("out")));
+        Assert.True(File.Exists(temp.Combine("keep", "demo", "ca.key")));
+    }
+
+    [Fact]
+    public void Clean_Should_Refuse_When_Artifacts_Would_Contain_State()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("keep/ca.key", "secret");
+
+        var (exitCode, output) = Run(temp.Path, "--target=Clean", "--paths_artifacts=.", "--paths_state=keep");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("overlaps the state directory", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(temp.Combine("keep", "ca.key")));
+    }
+}

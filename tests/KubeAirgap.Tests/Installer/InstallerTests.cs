@@ -1,0 +1,313 @@
+using KubeAirgap.Tests.Bundle;
+using KubeAirgap.Tests.Support;
+
+namespace KubeAirgap.Tests.Installer;
+
+/// <summary>install.sh run with --root into temp trees: the tree it makes, idempotence, dry-run, tampering, uninstall, etcd data.</summary>
+public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<ExtractedBundles>
+{
+    [Fact]
+    public void Install_into_three_roots_makes_exactly_the_expected_tree()
+    {
+        foreach (var node in bundles.Nodes)
+        {
+            using var root = new TargetRoot();
+            var bundle = bundles.BundleDir(node);
+            var run = ExtractedBundles.Install(bundle, root, "install");
+            Assert.True(run.ExitCode == 0, run.Output);
+
+            var expected = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var line in File.ReadAllLines(Path.Combine(bundle, "lib/files.tsv")))
+            {
+                var f = line.Split('\t');
+                var path = root.Path + f[4];
+                Assert.True(File.Exists(path), $"{node}: {f[4]} not installed");
+                Assert.Equal(f[1], Sha(path));
+                Assert.Equal(f[0].TrimStart('0'), Cmd.Run("stat", "-c", "%a", path).Stdout.Trim());
+                Assert.Equal("0:0", Cmd.Run("stat", "-c", "%u:%g", path).Stdout.Trim());
+                expected.Add(f[4]);
+            }
+
+            var versionDir = Env(bundle, "KA_VERSION_DIR");
+            Assert.Equal(versionDir, Cmd.Run("readlink", root.Combine("opt/kube-airgap/current")).Stdout.Trim());
+            Assert.Equal("700", Cmd.Run("stat", "-c", "%a", root.Combine("data/k8s/etcd/data")).Stdout.Trim());
+
+            // Nothing else: only the bundle's files, the state records and the log.
+            var files = Cmd.Bash("find . -type f -o -type l | sed 's/^\\.//' | LC_ALL=C sort", root.Path).Stdout
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(p => !p.StartsWith("/var/lib/kube-airgap/", StringComparison.Ordinal) || p.StartsWith("/var/lib/kube-airgap/images/", StringComparison.Ordinal))
+                .Where(p => p != "/opt/kube-airgap/current")
+                .ToList();
+            Assert.Equal(expected.ToList(), files);
+            Assert.Contains("installed /etc/kubernetes/pki/ca.key (mode 0600)", File.ReadAllText(root.Log), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_second_run_changes_nothing_and_says_so()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n01");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        var before = ExtractedBundles.TreeOf(root.Path);
+
+        var again = ExtractedBundles.Install(bundle, root, "install");
+        Assert.True(again.ExitCode == 0, again.Output);
+        Assert.Contains("no changes", again.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, ExtractedBundles.TreeOf(root.Path));
+    }
+
+    [Fact]
+    public void Dry_run_prints_actions_and_changes_nothing()
+    {
+        using var root = new TargetRoot();
+        Directory.CreateDirectory(root.Combine("etc"));
+        var before = ExtractedBundles.TreeOf(root.Path);
+        var run = ExtractedBundles.Install(bundles.BundleDir("n02"), root, "install", "--dry-run");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("[dry-run] would install /etc/kubernetes/pki/kubelet.key", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, ExtractedBundles.TreeOf(root.Path));
+    }
+
+    [Theory]
+    [InlineData("bin/kube-apiserver")]
+    [InlineData("images/images.oci.tar")]
+    [InlineData("pki/kubelet.key")]
+    [InlineData("etc/systemd/system/etcd.service")]
+    [InlineData("lib/files.tsv")]
+    [InlineData("lib/actions.sh")]
+    [InlineData("manifest.json")]
+    public void A_flipped_byte_is_refused_before_anything_is_touched(string file)
+    {
+        using var work = new TempDirectory("kag-tamper");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n01", work);
+        var path = Path.Combine(bundle, file);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+
+        var run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains($"{file}: sha256 ", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+    }
+
+    [Fact]
+    public void Bin_and_images_are_links_into_the_payload_directory_and_install_reads_through_them()
+    {
+        var bundle = bundles.BundleDir("n01");
+        Assert.Equal($"../{SyntheticBundle.FullPayloadTop}/bin", new FileInfo(Path.Combine(bundle, "bin")).LinkTarget);
+        Assert.Equal($"../{SyntheticBundle.FullPayloadTop}/images", new FileInfo(Path.Combine(bundle, "images")).LinkTarget);
+        Cmd.Run("sha256sum", ["--strict", "--quiet", "-c", "SHA256SUMS"], bundle).EnsureSuccess("sha256sum -c through the links");
+
+        using var root = new TargetRoot();
+        var run = ExtractedBundles.Install(bundle, root, "install");
+        Assert.True(run.ExitCode == 0, run.Output);
+        var apiserver = root.Path + File.ReadAllLines(Path.Combine(bundle, "lib/files.tsv")).Select(l => l.Split('\t')).Single(f => f[3] == "bin/kube-apiserver")[4];
+        Assert.False(new FileInfo(apiserver).LinkTarget is not null, "binaries are installed as files, not links into the bundle");
+        Assert.Equal(Sha(Path.Combine(bundles.PayloadDir, "bin/kube-apiserver")), Sha(apiserver));
+    }
+
+    [Fact]
+    public void A_bin_link_to_a_copy_outside_the_extraction_dir_is_refused()
+    {
+        using var work = new TempDirectory("kag-link");
+        using var elsewhere = new TempDirectory("kag-elsewhere");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n01", work);
+        Cmd.Run("cp", "-a", Path.Combine(bundles.PayloadDir, "bin"), elsewhere.Combine("bin")).EnsureSuccess("cp");
+        File.Delete(Path.Combine(bundle, "bin"));
+        File.CreateSymbolicLink(Path.Combine(bundle, "bin"), elsewhere.Combine("bin"));
+
+        var run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains($"bin: symlink to {elsewhere.Combine("bin")}; a bundle's bin links to ../<payload>/bin", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+
+        File.Delete(Path.Combine(bundle, "bin"));
+        File.CreateSymbolicLink(Path.Combine(bundle, "bin"), "../../" + Path.GetFileName(elsewhere.Path) + "/bin");
+        run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("a bundle's bin links to ../<payload>/bin", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+    }
+
+    [Fact]
+    public void A_file_link_leading_out_of_the_bundle_is_refused_even_with_the_right_content()
+    {
+        using var work = new TempDirectory("kag-link");
+        using var elsewhere = new TempDirectory("kag-elsewhere");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n02", work);
+        var key = Path.Combine(bundle, "pki/kubelet.key");
+        File.Copy(key, elsewhere.Combine("kubelet.key"));
+        File.Delete(key);
+        File.CreateSymbolicLink(key, elsewhere.Combine("kubelet.key"));
+
+        // The payload directory itself pointing elsewhere is caught the same way.
+        var payloadBin = Path.Combine(work.Path, SyntheticBundle.FullPayloadTop, "bin");
+        Cmd.Run("mv", payloadBin, elsewhere.Combine("bin")).EnsureSuccess("mv");
+        File.CreateSymbolicLink(payloadBin, elsewhere.Combine("bin"));
+
+        var run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains($"pki/kubelet.key: resolves to {elsewhere.Combine("kubelet.key")}, outside the bundle", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"bin/etcd: resolves to {elsewhere.Combine("bin", "etcd")}, outside the bundle", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+    }
+
+    [Fact]
+    public void A_truncated_bundle_is_refused_naming_the_missing_file()
+    {
+        using var work = new TempDirectory("kag-tamper");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n03", work);
+        File.Delete(Path.Combine(bundle, "pki/kubelet.key"));
+        using (var s = File.OpenWrite(Path.Combine(bundle, "bin/etcd")))
+        {
+            s.SetLength(s.Length / 2);
+        }
+
+        var run = ExtractedBundles.Install(bundle, root);
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("pki/kubelet.key: missing from the bundle", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bin/etcd: sha256 ", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+    }
+
+    [Fact]
+    public void Uninstall_restores_the_original_tree_and_keeps_etcd_data()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n02");
+        root.Write("etc/sysctl.d/99-kubernetes.conf", "vm.swappiness = 60\n");
+        root.Write("etc/hostname", "n02\n");
+        root.Write("data/k8s/etcd/data/member/snap/db", "precious");
+        root.Write("data/k8s/etcd/wal/0000000000000000-0000000000000000.wal", "log");
+        var original = ExtractedBundles.TreeOf(root.Path);
+
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        Assert.Contains("net.ipv4.ip_forward", File.ReadAllText(root.Combine("etc/sysctl.d/99-kubernetes.conf")), StringComparison.Ordinal);
+        Assert.Equal("vm.swappiness = 60\n", File.ReadAllText(Directory.GetFiles(root.Combine("var/lib/kube-airgap/backup"), "99-kubernetes.conf", SearchOption.AllDirectories).Single()));
+        Assert.Equal("precious", File.ReadAllText(root.Combine("data/k8s/etcd/data/member/snap/db")));
+
+        var again = ExtractedBundles.Install(bundle, root);
+        Assert.Contains("keeping existing etcd directory /data/k8s/etcd/data", again.Stdout, StringComparison.Ordinal);
+        Assert.Equal("precious", File.ReadAllText(root.Combine("data/k8s/etcd/data/member/snap/db")));
+
+        var refused = ExtractedBundles.Install(bundle, root, "uninstall");
+        Assert.Equal(2, refused.ExitCode);
+        var uninstall = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
+        Assert.True(uninstall.ExitCode == 0, uninstall.Output);
+        Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
+
+        var purge = ExtractedBundles.Install(bundle, root, "uninstall", "--yes", "--purge");
+        Assert.Contains("nothing to uninstall", purge.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Uninstall_of_a_fresh_root_leaves_it_as_it_was_and_purge_deletes_data()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n01");
+        var original = ExtractedBundles.TreeOf(root.Path);
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        root.Write("data/k8s/etcd/data/member/snap/db", "written by etcd");
+
+        var dry = ExtractedBundles.Install(bundle, root, "uninstall", "--dry-run", "--purge");
+        Assert.True(dry.ExitCode == 0, dry.Output);
+        Assert.True(File.Exists(root.Combine("data/k8s/etcd/data/member/snap/db")));
+
+        var purge = ExtractedBundles.Install(bundle, root, "uninstall", "--yes", "--purge");
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        Assert.Contains("delete data directory /data/k8s/etcd/data (--purge)", purge.Stdout, StringComparison.Ordinal);
+        Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
+    }
+
+    [Fact]
+    public void Uninstall_without_purge_keeps_even_an_empty_etcd_dir_and_removes_everything_else()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n03");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        var run = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("keeping data directory /data/k8s/etcd/data", run.Stdout, StringComparison.Ordinal);
+        var left = Cmd.Bash("find . -mindepth 1 | LC_ALL=C sort", root.Path).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal"], left);
+    }
+
+    [Fact]
+    public void An_upgrade_switches_current_and_uninstall_switches_it_back()
+    {
+        using var root = new TargetRoot();
+        Assert.Equal(0, ExtractedBundles.Install(bundles.BundleDir("n01"), root).ExitCode);
+        var tree = ExtractedBundles.TreeOf(root.Path);
+        Directory.CreateDirectory(root.Combine("opt/kube-airgap/old/bin"));
+        File.Delete(root.Combine("opt/kube-airgap/current"));
+        File.CreateSymbolicLink(root.Combine("opt/kube-airgap/current"), "old");
+
+        var run = ExtractedBundles.Install(bundles.BundleDir("n01"), root);
+        Assert.Contains($"switch /opt/kube-airgap/current to {Env(bundles.BundleDir("n01"), "KA_VERSION_DIR")}", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, ExtractedBundles.Install(bundles.BundleDir("n01"), root, "uninstall", "--yes").ExitCode);
+        Assert.Equal("old", Cmd.Run("readlink", root.Combine("opt/kube-airgap/current")).Stdout.Trim());
+        Assert.NotEqual(tree, ExtractedBundles.TreeOf(root.Path));
+    }
+
+    [Fact]
+    public void Verify_and_status_report_drift()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n03");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root, "verify").ExitCode);
+
+        File.AppendAllText(root.Combine("etc/kubernetes/kubelet.conf"), "# edited\n");
+        var verify = ExtractedBundles.Install(bundle, root, "verify");
+        Assert.Equal(6, verify.ExitCode);
+        Assert.Contains("changed   /etc/kubernetes/kubelet.conf", verify.Stdout, StringComparison.Ordinal);
+        var status = ExtractedBundles.Install(bundle, root, "status");
+        Assert.Contains("files differing from this bundle: 1", status.Stdout, StringComparison.Ordinal);
+
+        var repair = ExtractedBundles.Install(bundle, root);
+        Assert.Contains("backed up /etc/kubernetes/kubelet.conf", repair.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root, "verify").ExitCode);
+    }
+
+    [Fact]
+    public void Signature_is_checked_when_a_public_key_is_given()
+    {
+        using var work = new TempDirectory("kag-sig");
+        using var root = new TargetRoot();
+        var bundle = bundles.CopyOf("n01", work);
+        var key = work.Combine("key.pem");
+        var pub = work.Combine("pub.pem");
+        Cmd.Run("openssl", "genpkey", "-algorithm", "ed25519", "-out", key).EnsureSuccess("genpkey");
+        Cmd.Run("openssl", "pkey", "-in", key, "-pubout", "-out", pub).EnsureSuccess("pubout");
+
+        var unsigned = ExtractedBundles.Run(bundle, "verify", "--pubkey", pub);
+        Assert.Equal(4, unsigned.ExitCode);
+        Assert.Contains("SHA256SUMS.sig is missing", unsigned.Stderr, StringComparison.Ordinal);
+
+        Cmd.Run("openssl", "pkeyutl", "-sign", "-rawin", "-inkey", key, "-in", Path.Combine(bundle, "SHA256SUMS"), "-out", Path.Combine(bundle, "SHA256SUMS.sig")).EnsureSuccess("sign");
+        var good = ExtractedBundles.Install(bundle, root, "install", "--pubkey", pub);
+        Assert.True(good.ExitCode == 0, good.Output);
+        Assert.Contains("signature good", good.Stdout, StringComparison.Ordinal);
+
+        var other = work.Combine("other.pem");
+        Cmd.Run("openssl", "genpkey", "-algorithm", "ed25519", "-out", other).EnsureSuccess("genpkey");
+        Cmd.Run("openssl", "pkeyutl", "-sign", "-rawin", "-inkey", other, "-in", Path.Combine(bundle, "SHA256SUMS"), "-out", Path.Combine(bundle, "SHA256SUMS.sig")).EnsureSuccess("sign");
+        var bad = ExtractedBundles.Run(bundle, "verify", "--pubkey", pub);
+        Assert.Equal(4, bad.ExitCode);
+        Assert.Contains("signature does not verify", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    internal static string Env(string bundle, string key) =>
+        File.ReadAllLines(Path.Combine(bundle, "lib/layout.env")).Single(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..].Trim('\'');
+
+    private static string Sha(string path) => KubeAirgap.Bundle.BundleEntry.Sha256Of(path);
+}
