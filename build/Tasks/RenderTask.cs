@@ -15,12 +15,19 @@ public sealed class RenderTask : FrostingTask<BuildContext>
     {
         var cluster = context.Cluster;
         var pins = context.Pins;
-        foreach (var warning in ModelBuilder.Warnings(cluster, pins))
+        // test only (the VM test and the Demo pin Debian's containerd 1.6): relaxes the supported-versions check alone
+        var relax = context.Setting("Test", "RelaxSupportedVersions", false);
+        if (relax)
+        {
+            context.Warning("test setting RelaxSupportedVersions: versions older than Kubernetes {0} supports are rendered anyway", cluster.KubernetesVersion);
+        }
+
+        foreach (var warning in ModelBuilder.Warnings(cluster, pins, relax))
         {
             context.Warning("{0}", warning);
         }
 
-        var versions = ModelBuilder.VersionsOf(cluster, pins);
+        var versions = ModelBuilder.VersionsOf(cluster, pins, relax);
         context.Information("Rendering for {0}", string.Join(", ", versions.Versions.Select(v => $"{v.Key} {v.Value}")));
 
         // render everything first: a template error leaves no node tree half-updated
@@ -30,6 +37,7 @@ public sealed class RenderTask : FrostingTask<BuildContext>
             {
                 TemplatesDir = context.Paths.Templates,
                 CalicoManifest = Path.Combine(context.Paths.Payload(cluster.Name, PayloadKey.Of(node).Name), FileCatalog.CalicoOutput),
+                RelaxSupportedVersions = relax,
             };
             return (node, files: new NodeRenderer(cluster, pins, options).Render(node));
         }).ToList();

@@ -78,7 +78,7 @@ public static class LayoutEnv
 
         var health = facts.Units
             .Select(u => NodeRequirements.Units.First(x => x.Name == u))
-            .Select(u => $"{u.Name}={u.Health.Replace("{localProxyPort}", spec.ApiServer.LocalProxyPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)}");
+            .Select(u => $"{u.Name}={u.Health.Replace("{localProxyPort}", spec.ApiServer.LocalProxyPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal).Replace("{nodeIp}", node.Ip, StringComparison.Ordinal)}");
         text.Append("KA_HEALTH=(");
         text.AppendJoin(' ', health.Select(Quote));
         text.Append(")\n");

@@ -19,10 +19,10 @@ public static class NodeRequirements
         new("etcd", NodeRole.Etcd, "etcd:2379", "etcd"),
         new("kube-nginx", null, "tcp:127.0.0.1:{localProxyPort}", "kube-nginx"),
         new("kube-apiserver", NodeRole.ControlPlane, "kubectl:/readyz", "kube-apiserver"),
-        new("kube-controller-manager", NodeRole.ControlPlane, "tcp:127.0.0.1:10257", "kube-controller-manager"),
-        new("kube-scheduler", NodeRole.ControlPlane, "tcp:127.0.0.1:10259", "kube-scheduler"),
+        new("kube-controller-manager", NodeRole.ControlPlane, "tcp:{nodeIp}:10257", "kube-controller-manager"),
+        new("kube-scheduler", NodeRole.ControlPlane, "tcp:{nodeIp}:10259", "kube-scheduler"),
         new("kubelet", NodeRole.Worker, "http:127.0.0.1:10248/healthz", "kubelet"),
-        new("kube-proxy", NodeRole.Worker, "http:127.0.0.1:10256/healthz", "kube-proxy"),
+        new("kube-proxy", NodeRole.Worker, "http:{nodeIp}:10256/healthz", "kube-proxy"),
     ];
 
     public static IReadOnlyList<int> Ports(ClusterSpec spec, NodeSpec node)
@@ -53,10 +53,12 @@ public static class NodeRequirements
             return [];
         }
 
-        List<string> modules = ["overlay", "br_netfilter"];
+        // nf_conntrack in every mode: the rendered sysctl file sets net.netfilter.nf_conntrack_max, which exists only
+        // once the module is loaded (found by the VM end-to-end test)
+        List<string> modules = ["overlay", "br_netfilter", "nf_conntrack"];
         if (spec.Network.ProxyMode == "ipvs")
         {
-            modules.AddRange(["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]);
+            modules.AddRange(["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh"]);
         }
 
         return modules;

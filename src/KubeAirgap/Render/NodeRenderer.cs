@@ -15,7 +15,7 @@ public sealed class NodeRenderer(ClusterSpec spec, PinsFile pins, RenderOptions 
     public IReadOnlyList<RenderedFile> Render(NodeSpec node)
     {
         var model = ModelBuilder.Build(spec, pins, node, options);
-        var versions = ModelBuilder.VersionsOf(spec, pins);
+        var versions = ModelBuilder.VersionsOf(spec, pins, options.RelaxSupportedVersions);
         var files = new List<RenderedFile>();
         foreach (var file in FileCatalog.Files.Where(f => f.IsFor(node)))
         {
@@ -44,5 +44,5 @@ public sealed class NodeRenderer(ClusterSpec spec, PinsFile pins, RenderOptions 
         spec.Nodes.ToDictionary(n => n.Name, Render, StringComparer.Ordinal);
 
     /// <summary>The version table resolved for this cluster's pins (for logs and tests).</summary>
-    public ResolvedVersions Versions => ModelBuilder.VersionsOf(spec, pins);
+    public ResolvedVersions Versions => ModelBuilder.VersionsOf(spec, pins, options.RelaxSupportedVersions);
 }

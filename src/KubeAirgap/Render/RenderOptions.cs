@@ -23,4 +23,11 @@ public sealed record RenderOptions
     /// a real node; tests that run several "nodes" on one host give each its own loopback address.
     /// </summary>
     public string? LocalAddress { get; init; }
+
+    /// <summary>
+    /// Test only (<c>--test_relaxsupportedversions=true</c>): render although a pinned version is older than the
+    /// Kubernetes release supports (the VM test uses Debian's containerd 1.6 with Kubernetes 1.36). Relaxes that check
+    /// and nothing else.
+    /// </summary>
+    public bool RelaxSupportedVersions { get; init; }
 }

@@ -142,8 +142,8 @@ run_install() {
     prepare_data_dirs
     record_installed
     swap_off
-    apply_sysctl
     load_modules
+    apply_sysctl
     start_units
     import_images
     apply_addons

@@ -22,7 +22,7 @@ public static class ModelBuilder
         pins.ReleaseFor(spec.KubernetesVersion)
         ?? throw new InputException($"{spec.At("cluster.kubernetesVersion")}: Kubernetes {spec.KubernetesVersion} has no release entry in the pins file (have: {string.Join(", ", pins.Releases.Select(r => r.Kubernetes))})");
 
-    public static ResolvedVersions VersionsOf(ClusterSpec spec, PinsFile pins)
+    public static ResolvedVersions VersionsOf(ClusterSpec spec, PinsFile pins, bool relaxSupportedVersions = false)
     {
         var release = ReleaseOf(spec, pins);
         var resolved = new ResolvedVersions(new Dictionary<Versioned, string>
@@ -32,7 +32,7 @@ public static class ModelBuilder
             [Versioned.Containerd] = Component(release, "containerd"),
         });
         var minimumMajor = int.Parse(resolved.Setting("containerd.minimumMajor"), System.Globalization.CultureInfo.InvariantCulture);
-        if (resolved.Versions[Versioned.Containerd].Major < minimumMajor)
+        if (resolved.Versions[Versioned.Containerd].Major < minimumMajor && !relaxSupportedVersions)
         {
             throw new InputException($"Kubernetes {spec.KubernetesVersion} needs containerd {minimumMajor}.x or later, but the pins give containerd {resolved.Versions[Versioned.Containerd]} (version table row containerd.minimumMajor)");
         }
@@ -41,9 +41,9 @@ public static class ModelBuilder
     }
 
     /// <summary>Warnings about what the chosen versions deprecate (printed by the Render task).</summary>
-    public static IReadOnlyList<string> Warnings(ClusterSpec spec, PinsFile pins)
+    public static IReadOnlyList<string> Warnings(ClusterSpec spec, PinsFile pins, bool relaxSupportedVersions = false)
     {
-        var resolved = VersionsOf(spec, pins);
+        var resolved = VersionsOf(spec, pins, relaxSupportedVersions);
         var warnings = new List<string>();
         if (spec.Network.ProxyMode == "ipvs" && resolved.Has("kubeProxy.ipvsDeprecated"))
         {
@@ -57,7 +57,7 @@ public static class ModelBuilder
     {
         var topology = new ClusterTopology(spec);
         var release = ReleaseOf(spec, pins);
-        var versions = VersionsOf(spec, pins);
+        var versions = VersionsOf(spec, pins, options.RelaxSupportedVersions);
         var layout = new NodeLayout(spec);
         var paths = new NodePaths(layout, options.NodeRoot);
         var local = options.LocalAddress ?? LoopbackAddress;
