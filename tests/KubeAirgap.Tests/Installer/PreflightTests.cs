@@ -11,7 +11,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         using var fake = new TempDirectory("kag-proc");
         fake.Write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/swapfile file 1024 0 -2\n");
         fake.Write("proc/net/tcp", "  sl  local_address rem_address   st\n   0: 0100007F:280A 00000000:0000 0A\n   1: 0100007F:094B 00000000:0000 0A\n   2: 0100007F:1F90 00000000:0000 01\n");
-        Cmd.Bash("printf 'CONFIG_OVERLAY_FS=y\\nCONFIG_BRIDGE_NETFILTER=y\\n' | gzip -c > proc/config.gz", fake.Path).EnsureSuccess("config.gz");
+        Cmd.Bash("printf 'CONFIG_OVERLAY_FS=y\\nCONFIG_BRIDGE_NETFILTER=y\\nCONFIG_NF_CONNTRACK=y\\n' | gzip -c > proc/config.gz", fake.Path).EnsureSuccess("config.gz");
         Directory.CreateDirectory(fake.Combine("sys/fs/cgroup"));
         Directory.CreateDirectory(fake.Combine("sys/module"));
         var env = new Dictionary<string, string> { ["KA_PROC"] = fake.Combine("proc"), ["KA_SYS"] = fake.Combine("sys"), ["PATH"] = "/usr/bin:/bin" };
@@ -20,7 +20,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
 
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("PASS  arch amd64", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("PASS  kernel modules: overlay br_netfilter", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("PASS  kernel modules: overlay br_netfilter nf_conntrack", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("[FAIL]  swap: 1 swap device(s) active", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("[FAIL]  cgroup:", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("[FAIL]  ports in use: 2379 10250 (needed:", run.Stderr, StringComparison.Ordinal);
@@ -33,7 +33,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
     {
         using var fake = new TempDirectory("kag-proc");
         fake.Write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
-        Cmd.Bash("printf 'CONFIG_OVERLAY_FS=y\\n# CONFIG_BRIDGE_NETFILTER is not set\\n' | gzip -c > proc/config.gz", fake.Path).EnsureSuccess("config.gz");
+        Cmd.Bash("printf 'CONFIG_OVERLAY_FS=y\\n# CONFIG_BRIDGE_NETFILTER is not set\\nCONFIG_NF_CONNTRACK=y\\n' | gzip -c > proc/config.gz", fake.Path).EnsureSuccess("config.gz");
         Directory.CreateDirectory(fake.Combine("sys/module/overlay"));
         var env = new Dictionary<string, string> { ["KA_PROC"] = fake.Combine("proc"), ["KA_SYS"] = fake.Combine("sys"), ["PATH"] = "/usr/bin:/bin" };
 
