@@ -120,7 +120,7 @@ rm -rf "$root/var/cache/apt/"*.bin "$root/var/lib/apt/lists/"*
 cp "$(readlink -f "$root/vmlinuz")" "$work/vmlinuz"
 cp "$(readlink -f "$root/initrd.img")" "$work/initrd.img"
 info "kernel $(basename "$(readlink -f "$root/vmlinuz")"), initrd $(du -h "$work/initrd.img" | cut -f1), rootfs $(du -sh "$root" | cut -f1)"
-mkfs.ext4 -q -F -L ka-root -d "$root" "$work/root.img" "$image_size"
+mkfs.ext4 -q -F -L ka-root -d "$root" "$work/root.img" "$image_size" >&2
 rm -rf "$root"
 mkdir -p "$out.tmp"; mv "$work/vmlinuz" "$work/initrd.img" "$work/root.img" "$out.tmp/"
 rm -rf "$out"; mv "$out.tmp" "$out"
