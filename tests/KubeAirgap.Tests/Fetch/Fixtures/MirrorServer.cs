@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Fetch.Fixtures;
 
@@ -41,9 +38,7 @@ public sealed class MirrorServer : IAsyncDisposable
         var app = builder.Build();
         var server = new MirrorServer(app);
         app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address.TrimEnd('/') + "/");
+        server.BaseUri = await LoopbackWebApp.StartAsync(app);
         return server;
     }
 

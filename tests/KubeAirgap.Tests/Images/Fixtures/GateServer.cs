@@ -1,16 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Images.Fixtures;
 
@@ -76,10 +71,7 @@ public sealed class GateServer : IAsyncDisposable
 
     public static async Task<GateServer> StartAsync(Uri? upstream, (string User, string Password)? credentials = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create();
         var gate = new GateServer(app, upstream, credentials);
         app.MapGet("/token", gate.TokenAsync);
         if (upstream is not null)
@@ -87,9 +79,7 @@ public sealed class GateServer : IAsyncDisposable
             app.Map("/v2/{**rest}", gate.ProxyAsync);
         }
 
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        gate.Port = new Uri(address).Port;
+        gate.Port = (await LoopbackWebApp.StartAsync(app).ConfigureAwait(false)).Port;
         return gate;
     }
 

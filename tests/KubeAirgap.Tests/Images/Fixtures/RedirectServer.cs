@@ -1,11 +1,6 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Images.Fixtures;
 
@@ -25,19 +20,15 @@ public sealed class RedirectServer : IAsyncDisposable
 
     public static async Task<RedirectServer> StartAsync(Uri target)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create();
         app.MapGet("/v2/", () => Results.Json(new { }));
         app.Map("/v2/{**rest}", (HttpContext context) =>
         {
             context.Response.StatusCode = 307;
             context.Response.Headers.Location = new Uri(target, context.Request.Path + context.Request.QueryString).ToString();
         });
-        await app.StartAsync().ConfigureAwait(false);
         var server = new RedirectServer(app);
-        server.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        server.Port = (await LoopbackWebApp.StartAsync(app).ConfigureAwait(false)).Port;
         return server;
     }
 
