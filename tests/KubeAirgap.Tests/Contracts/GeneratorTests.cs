@@ -72,6 +72,14 @@ public sealed partial class GeneratorTests
         }
     }
 
+    [Fact]
+    public void Should_record_the_etcd_tag_and_commit_in_the_etcd_flag_list()
+    {
+        var text = File.ReadAllText(Repo.File("tests", "fixtures", "kube", "contract", "etcd", "3.6.14", "flags", "etcd.flags"));
+
+        Assert.Matches(@"(?m)^#   etcd-io/etcd@v3\.6\.14 \([0-9a-f]{40}\)$", text);
+    }
+
     [GeneratedRegex(@"(?m)^#   kubernetes/[a-z-]+@kubernetes-\d+\.\d+\.\d+ \([0-9a-f]{40}\)$")]
     private static partial Regex SourceLine();
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pki.Secrets;
 using KubeAirgap.Render;
+using KubeAirgap.Render.Versions;
 using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Support;
 
@@ -35,6 +36,7 @@ public sealed class RenderedConfigContractTests
     {
         // Given: every node of the shipped inventory, at this version and proxy mode
         var contract = new UpstreamContract(version);
+        var etcd = new UpstreamContract(ShippedVersion(Versioned.Etcd), "etcd");
         using var temp = new TempDirectory("kag-contract");
         var rendered = RenderAll(version, proxyMode);
 
@@ -58,6 +60,11 @@ public sealed class RenderedConfigContractTests
                     components.Add(binary);
                     flagErrors.AddRange(contract.CheckFlags(binary, args).Select(e => $"{name}: {e}"));
                 }
+                else if (binary == "etcd")
+                {
+                    components.Add(binary);
+                    flagErrors.AddRange(etcd.CheckFlags(binary, args).Select(e => $"{name}: {e}"));
+                }
             }
         }
 
@@ -68,7 +75,7 @@ public sealed class RenderedConfigContractTests
         // Then
         Assert.True(documentErrors.Count == 0, $"rendered documents break the {version} contract:\n{string.Join('\n', documentErrors)}");
         Assert.True(flagErrors.Count == 0, $"rendered units break the {version} contract:\n{string.Join('\n', flagErrors)}");
-        Assert.Equal(UpstreamContract.Components.Order(StringComparer.Ordinal), components.Order(StringComparer.Ordinal));
+        Assert.Equal(UpstreamContract.Components.Append("etcd").Order(StringComparer.Ordinal), components.Order(StringComparer.Ordinal));
         Assert.Superset(new HashSet<string> { "KubeletConfiguration", "KubeProxyConfiguration", "KubeSchedulerConfiguration", "Policy", "EncryptionConfiguration" }, kinds);
     }
 
@@ -128,6 +135,21 @@ public sealed class RenderedConfigContractTests
     }
 
     [Fact]
+    public void Should_fail_on_an_etcd_flag_the_pinned_etcd_deprecates()
+    {
+        // Given: etcd 3.6 renamed --experimental-watch-progress-notify-interval (etcdmain deprecatedFlags)
+        var etcd = new UpstreamContract(ShippedVersion(Versioned.Etcd), "etcd");
+
+        // When
+        var errors = etcd.CheckFlags("etcd", ["--experimental-watch-progress-notify-interval=5s", "--enable-v2=true"]);
+
+        // Then
+        Assert.Equal(2, errors.Count);
+        Assert.Contains("deprecated flag: --experimental-watch-progress-notify-interval", errors[0], StringComparison.Ordinal);
+        Assert.Contains("unknown flag: --enable-v2", errors[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_fail_on_a_flag_the_pinned_release_deprecates()
     {
         // Given: MarkDeprecated("default-watch-cache-size", ...) in kubernetes/apiserver at kubernetes-1.36.3
@@ -150,6 +172,13 @@ public sealed class RenderedConfigContractTests
         // When / Then
         Assert.Empty(newer.CheckFlags("kube-scheduler", ["--tls-curve-preferences=X25519"]));
         Assert.Contains("unknown flag: --tls-curve-preferences", Assert.Single(older.CheckFlags("kube-scheduler", ["--tls-curve-preferences=X25519"])), StringComparison.Ordinal);
+    }
+
+    /// <summary>The version pins.yaml pins for a component (the one its contract must exist for).</summary>
+    private static string ShippedVersion(Versioned component)
+    {
+        var spec = RenderFixture.Parse(File.ReadAllText(Repo.File("cluster.yaml")));
+        return new NodeRenderer(spec, RenderFixture.ShippedPins, RenderFixture.Options()).Versions.Versions[component].ToNormalizedString();
     }
 
     /// <summary>(node/path, file) of every file rendered for every node of the shipped inventory.</summary>

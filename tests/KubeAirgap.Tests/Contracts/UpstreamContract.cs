@@ -17,12 +17,16 @@ public sealed partial class UpstreamContract
         "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
     };
 
-    public UpstreamContract(string version)
+    /// <summary>The contract of Kubernetes <paramref name="version"/>, or of etcd with <paramref name="product"/> "etcd".</summary>
+    public UpstreamContract(string version, string product = "kubernetes")
     {
         Version = version;
-        Directory = Repo.File("tests", "fixtures", "kube", "contract", version);
-        Assert.True(System.IO.Directory.Exists(Directory), $"no generated contract for Kubernetes {version}: {Directory}");
-        Kinds = System.IO.Directory.GetFiles(Path.Combine(Directory, "schemas"), "*.json")
+        Directory = product == "kubernetes"
+            ? Repo.File("tests", "fixtures", "kube", "contract", version)
+            : Repo.File("tests", "fixtures", "kube", "contract", product, version);
+        Assert.True(System.IO.Directory.Exists(Directory), $"no generated contract for {product} {version}: {Directory}");
+        var schemas = Path.Combine(Directory, "schemas");
+        Kinds = (System.IO.Directory.Exists(schemas) ? System.IO.Directory.GetFiles(schemas, "*.json") : [])
             .Select(f => Path.GetFileNameWithoutExtension(f).Split('_')[^1])
             .ToHashSet(StringComparer.Ordinal);
     }
