@@ -7,12 +7,14 @@
 #   verify          verify the bundle (SHA256SUMS, signature) and the installed files against it
 #   status          what is installed, the state of each unit
 #   uninstall       stop and remove what install added, restore the backed-up files; data stays
+#   etcd-restore SNAPSHOT  restore this etcd member from SNAPSHOT (etcd stopped on every member; see docs/day2.md)
 # Options:
 #   --dry-run       print every action, change nothing
 #   --root DIR      install into DIR instead of / (skips sysctl -w, modprobe, swapoff, units, image import, add-ons)
 #   --no-start      install files but do not start units, import images or apply add-ons
 #   --yes           do not ask; for install: go on although preflight failed
 #   --purge         uninstall only: also delete the data directories (etcd, containerd, kubelet)
+#   --start         etcd-restore only: start etcd after restoring (default: leave it stopped)
 #   --pubkey FILE   require SHA256SUMS.sig to be a valid Ed25519 signature by FILE (PEM); needs openssl
 #   -h, --help
 #
@@ -38,6 +40,8 @@ NO_START=0
 YES=0
 PURGE=0
 PUBKEY=
+SNAPSHOT=
+ETCD_RESTORE_START=0
 LOG_FILE=
 
 # --- output helpers ---
@@ -73,6 +77,8 @@ parse_args() {
     while [ $# -gt 0 ]; do
         case "$1" in
             preflight | install | verify | status | uninstall) COMMAND=$1 ;;
+            etcd-restore) COMMAND=$1; [ $# -ge 2 ] || fatal "etcd-restore needs a snapshot file" 2; SNAPSHOT=$2; shift ;;
+            --start) ETCD_RESTORE_START=1 ;;
             --dry-run) DRY_RUN=1 ;;
             --root) [ $# -ge 2 ] || fatal "--root needs a directory" 2; ROOT=$2; shift ;;
             --root=*) ROOT=${1#--root=} ;;
@@ -187,6 +193,8 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/uninstall.sh"
     # shellcheck source=lib/status.sh
     . "${BUNDLE_DIR}/lib/status.sh"
+    # shellcheck source=lib/day2.sh
+    . "${BUNDLE_DIR}/lib/day2.sh"
 }
 
 open_log() {
@@ -216,6 +224,7 @@ open_log() {
                 install) run_install ;;
                 verify) run_verify ;;
                 uninstall) run_uninstall ;;
+                etcd-restore) run_etcd_restore "${SNAPSHOT}" ;;
             esac
             ;;
     esac
