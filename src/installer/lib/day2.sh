@@ -136,14 +136,15 @@ etcd_restore_member() {
 }
 
 run_etcd_restore() {
-    local snapshot=$1
+    local snapshot=$1 cluster
     require_root
     case " ${KA_ROLES} " in
         *" etcd "*) ;;
         *) fatal "${KA_NODE} is not an etcd member (roles: ${KA_ROLES}); run etcd-restore on the etcd members" ;;
     esac
     if [ "${YES}" = 0 ] && [ "${DRY_RUN}" = 0 ]; then
-        etcd_print_procedure "$(etcd_unit_flag "$(etcd_unit_file)" initial-cluster)" "${snapshot}"
+        cluster=$(etcd_unit_flag "$(etcd_unit_file)" initial-cluster)
+        etcd_print_procedure "${cluster}" "${snapshot}"
         fatal "etcd-restore replaces this member's data (moved aside, not deleted): pass --yes once every member is stopped" 2
     fi
     etcd_restore_member "${snapshot}"

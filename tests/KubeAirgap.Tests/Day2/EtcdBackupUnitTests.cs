@@ -93,7 +93,7 @@ public sealed class EtcdBackupUnitTests
             var text = string.Join("\n", error.Diagnostics.Select(d => d.ToString()));
             Assert.Contains(message, text, StringComparison.Ordinal);
             Assert.Contains(field, text, StringComparison.Ordinal);
-            Assert.True(text.Contains($"{path}:{line}:", StringComparison.Ordinal), $"line {line} not named in: {text}");
+            Assert.True(text.Contains($"{Path.GetFileName(path)}:{line}:", StringComparison.Ordinal), $"line {line} not named in: {text}");
         }
         finally
         {
