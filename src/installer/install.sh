@@ -35,6 +35,7 @@
 #   KA_BOOT             where /boot is (default /boot), for preflight (kernel config)
 #   KA_BACKUP_STAMP     name of this run's backup directory (default: UTC time, e.g. 20260101T000000Z)
 #   KA_RESET_HOST       1: run uninstall's host steps (units, CRI, mounts, network) even under --root (tests)
+#   KA_SYSTEMD_RUN      the directory that tells systemd runs (default /run/systemd/system), for uninstall
 #
 # Exit codes:
 #   0 success (or nothing to do)        1 error (message says what)       2 usage

@@ -106,15 +106,27 @@ unmount_kubelet() {
 
 # containerd's unit has KillMode=process: stopping it leaves the shims (and their containers) running in its
 # cgroup. They are signalled there, TERM first, KILL after 10 s.
+# alive PID: running, not a zombie waiting for its parent.
+alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
+# The processes of containerd.service's cgroup (v2, or v1's systemd/pids hierarchy), one per line.
 containerd_cgroup_procs() {
-    local cg=${KA_SYS:-/sys}/fs/cgroup f
+    local cg=${KA_SYS:-/sys}/fs/cgroup f pid
     for f in "${cg}/system.slice/containerd.service/cgroup.procs" \
         "${cg}/systemd/system.slice/containerd.service/cgroup.procs" \
         "${cg}/pids/system.slice/containerd.service/cgroup.procs"; do
-        if [ -r "${f}" ]; then
-            cat "${f}"
-            return 0
-        fi
+        [ -r "${f}" ] || continue
+        while read -r pid; do
+            if alive "${pid}"; then
+                printf '%s\n' "${pid}"
+            fi
+        done <"${f}"
+        return 0
     done
 }
 

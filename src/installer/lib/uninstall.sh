@@ -121,7 +121,11 @@ run_uninstall() {
     reset_step "remove installed files" remove_installed
     reset_step "restore backed-up files" restore_backups
     reset_step "restore ${KA_PREFIX}/current" restore_current
-    reset_step "remove directories" remove_dirs
+    if [ "${#RESET_FAILED[@]}" -eq 0 ]; then
+        reset_step "remove directories" remove_dirs
+    else
+        warn "keeping ${KA_STATE_DIR}: a step failed, and uninstall needs its records to run again"
+    fi
     if [ -z "${ROOT}" ] && have_systemd; then
         reset_step "reload systemd" act "reload systemd" systemctl daemon-reload
     fi
