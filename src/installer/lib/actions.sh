@@ -50,13 +50,19 @@ ensure_dir() {
             info "[dry-run] would create directory ${d}"
             continue
         fi
+        # recorded before it is made when the state directory exists: a run killed in between leaves a record
+        # of a directory that is not there (uninstall skips it), never a directory nobody knows install made
+        if [ -d "$(target "${KA_STATE_DIR}")" ]; then
+            printf '%s\n' "${d}" >>"$(state_file dirs.list)"
+        else
+            NEW_DIRS+=("${d}")
+        fi
         mkdir -m "${mode}" "$(target "${d}")"
         chown 0:0 "$(target "${d}")"
-        NEW_DIRS+=("${d}")
     done
     # The state directory may have just been created: write what is pending.
     if [ "${DRY_RUN}" = 0 ] && [ -d "$(target "${KA_STATE_DIR}")" ]; then
-        for d in "${NEW_DIRS[@]}"; do
+        for d in "${NEW_DIRS[@]+"${NEW_DIRS[@]}"}"; do
             printf '%s\n' "${d}" >>"$(state_file dirs.list)"
         done
         NEW_DIRS=()
