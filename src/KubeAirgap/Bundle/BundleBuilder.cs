@@ -22,8 +22,14 @@ public static partial class BundleBuilder
     public static Result Build(BundleRequest request)
     {
         var spec = request.Spec;
-        Directory.CreateDirectory(request.OutputDir);
         var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k), StringComparer.Ordinal);
+        var refused = payloads.Values.SelectMany(p => PayloadProblems(request, p).Select(problem => $"payload {p.Key.Name}: {problem}")).ToList();
+        if (refused.Count > 0)
+        {
+            throw new InvalidDataException($"Bundle refuses {refused.Count} staged file(s) that pins.yaml does not vouch for:\n  {string.Join("\n  ", refused)}");
+        }
+
+        OutputDirectory.Create(request.OutputDir);
         var clash = spec.Nodes.Select(n => BundleRequest.TopDir(spec, n)).Intersect(payloads.Values.Select(p => BundleRequest.PayloadTopDir(spec, p.Key)), StringComparer.Ordinal).FirstOrDefault();
         if (clash is not null)
         {
@@ -51,6 +57,7 @@ public static partial class BundleBuilder
             var inputs = Fingerprint(content.Entries, top, payloadTop, request);
             if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && BundleEntry.Sha256Of(output) == old.Sha256)
             {
+                OutputDirectory.SetMode(output, content.Entries.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public);
                 results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
                 Interlocked.Increment(ref kept);
             }
@@ -90,6 +97,18 @@ public static partial class BundleBuilder
 
         RemoveStale(request, results);
         return new Result(manifest, results, members.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept);
+    }
+
+    /// <summary>
+    /// Every staged file of <paramref name="payload"/> checked against its pin (<see cref="PayloadLedger"/>) and every
+    /// ELF binary against the payload's arch: the pins are the only source of truth up to the tarball.
+    /// </summary>
+    public static IReadOnlyList<string> PayloadProblems(BundleRequest request, Payload payload)
+    {
+        var files = payload.Entries.ToDictionary(e => e.Path, e => e.Sha256, StringComparer.Ordinal);
+        var problems = PayloadLedger.Problems(files, PayloadLedger.Read(payload.Dir), PayloadLedger.Expected(request.Pins, request.Spec.KubernetesVersion, payload.Key), PayloadLedger.KubeNginxSha256(payload.Dir)).ToList();
+        problems.AddRange(payload.Entries.Select(e => ElfArch.Mismatch(e.Path, e.Source!, payload.Key.Arch)).OfType<string>());
+        return problems;
     }
 
     /// <summary>Component versions from the pins release, for the given roles (sorted by name).</summary>

@@ -31,6 +31,12 @@ public static partial class BundleBuilder
             }
 
             var own = NodeTreeDirs.SelectMany(d => BundleEntry.Tree(tree, d, shared: false)).ToList();
+            var foreign = own.Select(e => ElfArch.Mismatch(e.Path, e.Source!, node.Arch)).OfType<string>().ToList();
+            if (foreign.Count > 0)
+            {
+                throw new InvalidDataException($"node {node.Name}: {string.Join("; ", foreign)}");
+            }
+
             var installable = payload.Entries.Concat(own).ToList();
             var versionDir = VersionDir(spec, payload.Entries);
             var layout = new NodeLayout(spec);
