@@ -46,7 +46,7 @@ public static class BundleBenchmark
         }
 
         var request = new BundleRequest(spec, synthetic, PayloadDir, NodeTree, installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "payload-members"),
-            1700000000, level, parallelism);
+            1700000000, level, parallelism, BundleSigner.Generate());
         // The machine is shared: Bundle (seconds) is timed three times from cold (no stored payload members, no earlier output) and the best
         // kept; the naive run lasts long enough to average the noise out and is timed once.
         var best = TimeSpan.MaxValue;

@@ -10,7 +10,8 @@ namespace KubeAirgap.Bundle;
 /// <summary>
 /// Builds every node's tarball: the shared payload of each <see cref="PayloadKey"/> (bin/, images/) hashed and
 /// compressed once into the gzip member every tarball of that key starts with, then per node its own tree, the installer, lib/layout.env, lib/files.tsv, manifest.json and
-/// SHA256SUMS; then SHA256SUMS, bundle-manifest.json and the SBOM for the set.
+/// SHA256SUMS (+ its signature); then SHA256SUMS (+ signature), bundle-manifest.json and the SBOM for the set, the
+/// public key and verify-bundle.sh beside the tarballs.
 /// </summary>
 public static partial class BundleBuilder
 {
@@ -84,16 +85,11 @@ public static partial class BundleBuilder
             results.Select(r => (Path.GetFileName(r.Path), r.Sha256))
                 .Append((BundleRequest.ManifestName, Hex(manifestBytes)))
                 .Append((BundleRequest.SbomName, Hex(sbom))));
-        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums);
-        var sigPath = Path.Combine(request.OutputDir, BundleRequest.SumsName + ".sig");
-        if (request.Signer is not null)
-        {
-            BundleJson.WriteAtomic(sigPath, request.Signer.Sign(sums));
-        }
-        else
-        {
-            File.Delete(sigPath);
-        }
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums, OutputDirectory.Public);
+        var signer = request.SignerOrThrow;
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName + ".sig"), signer.Sign(sums), OutputDirectory.Public);
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.PublicKeyName(spec)), Encoding.ASCII.GetBytes(signer.PublicKeyPem()), OutputDirectory.Public);
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.VerifyScriptName), VerifyScript(), OutputDirectory.PublicExecutable);
 
         RemoveStale(request, results);
         return new Result(manifest, results, members.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept);
@@ -168,6 +164,16 @@ public static partial class BundleBuilder
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
         }
+    }
+
+    /// <summary>verify-bundle.sh, embedded from src/KubeAirgap/Bundle/verify-bundle.sh.</summary>
+    public static byte[] VerifyScript()
+    {
+        using var stream = typeof(BundleBuilder).Assembly.GetManifestResourceStream("KubeAirgap.Bundle.verify-bundle.sh")
+            ?? throw new InvalidOperationException("verify-bundle.sh is not embedded in the KubeAirgap assembly");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     internal static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));

@@ -66,10 +66,7 @@ public static partial class BundleBuilder
             body.Add(manifestEntry);
             var sums = Sha256Sums.Render(body.Select(e => (e.Path, e.Sha256)));
             body.Add(BundleEntry.FromBytes("SHA256SUMS", sums, 0x1A4));
-            if (request.Signer is not null)
-            {
-                body.Add(BundleEntry.FromBytes("SHA256SUMS.sig", request.Signer.Sign(sums), 0x1A4));
-            }
+            body.Add(BundleEntry.FromBytes("SHA256SUMS.sig", request.SignerOrThrow.Sign(sums), 0x1A4));
 
             return new NodeContent(body, manifest, nodePaths);
         }

@@ -43,9 +43,12 @@ public sealed class SyntheticBundle : IDisposable
     /// <summary>The payload directory in the tarballs of the 3 full nodes (n01-n03).</summary>
     public const string FullPayloadTop = "t-payload-amd64-etcd.control-plane.worker";
 
+    /// <summary>The key the fixture's bundles are signed with unless a test passes another.</summary>
+    public BundleSigner Signer { get; } = BundleSigner.Generate();
+
     public BundleRequest Request(string output, BundleSigner? signer = null, string? payloadCache = null) =>
         new(Spec, SyntheticPins, PayloadDir, NodeTree, Repo.File("src", "installer"), Dir.Combine(output), payloadCache ?? Dir.Combine(output + "-payloads"),
-            1700000000, 6, 2, signer);
+            1700000000, 6, 2, signer ?? Signer);
 
     public BundleBuilder.Result Build(string output = "out", BundleSigner? signer = null, string? payloadCache = null) =>
         BundleBuilder.Build(Request(output, signer, payloadCache));
