@@ -45,9 +45,10 @@ public static partial class EtcdSection
             d.Add(spec.At("etcd.backup.keep").Error($"{backup.Keep} snapshots: keep between 1 and 1000"));
         }
 
-        if (!backup.Dir.StartsWith('/') || backup.Dir.Split('/').Contains("..") || backup.Dir.TrimEnd('/').Length == 0)
+        // the script creates the directory and deletes old snapshots in it: the data path rules apply
+        if (ClusterValidator.DataPathProblem(backup.Dir) is { } problem)
         {
-            d.Add(spec.At("etcd.backup.dir").Error($"'{backup.Dir}' must be an absolute path without '..', not /"));
+            d.Add(spec.At("etcd.backup.dir").Error($"'{backup.Dir}' {problem}"));
             return;
         }
 
