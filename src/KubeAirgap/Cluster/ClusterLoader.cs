@@ -7,8 +7,9 @@ namespace KubeAirgap.Cluster;
 /// <summary>Reads cluster.yaml into a <see cref="ClusterSpec"/>, reporting unknown fields and bad types with their location.</summary>
 public static class ClusterLoader
 {
-    public static ClusterSpec? Load(string path, DiagnosticBag diagnostics) =>
-        Read(YamlSource.Load(path, diagnostics), diagnostics);
+    /// <param name="displayName">the path as the user gave it, shown in diagnostics (default: the file name)</param>
+    public static ClusterSpec? Load(string path, DiagnosticBag diagnostics, string? displayName = null) =>
+        Read(YamlSource.Load(path, diagnostics, displayName), diagnostics);
 
     public static ClusterSpec? Parse(string text, DiagnosticBag diagnostics, string name = "cluster.yaml") =>
         Read(YamlSource.Parse(text, name, diagnostics), diagnostics);
@@ -176,7 +177,7 @@ public static class ClusterLoader
             }
             else
             {
-                diagnostics.Add(location.Error($"unknown role '{value}' (expected one of: {string.Join(", ", NodeRoles.ByName.Keys)})"));
+                diagnostics.Add(location.Error($"unknown role '{value}'{Suggestion.DidYouMean(value, NodeRoles.ByName.Keys)} (expected one of: {string.Join(", ", NodeRoles.ByName.Keys)})"));
             }
         }
 

@@ -46,6 +46,25 @@ public sealed class BuildHostTests
     }
 
     [Fact]
+    public void Validate_Should_Suggest_The_Field_And_Role_Meant_And_Name_The_File_As_Given()
+    {
+        // Given: a misspelt field and a misspelt role, the inventory named by an absolute path
+        using var temp = new TempDirectory();
+        var broken = File.ReadAllText(Repo.File("cluster.yaml"))
+            .Replace("  podCidr: 172.30.0.0/16", "  podCIRD: 172.30.0.0/16", StringComparison.Ordinal)
+            .Replace("roles: [etcd, control-plane, worker]\n  - name: k8s-02", "roles: [etcd, contol-plane, worker]\n  - name: k8s-02", StringComparison.Ordinal);
+        var path = temp.Write("mine.yaml", broken);
+
+        // When
+        var (exitCode, output) = Run(Repo.Root, "--target=Validate", $"--cluster={path}");
+
+        // Then
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"{path}:11:3 network.podCIRD: unknown field; did you mean 'podCidr'?", output, StringComparison.Ordinal);
+        Assert.Contains("unknown role 'contol-plane'; did you mean 'control-plane'?", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Clean_Should_Delete_Artifacts_And_Keep_State()
     {
         using var temp = new TempDirectory();
