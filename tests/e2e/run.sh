@@ -98,12 +98,28 @@ check() {
   LAST_OUTPUT="$out"
 }
 
-# the same check on every VM
-check_all() {
-  local name="$1" want="$2" script="$3" n
-  for n in "${names[@]}"; do check "$name" "$n" "$want" "$(env_of "$n")
-$script"; done
+# check_each NAME EXPECTED_EXIT SCRIPT: the same script in every VM at once (the VMs run in parallel; one at a
+# time would triple the wall time); the script learns its node from $(hostname)
+check_each() {
+  local name="$1" want="$2" script="$3" n rc pids=()
+  for n in "${names[@]}"; do
+    ( rc=0; vm_run "$n" 600 <<<"$script" >"$work/each-$n.out" 2>&1 || rc=$?; echo "$rc" >"$work/each-$n.rc" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for n in "${names[@]}"; do
+    rc="$(cat "$work/each-$n.rc")"
+    if [ "$rc" -eq "$want" ]; then
+      pass "$n: $name"
+    else
+      fail "$n: $name (exit $rc, want $want)"; failing_vm="$n"
+      tail -n 40 "$work/each-$n.out" | sed 's/^/    /' >&2
+    fi
+  done
 }
+# check_all: check_each with the node's lib/layout.env sourced first
+check_all() { check_each "$1" "$2" ". /root/b1/$cluster-\$(hostname)/lib/layout.env
+$3"; }
 
 scenario_started=0
 scenario_name=""
@@ -213,9 +229,7 @@ timings+=("boot $(( $(date +%s) - t ))s")
 
 # in each VM: /root/in holds the input disk (tarballs, key, verify-bundle.sh, tests/e2e/tools); /root/b1 and /root/b2
 # the unpacked bundles
-for n in "${names[@]}"; do
-  check "copy the input disk" "$n" 0 "mkdir -p /root/in && tar -xf /dev/vdb -C /root/in && ls -R /root/in"
-done
+check_each "copy the input disk" 0 "mkdir -p /root/in && tar -xf /dev/vdb -C /root/in && ls -R /root/in"
 bundle_of() { echo "/root/$2/$cluster-$1"; }            # NODE SET -> bundle directory in the VM
 env_of() { echo ". $(bundle_of "$1" b1)/lib/layout.env"; }
 pubkey_arg() { if [ "$signed" = 1 ]; then echo "--pubkey /root/in/b1/$pubkey_name"; fi; }
@@ -246,10 +260,8 @@ fi
 node_snapshot="find /etc /opt /usr /var/lib /data -xdev \\( -path /var/lib/systemd -o -path /var/lib/dpkg -o -path /var/lib/ka-e2e \\) -prune -o -printf '%p %y %m %s %T@\\n' 2>/dev/null | sort | sha256sum"
 if wants signed && [ "$signed" = 1 ]; then
   scenario signed
-  for n in "${names[@]}"; do
-    check "verify-bundle.sh accepts the tarballs before extraction" "$n" 0 \
+  check_each "verify-bundle.sh accepts the tarballs before extraction" 0 \
       "for t in /root/in/b1/*.tar.gz \$(ls /root/in/b2/*.tar.gz 2>/dev/null); do (cd \$(dirname \$t) && ./verify-bundle.sh \$(basename \$t)) || exit 1; done"
-  done
   check "verify-bundle.sh refuses the unsigned tarball and the one signed by another key" k8s-03 0 \
     "cp /root/in/b1/$pubkey_name /root/in/b1/verify-bundle.sh /root/in/bad/ && cd /root/in/bad && for t in unsigned.tar.gz otherkey.tar.gz; do if ./verify-bundle.sh \$t; then echo \"accepted \$t\"; exit 1; fi; done"
   check "install.sh refuses an unsigned bundle and one signed by another key; nothing on the node changed" k8s-03 0 \
@@ -262,12 +274,11 @@ done
 after=\$($node_snapshot)
 [ \"\$before\" = \"\$after\" ] || { echo 'the node changed'; exit 1; }"
 fi
-for n in "${names[@]}"; do
-  check "unpack the bundles" "$n" 0 "for s in b1 b2; do ls /root/in/\$s/*.tar.gz >/dev/null 2>&1 || continue; mkdir -p /root/\$s && tar -xzf /root/in/\$s/*.tar.gz -C /root/\$s; done
-test -x $(bundle_of "$n" b1)/install.sh"
-done
+check_each "unpack the bundles" 0 "for s in b1 b2; do ls /root/in/\$s/*.tar.gz >/dev/null 2>&1 || continue; mkdir -p /root/\$s && tar -xzf /root/in/\$s/*.tar.gz -C /root/\$s; done
+test -x /root/b1/$cluster-\$(hostname)/install.sh"
 
 # --- scenario: hosts (preflight, Calico autodetection from the rendered files) ----------------------------------------------
+# shellcheck disable=SC2016  # expanded in the VM
 calico_method_script='m=$(grep -rh -A1 "name: IP_AUTODETECTION_METHOD" "$1" | sed -n "s/^ *value: *//p" | tr -d "\"'"'"'" | head -n1)'
 if wants hosts; then
   for n in k8s-01 k8s-03; do
@@ -281,16 +292,12 @@ if wants hosts; then
   fi
   check "nft provided (the nftables package's binary back in place)" k8s-02 0 "mv /var/lib/ka-e2e/hidden/nft /usr/sbin/nft && nft --version"
   check "install.sh preflight passes once nft is there" k8s-02 0 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight"
-  for i in 0 1 2; do
-    n="${names[$i]}"
-    check "the rendered Calico autodetection method, evaluated here, gives the rendered kubelet --node-ip on an en* NIC" "$n" 0 \
-      "$(env_of "$n")
-set -- $(bundle_of "$n" b1); $calico_method_script
+  check_all "the rendered Calico autodetection method, evaluated here, gives the rendered kubelet --node-ip on an en* NIC" 0 \
+      "set -- /root/b1/$cluster-\$(hostname); $calico_method_script
 nodeip=\$(grep -rhoE -- '--node-ip=[0-9.]+' \$1 | head -n1 | cut -d= -f2)
 echo \"method \$m, kubelet --node-ip \$nodeip, inventory \$KA_NODE_IP\"
 got=\$($tools/ka-calico-autodetect \"\$m\" \"\$nodeip\") || exit 1; echo \"calico would take: \$got\"
 [ \"\${got%%/*}\" = \"\$KA_NODE_IP\" ] && [ \"\$nodeip\" = \"\$KA_NODE_IP\" ] && echo \"\$got\" | grep -qE ' en[a-z0-9]+\$'"
-  done
   scenario_done
 fi
 
@@ -327,11 +334,13 @@ install_passed() { # TAG NODE WHAT: exit 0 passes; the "waiting for etcd quorum"
 }
 
 units_active="for u in ${units[*]}; do s=\$(systemctl is-active \$u); echo \"\$u \$s\"; [ \"\$s\" = active ] || bad=1; done; [ -z \"\${bad:-}\" ]"
+# shellcheck disable=SC2016  # expanded in the VM
 etcd_health='out=$(ETCDCTL_API=3 $KA_BIN_DIR/etcdctl --endpoints https://$KA_NODE_IP:2379 --cacert $KA_ETCD_CACERT --cert $KA_ETCD_CERT --key $KA_ETCD_KEY endpoint health --cluster 2>&1); echo "$out"'
 etcd_3_healthy="$etcd_health
 [ \$(echo \"\$out\" | grep -c 'is healthy') -eq 3 ] && for ip in ${ips[*]}; do echo \"\$out\" | grep -q \"https://\$ip:2379 is healthy\" || exit 1; done"
 images_pinned="list=\$(\$KA_BIN_DIR/ctr --address \$KA_CONTAINERD_SOCKET -n k8s.io images ls); echo \"\$list\" | awk '{print \$1, \$NF}'
 for img in ${images[*]}; do echo \"\$list\" | grep \"^\$img \" | grep -q 'io.cri-containerd.pinned=pinned' || { echo \"\$img missing or not pinned\"; exit 1; }; done"
+# shellcheck disable=SC2016  # expanded in the VM
 kubectl_healthz='for i in 1 2 3; do out=$($KA_BIN_DIR/kubectl --kubeconfig $KA_ADMIN_KUBECONFIG --request-timeout=10s get --raw /healthz </dev/null 2>&1); echo "$out"; [ "$out" = ok ] || exit 1; done
 grep -q "server: https://127.0.0.1:8443" $KA_ADMIN_KUBECONFIG'
 
