@@ -40,8 +40,8 @@ public sealed class BuildHostTests
         var (exitCode, output) = Run(Repo.Root, "--target=Validate", $"--cluster={path}");
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("broken.yaml:11:12 network.podCidr: 10.254.0.0/24 overlaps the service CIDR 10.254.0.0/16", output, StringComparison.Ordinal);
-        Assert.Contains("broken.yaml:43:9 nodes[2].ip: '192.168.93.300' is not an IPv4 or IPv6 address", output, StringComparison.Ordinal);
+        Assert.Contains($"broken.yaml:{LineOf(broken, "podCidr: 10.254.0.0/24")}:12 network.podCidr: 10.254.0.0/24 overlaps the service CIDR 10.254.0.0/16", output, StringComparison.Ordinal);
+        Assert.Contains($"broken.yaml:{LineOf(broken, "ip: 192.168.93.300")}:9 nodes[2].ip: '192.168.93.300' is not an IPv4 or IPv6 address", output, StringComparison.Ordinal);
         Assert.Contains("Validation failed: 2 error(s)", output, StringComparison.Ordinal);
     }
 
@@ -60,9 +60,13 @@ public sealed class BuildHostTests
 
         // Then
         Assert.NotEqual(0, exitCode);
-        Assert.Contains($"{path}:11:3 network.podCIRD: unknown field; did you mean 'podCidr'?", output, StringComparison.Ordinal);
+        Assert.Contains($"{path}:{LineOf(broken, "podCIRD")}:3 network.podCIRD: unknown field; did you mean 'podCidr'?", output, StringComparison.Ordinal);
         Assert.Contains("unknown role 'contol-plane'; did you mean 'control-plane'?", output, StringComparison.Ordinal);
     }
+
+    /// <summary>The 1-based line of the first line containing <paramref name="text"/> (the shipped inventory changes).</summary>
+    private static int LineOf(string yaml, string text) =>
+        yaml.Split('\n').Select((line, index) => (line, index)).First(l => l.line.Contains(text, StringComparison.Ordinal)).index + 1;
 
     [Fact]
     public void Clean_Should_Delete_Artifacts_And_Keep_State()
