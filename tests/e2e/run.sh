@@ -189,18 +189,25 @@ if wants restart; then
   fi
 fi
 
-# an unsigned tarball and one signed by another key, made from k8s-03's real one
-make_bad_tarballs() {
-  local src out="$work/bad" t
+# what an attacker could put on the transport medium for k8s-03, each as a set (tarball + SHA256SUMS) beside the
+# real public key and verify-bundle.sh: bad-unsigned (no signatures at all), bad-otherkey (the tarball's and the
+# set's SHA256SUMS signed by a fresh Ed25519 key)
+make_bad_sets() { # OUT_DIR
+  local out="$1" src t name="$cluster-k8s-03-amd64.tar.gz"
   src="$(tarball_of b1 k8s-03)"
-  t="$work/bad-src"; mkdir -p "$t" "$out"
+  t="$work/bad-src"; rm -rf "$t"; mkdir -p "$t"
   tar -xzf "$src" -C "$t"
-  rm -f "$t/$cluster-k8s-03/SHA256SUMS.sig"
-  tar -czf "$out/unsigned.tar.gz" -C "$t" .
   openssl genpkey -algorithm ed25519 -out "$work/other.key" 2>/dev/null
-  openssl pkeyutl -sign -rawin -inkey "$work/other.key" -in "$t/$cluster-k8s-03/SHA256SUMS" \
-    -out "$t/$cluster-k8s-03/SHA256SUMS.sig"
-  tar -czf "$out/otherkey.tar.gz" -C "$t" .
+  mkdir -p "$out/bad-unsigned" "$out/bad-otherkey"
+  rm -f "$t/$cluster-k8s-03/SHA256SUMS.sig"
+  tar -czf "$out/bad-unsigned/$name" -C "$t" .
+  (cd "$out/bad-unsigned" && sha256sum "$name" >SHA256SUMS)
+  openssl pkeyutl -sign -rawin -inkey "$work/other.key" -in "$t/$cluster-k8s-03/SHA256SUMS" -out "$t/$cluster-k8s-03/SHA256SUMS.sig"
+  tar -czf "$out/bad-otherkey/$name" -C "$t" .
+  (cd "$out/bad-otherkey" && sha256sum "$name" >SHA256SUMS)
+  openssl pkeyutl -sign -rawin -inkey "$work/other.key" -in "$out/bad-otherkey/SHA256SUMS" -out "$out/bad-otherkey/SHA256SUMS.sig"
+  cp "$b1_dir/$pubkey_name" "$b1_dir/verify-bundle.sh" "$out/bad-unsigned/"
+  cp "$b1_dir/$pubkey_name" "$b1_dir/verify-bundle.sh" "$out/bad-otherkey/"
   rm -rf "$t"
 }
 
@@ -212,12 +219,15 @@ for i in 0 1 2; do
   cp "$(tarball_of b1 "$n")" "$in/b1/"
   if wants restart; then cp "$(tarball_of b2 "$n")" "$in/b2/"; fi
   cp -r "$here/tools" "$in/tools"
-  # as an operator receives them: the tarballs with the public key and verify-bundle.sh beside them
+  # as an operator receives them: the tarball with the signed SHA256SUMS, the public key and verify-bundle.sh
   for set in b1 b2; do
+    [ -n "$(tarball_of "$set" "$n")" ] || continue
     d="$(dirname "$(tarball_of "$set" "$n")")"
-    [ -f "$d/$pubkey_name" ] && cp "$d/$pubkey_name" "$d/verify-bundle.sh" "$in/$set/"
+    for f in SHA256SUMS SHA256SUMS.sig "$pubkey_name" verify-bundle.sh; do
+      if [ -f "$d/$f" ]; then cp "$d/$f" "$in/$set/"; fi
+    done
   done
-  if [ "$n" = k8s-03 ] && [ "$signed" = 1 ] && wants signed; then make_bad_tarballs; cp -r "$work/bad" "$in/bad"; fi
+  if [ "$n" = k8s-03 ] && [ "$signed" = 1 ] && wants signed; then make_bad_sets "$in"; fi
   tar -C "$in" -cf "$work/$n.in.tar" .
   rm -rf "$in"
   vms_start "$n" "${ips[$i]}/24" "$work/$n.in.tar" "$hosts" "${shape[$n]}"
@@ -263,13 +273,13 @@ if wants signed && [ "$signed" = 1 ]; then
   check_each "verify-bundle.sh accepts the tarballs before extraction" 0 \
       "for t in /root/in/b1/*.tar.gz \$(ls /root/in/b2/*.tar.gz 2>/dev/null); do (cd \$(dirname \$t) && ./verify-bundle.sh \$(basename \$t)) || exit 1; done"
   check "verify-bundle.sh refuses the unsigned tarball and the one signed by another key" k8s-03 0 \
-    "cp /root/in/b1/$pubkey_name /root/in/b1/verify-bundle.sh /root/in/bad/ && cd /root/in/bad && for t in unsigned.tar.gz otherkey.tar.gz; do if ./verify-bundle.sh \$t; then echo \"accepted \$t\"; exit 1; fi; done"
-  check "install.sh refuses an unsigned bundle and one signed by another key; nothing on the node changed" k8s-03 0 \
+    "for b in unsigned otherkey; do cd /root/in/bad-\$b && if ./verify-bundle.sh $cluster-k8s-03-amd64.tar.gz; then echo \"accepted bad-\$b\"; exit 1; fi; done"
+  check "install.sh --pubkey refuses (exit 4) an unsigned bundle and one signed by another key; nothing on the node changed" k8s-03 0 \
     "before=\$($node_snapshot)
 for b in unsigned otherkey; do
-  mkdir -p /root/bad-\$b && tar -xzf /root/in/bad/\$b.tar.gz -C /root/bad-\$b
+  mkdir -p /root/bad-\$b && tar -xzf /root/in/bad-\$b/$cluster-k8s-03-amd64.tar.gz -C /root/bad-\$b
   rc=0; /root/bad-\$b/$cluster-k8s-03/install.sh --yes $(pubkey_arg) || rc=\$?
-  echo \"\$b: exit \$rc\"; [ \"\$rc\" -ne 0 ] || exit 1
+  echo \"\$b: exit \$rc\"; [ \"\$rc\" -eq 4 ] || exit 1
 done
 after=\$($node_snapshot)
 [ \"\$before\" = \"\$after\" ] || { echo 'the node changed'; exit 1; }"
@@ -521,7 +531,7 @@ fi
 if wants purge; then
   scenario purge
   check "the node's own uninstaller --purge, with no bundle on the node: units, files and data directories gone" k8s-03 0 "$(env_of k8s-03)
-rm -rf /root/b1 /root/b2 /root/in /root/bad-*
+rm -rf /root/b1 /root/b2 /root/bad-*; find /root/in -name '*.tar.gz' -delete
 ls -l \$KA_PREFIX/uninstall.sh || exit 1
 \$KA_PREFIX/uninstall.sh --purge --yes || exit 1
 for u in ${units[*]}; do if systemctl is-active -q \$u; then echo \"\$u still active\"; exit 1; fi; done
