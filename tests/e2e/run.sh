@@ -66,7 +66,8 @@ timings=()
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 on_exit() {
   local rc=$?
-  if [ "$rc" -ne 0 ] && [ "${#KA_VMS[@]}" -gt 0 ]; then
+  # diagnostics on failure, not when interrupted (TERM/INT: clean up at once)
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 143 ] && [ "${#KA_VMS[@]}" -gt 0 ]; then
     local n targets=("${KA_VMS[@]}")
     if [ -n "$failing_vm" ]; then targets=("$failing_vm"); fi
     for n in "${targets[@]}"; do vms_diagnose "$n" "${units[@]}"; done
@@ -88,7 +89,10 @@ fail() { failed+=("$1"); vms_log "FAIL $1"; }
 # check NAME VM EXPECTED_EXIT SCRIPT: runs SCRIPT in VM, records pass/fail, prints output on failure
 check() {
   local name="$1" vm="$2" want="$3" script="$4" out rc=0
-  out="$(vm_run "$vm" 600 <<<"$script")" || rc=$?
+  # in the background and waited for, so that TERM/INT reach the EXIT trap at once, not after the VM answers
+  vm_run "$vm" 600 <<<"$script" >"$work/check.out" 2>&1 &
+  wait "$!" || rc=$?
+  out="$(cat "$work/check.out")"
   if [ "$rc" -eq "$want" ]; then
     pass "$vm: $name"
   else
