@@ -13,7 +13,9 @@ cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
 vmnet="${KA_E2E_VMNET:-10.77.0.0/24}"
 suite=bookworm
 # packages of the root file system; the kernel is installed afterwards so its initramfs is built once, small
-packages="systemd,systemd-sysv,udev,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,nftables,procps,conntrack,socat,iptables,systemd-timesyncd"
+# systemd-resolved is installed but enabled only on the VM whose kernel command line asks for it; python3-grpcio is
+# the CRI client's transport (tools/ka-cri, brought in on the input disk); dbus as on any systemd host
+packages="systemd,systemd-sysv,udev,dbus,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,python3-grpcio,nftables,procps,conntrack,socat,iptables,systemd-timesyncd,systemd-resolved"
 kernel_packages=(linux-image-amd64 initramfs-tools)
 initrd_modules=(virtio_pci virtio_blk virtio_net virtio_console ext4 9p 9pnet_virtio)
 image_size=8G
@@ -75,6 +77,9 @@ echo "COMPRESS=gzip" >> "$root/etc/initramfs-tools/conf.d/ka-e2e.conf"
 printf '%s\n' "${initrd_modules[@]}" > "$root/etc/initramfs-tools/modules"
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"; chmod 0755 "$root/usr/sbin/policy-rc.d"
 
+# systemd-resolved's package points /etc/resolv.conf at its stub, which does not run in the chroot: the kernel's
+# download needs the host's resolver
+rm -f "$root/etc/resolv.conf"; cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"; mount --rbind /sys "$root/sys"; mount --rbind /dev "$root/dev"
 started=$(date +%s)
 info "installing ${kernel_packages[*]}"
@@ -105,12 +110,19 @@ for unit in getty@tty1.service getty-static.service serial-getty@ttyS0.service a
 done
 echo 'ka-e2e' > "$root/etc/hostname"
 printf '/dev/vda / ext4 rw,noatime 0 0\n' > "$root/etc/fstab"
-: > "$root/etc/resolv.conf"
+# resolv.conf is written per VM at boot by ka-net (empty, or systemd-resolved's stub); resolved itself starts only
+# where the kernel command line says systemd.wants=systemd-resolved.service, and has no upstream server there
+rm -f "$root/etc/resolv.conf"; : > "$root/etc/resolv.conf"
+rm -f "$root/etc/systemd/system/multi-user.target.wants/systemd-resolved.service" \
+  "$root/etc/systemd/system/sysinit.target.wants/systemd-resolved.service" \
+  "$root/etc/systemd/system/dbus-org.freedesktop.resolve1.service"
+mkdir -p "$root/etc/systemd/resolved.conf.d"
+printf '[Resolve]\nDNS=\nFallbackDNS=\nLLMNR=no\nMulticastDNS=no\nDNSStubListener=yes\n' > "$root/etc/systemd/resolved.conf.d/ka-e2e.conf"
 sed -i "s#^root:[^:]*:#root::#" "$root/etc/shadow"
-# time sync present (the installer's preflight requires one) but with no server: an air-gapped site points it
-# at its own NTP server; here the guest clock comes from the host's RTC
+# time sync configured as on an air-gapped site: its own NTP server, here 10.77.0.1 on the VM network (nothing
+# answers there; the guest clock comes from the host's RTC), no public fallback
 mkdir -p "$root/etc/systemd/timesyncd.conf.d"
-printf '[Time]\nNTP=\nFallbackNTP=\n' > "$root/etc/systemd/timesyncd.conf.d/ka-e2e.conf"
+printf '[Time]\nNTP=10.77.0.1\nFallbackNTP=\n' > "$root/etc/systemd/timesyncd.conf.d/ka-e2e.conf"
 # journald: keep the journal in memory
 mkdir -p "$root/etc/systemd/journald.conf.d"
 # and copy it to the serial console, so that a failing run's serial log tail shows what the units said

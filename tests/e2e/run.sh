@@ -1,40 +1,59 @@
 #!/usr/bin/env bash
-# End-to-end test: three air-gapped VMs with a real systemd install a cluster from their bundles.
+# End-to-end test: three air-gapped VMs with a real systemd, each shaped like a different typical host, install a
+# cluster from their bundles the way operators do, in one boot of each VM (docs/e2e.md has the scenario list):
 #
-#   1. builds (or reuses) the VM image, starts the loopback mirror + registry (tests/e2e/mirror.sh)
-#   2. builds the bundles with ./build.sh --target=Bundle for tests/fixtures/e2e/cluster.yaml against that mirror
-#      (upstream switched off)
-#   3. boots three VMs on a private bridge in a network namespace (no route anywhere else), hands each its
-#      tarball on a read-only disk, runs install.sh preflight, then install.sh in all three at once
-#   4. checks: units active; etcd cluster of 3 healthy members on the VM IPs; images in containerd's k8s.io
-#      namespace; kubectl through kube-nginx on node 1, also after the apiserver on node 2 is stopped; zero
-#      packets to anything outside the VM network; a second install.sh changes and restarts nothing;
-#      uninstall stops the units and keeps etcd's data directory
-#   5. always tears everything down (VMs by PID, namespace, mirror servers, work dir)
+#   hosts        NICs named by udev (ens*), found by MAC; k8s-01 runs systemd-resolved with no upstream; k8s-02 has
+#                no nft: preflight fails there naming the package, passes once nft is back, passes elsewhere; the
+#                rendered Calico autodetection method, evaluated on each VM as calico-node does, gives the inventory IP
+#   signed       verify-bundle.sh checks every tarball before extraction; an unsigned tarball and one signed by
+#                another key are refused with nothing changed on the node; installs use the pinned key
+#   one-by-one   k8s-03 alone, k8s-01 60 s later, k8s-02 60 s after that; each ends 0 (or the documented "waiting
+#                for etcd quorum" exit, then a re-run ends 0); 3 healthy etcd members; every add-on object exactly
+#                once; images present before kubelet's first start, pinned; kubectl through kube-nginx
+#   restart      a bundle where only kube-proxy's config changed, installed on all three at once: only kube-proxy
+#                restarts, /healthz through 127.0.0.1:8443 answers throughout; a second run changes nothing
+#   egress       a pull of an image that is not in the bundle fails at once, naming it; 0 packets left any VM
+#   reboot       k8s-02 reboots: every unit active again without the installer, etcd rejoins, images pinned
+#   uninstall    a CRI container with a mounted volume, Calico/kube-proxy leftovers; uninstall leaves none of them
+#                and keeps etcd's data
+#   interrupt    SIGKILL install.sh while units start, re-run: exit 0 and the same tree as a clean install
+#   purge        the node's own uninstaller, no bundle on the node: data directories gone
 #
 # Usage: tests/e2e/run.sh            Exit 0 when every check passed.
 # Environment:
+#   KA_E2E_SCENARIOS        space-separated subset of the scenarios above (default: all, in that order)
 #   KA_E2E_KEEP_WORK=1      keep the work directory (bundles, serial logs) for inspection
 #   KA_E2E_CACHE            image and download cache (default /var/cache/kube-airgap-e2e)
-#   KA_E2E_INSTALL_TIMEOUT  seconds for install.sh in the VMs (default 1200)
-#   KA_E2E_BUNDLES_DIR      use the e2e bundles already built under this artifacts directory (skips the mirror and
-#                           the build; for iterating on the VM part)
+#   KA_E2E_INSTALL_TIMEOUT  seconds for one install.sh in a VM (default 1200)
+#   KA_E2E_BUNDLES_DIR      use bundles already built by an earlier run (a kept work dir's "bundles"); skips the
+#                           mirror and the builds, for iterating on the VM part
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-# shellcheck source=vms.sh
+# shellcheck source-path=SCRIPTDIR source=vms.sh
 . "$here/vms.sh"
 
+all_scenarios="hosts signed one-by-one restart egress reboot uninstall interrupt purge"
+scenarios=" ${KA_E2E_SCENARIOS:-$all_scenarios} "
 cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
 install_timeout="${KA_E2E_INSTALL_TIMEOUT:-1200}"
 inventory="$repo/tests/fixtures/e2e/cluster.yaml"
+# the restart bundle's inventory: the same cluster with one field that only kube-proxy's config uses
+kube_proxy_change="  nodePortAddresses: [10.77.0.0/24]"
 cluster=e2e
 names=(k8s-01 k8s-02 k8s-03)
 ips=(10.77.0.11 10.77.0.12 10.77.0.13)
 hosts="k8s-01=10.77.0.11,k8s-02=10.77.0.12,k8s-03=10.77.0.13"
+# how each VM differs from a bare image: what a typical host has (or lacks)
+declare -A shape=(
+  [k8s-01]="ka.resolved=1 systemd.wants=systemd-resolved.service"
+  [k8s-02]="ka.without=nft"
+  [k8s-03]=""
+)
 units=(containerd etcd kube-nginx kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 images=(registry.k8s.io/pause:3.10.2 registry.k8s.io/coredns/coredns:v1.14.2 quay.io/calico/node:v3.31.7
         quay.io/calico/cni:v3.31.7 quay.io/calico/kube-controllers:v3.31.7)
+pubkey_name="$cluster-bundle-signing.pub"
 
 started_all=$(date +%s)
 work="$(mktemp -d /var/tmp/ka-e2e.XXXXXX)"
@@ -42,11 +61,13 @@ mirror="$work/mirror"
 failed=()
 passed=0
 failing_vm=""
+timings=()
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 on_exit() {
   local rc=$?
-  if [ "$rc" -ne 0 ] && [ "${#KA_VMS[@]}" -gt 0 ]; then
+  # diagnostics on failure, not when interrupted (TERM/INT: clean up at once)
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 143 ] && [ "${#KA_VMS[@]}" -gt 0 ]; then
     local n targets=("${KA_VMS[@]}")
     if [ -n "$failing_vm" ]; then targets=("$failing_vm"); fi
     for n in "${targets[@]}"; do vms_diagnose "$n" "${units[@]}"; done
@@ -60,137 +81,473 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 143' TERM INT
 
+wants() { case "$scenarios" in *" $1 "*) return 0 ;; esac; return 1; }
+
+pass() { passed=$((passed + 1)); vms_log "PASS $1"; }
+fail() { failed+=("$1"); vms_log "FAIL $1"; }
+
 # check NAME VM EXPECTED_EXIT SCRIPT: runs SCRIPT in VM, records pass/fail, prints output on failure
 check() {
   local name="$1" vm="$2" want="$3" script="$4" out rc=0
-  out="$(vm_run "$vm" 600 <<<"$script")" || rc=$?
+  # in the background and waited for, so that TERM/INT reach the EXIT trap at once, not after the VM answers
+  vm_run "$vm" 600 <<<"$script" >"$work/check.out" 2>&1 &
+  wait "$!" || rc=$?
+  out="$(cat "$work/check.out")"
   if [ "$rc" -eq "$want" ]; then
-    passed=$((passed + 1)); vms_log "PASS $vm: $name"
+    pass "$vm: $name"
   else
-    failed+=("$vm: $name"); failing_vm="$vm"; vms_log "FAIL $vm: $name (exit $rc, want $want)"
+    fail "$vm: $name (exit $rc, want $want)"; failing_vm="$vm"
     printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /' >&2
   fi
   LAST_OUTPUT="$out"
 }
 
-# --- 1. image and mirror -----------------------------------------------------------------------------------
+# check_each NAME EXPECTED_EXIT SCRIPT: the same script in every VM at once (the VMs run in parallel; one at a
+# time would triple the wall time); the script learns its node from $(hostname)
+check_each() {
+  local name="$1" want="$2" script="$3" n rc pids=()
+  for n in "${names[@]}"; do
+    ( rc=0; vm_run "$n" 600 <<<"$script" >"$work/each-$n.out" 2>&1 || rc=$?; echo "$rc" >"$work/each-$n.rc" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for n in "${names[@]}"; do
+    rc="$(cat "$work/each-$n.rc")"
+    if [ "$rc" -eq "$want" ]; then
+      pass "$n: $name"
+    else
+      fail "$n: $name (exit $rc, want $want)"; failing_vm="$n"
+      tail -n 40 "$work/each-$n.out" | sed 's/^/    /' >&2
+    fi
+  done
+}
+# check_all: check_each with the node's lib/layout.env sourced first
+check_all() { check_each "$1" "$2" ". /root/b1/$cluster-\$(hostname)/lib/layout.env
+$3"; }
+
+scenario_started=0
+scenario_name=""
+scenario() {
+  scenario_done
+  scenario_name="$1"; scenario_started=$(date +%s)
+  vms_log "===== scenario $1 ====="
+}
+scenario_done() {
+  [ -n "$scenario_name" ] || return 0
+  timings+=("$scenario_name $(( $(date +%s) - scenario_started ))s")
+  scenario_name=""
+}
+
+# --- 1. image, mirror, bundles --------------------------------------------------------------------------------------
 t=$(date +%s)
 image="$("$here/build-image.sh")"
 vms_log "VM image ready in $(( $(date +%s) - t )) s: $image"
-artifacts="${KA_E2E_BUNDLES_DIR:-$work/artifacts}"
+timings+=("image $(( $(date +%s) - t ))s")
+
+bundles="${KA_E2E_BUNDLES_DIR:-$work/bundles}"
+build_bundle() { # NAME INVENTORY: ./build.sh --target=Bundle against the mirror, one state dir for both builds
+  local name="$1" inv="$2" t
+  t=$(date +%s)
+  (cd "$repo" && NO_COLOR=1 ./build.sh --target=Bundle --cluster="$inv" "${mirror_args[@]}" \
+    --paths_artifacts="$bundles/$name" --paths_state="$bundles/state" --paths_cache="$cache_root/pipeline-cache") \
+    >"$work/bundle-$name.log" 2>&1 || { tail -n 60 "$work/bundle-$name.log" >&2; vms_log "FAIL: ./build.sh --target=Bundle ($name)"; exit 1; }
+  vms_log "bundles $name built in $(( $(date +%s) - t )) s"
+}
 if [ -z "${KA_E2E_BUNDLES_DIR:-}" ]; then
+  t=$(date +%s)
   "$here/mirror.sh" start "$mirror"
   mapfile -t mirror_args <"$mirror/build-args"
-
-  # --- 2. bundles --------------------------------------------------------------------------------------------
-  t=$(date +%s)
-  (cd "$repo" && NO_COLOR=1 ./build.sh --target=Bundle --cluster="$inventory" "${mirror_args[@]}" \
-    --paths_artifacts="$artifacts" --paths_state="$work/state" --paths_cache="$cache_root/pipeline-cache") \
-    >"$work/bundle.log" 2>&1 || { tail -n 60 "$work/bundle.log" >&2; vms_log "FAIL: ./build.sh --target=Bundle"; exit 1; }
-  vms_log "bundles built in $(( $(date +%s) - t )) s"
+  build_bundle b1 "$inventory"
+  if wants restart; then
+    sed "/^  proxyMode: /a\\$kube_proxy_change" "$inventory" >"$work/cluster-kube-proxy-change.yaml"
+    grep -qxF "$kube_proxy_change" "$work/cluster-kube-proxy-change.yaml" || { vms_log "no network.proxyMode line in $inventory"; exit 1; }
+    build_bundle b2 "$work/cluster-kube-proxy-change.yaml"
+  fi
   "$here/mirror.sh" stop "$mirror"
+  timings+=("mirror+bundles $(( $(date +%s) - t ))s")
 fi
 
-# --- 3. VMs ------------------------------------------------------------------------------------------------------
+tarball_of() { # SET NODE
+  find "$bundles/$1" -name "$cluster-$2-amd64.tar.gz" | head -n1
+}
+b1_dir="$(dirname "$(tarball_of b1 k8s-01)")"
+[ -f "$b1_dir/$cluster-k8s-01-amd64.tar.gz" ] || { vms_log "no bundles under $bundles/b1"; exit 1; }
+signed=0
+if [ -f "$b1_dir/$pubkey_name" ] && [ -f "$b1_dir/verify-bundle.sh" ]; then signed=1; fi
+if wants signed && [ "$signed" = 0 ]; then
+  fail "bundles: $b1_dir has no $pubkey_name and verify-bundle.sh (Bundle must always sign)"
+fi
+
+# The restart bundle must differ from the first only in kube-proxy's configuration (lib/files.tsv: every installed
+# file with its sha256), or "only kube-proxy restarted" would prove nothing.
+if wants restart; then
+  diffs="$(for n in "${names[@]}"; do
+    { diff <(tar -xzOf "$(tarball_of b1 "$n")" "$cluster-$n/lib/files.tsv" | cut -f2,5) \
+           <(tar -xzOf "$(tarball_of b2 "$n")" "$cluster-$n/lib/files.tsv" | cut -f2,5) || true; } | sed -n 's/^[<>] [0-9a-f]*\t//p'
+  done | sort -u)"
+  vms_log "installed files that differ between the two bundles: $(echo "$diffs" | tr '\n' ' ')"
+  if [ -n "$diffs" ] && ! echo "$diffs" | grep -qv 'kube-proxy'; then
+    pass "bundles: the restart bundle differs only in kube-proxy's files ($(echo "$diffs" | tr '\n' ' '))"
+  else
+    fail "bundles: the restart bundle must differ from the first in kube-proxy's files only (got: $(echo "$diffs" | tr '\n' ' '))"
+  fi
+fi
+
+# what an attacker could put on the transport medium for k8s-03, each as a set (tarball + SHA256SUMS) beside the
+# real public key and verify-bundle.sh: bad-unsigned (no signatures at all), bad-otherkey (the tarball's and the
+# set's SHA256SUMS signed by a fresh Ed25519 key)
+make_bad_sets() { # OUT_DIR
+  local out="$1" src t name="$cluster-k8s-03-amd64.tar.gz"
+  src="$(tarball_of b1 k8s-03)"
+  t="$work/bad-src"; rm -rf "$t"; mkdir -p "$t"
+  tar -xzf "$src" -C "$t"
+  openssl genpkey -algorithm ed25519 -out "$work/other.key" 2>/dev/null
+  mkdir -p "$out/bad-unsigned" "$out/bad-otherkey"
+  rm -f "$t/$cluster-k8s-03/SHA256SUMS.sig"
+  tar -czf "$out/bad-unsigned/$name" -C "$t" .
+  (cd "$out/bad-unsigned" && sha256sum "$name" >SHA256SUMS)
+  openssl pkeyutl -sign -rawin -inkey "$work/other.key" -in "$t/$cluster-k8s-03/SHA256SUMS" -out "$t/$cluster-k8s-03/SHA256SUMS.sig"
+  tar -czf "$out/bad-otherkey/$name" -C "$t" .
+  (cd "$out/bad-otherkey" && sha256sum "$name" >SHA256SUMS)
+  openssl pkeyutl -sign -rawin -inkey "$work/other.key" -in "$out/bad-otherkey/SHA256SUMS" -out "$out/bad-otherkey/SHA256SUMS.sig"
+  cp "$b1_dir/$pubkey_name" "$b1_dir/verify-bundle.sh" "$out/bad-unsigned/"
+  cp "$b1_dir/$pubkey_name" "$b1_dir/verify-bundle.sh" "$out/bad-otherkey/"
+  rm -rf "$t"
+}
+
+# --- 2. VMs ------------------------------------------------------------------------------------------------------------
 vms_init "$work/vms" "$image"
 for i in 0 1 2; do
   n="${names[$i]}"
-  tarball="$(find "$artifacts" -name "$cluster-$n-amd64.tar.gz" | head -n1)"
-  [ -n "$tarball" ] || { vms_log "no bundle for $n under $artifacts"; exit 1; }
-  tar -C "$(dirname "$tarball")" -cf "$work/$n.in.tar" "$(basename "$tarball")"
-  vms_start "$n" "${ips[$i]}/24" "$work/$n.in.tar" "$hosts"
+  in="$work/in-$n"; mkdir -p "$in/b1" "$in/b2"
+  cp "$(tarball_of b1 "$n")" "$in/b1/"
+  if wants restart; then cp "$(tarball_of b2 "$n")" "$in/b2/"; fi
+  cp -r "$here/tools" "$in/tools"
+  # as an operator receives them: the tarball with the signed SHA256SUMS, the public key and verify-bundle.sh
+  for set in b1 b2; do
+    [ -n "$(tarball_of "$set" "$n")" ] || continue
+    d="$(dirname "$(tarball_of "$set" "$n")")"
+    for f in SHA256SUMS SHA256SUMS.sig "$pubkey_name" verify-bundle.sh; do
+      if [ -f "$d/$f" ]; then cp "$d/$f" "$in/$set/"; fi
+    done
+  done
+  if [ "$n" = k8s-03 ] && [ "$signed" = 1 ] && wants signed; then make_bad_sets "$in"; fi
+  tar -C "$in" -cf "$work/$n.in.tar" .
+  rm -rf "$in"
+  vms_start "$n" "${ips[$i]}/24" "$work/$n.in.tar" "$hosts" "${shape[$n]}"
 done
 t=$(date +%s)
 for n in "${names[@]}"; do vms_wait "$n" 600 || { failing_vm="$n"; exit 1; }; done
 vms_log "3 VMs booted to their control channel in $(( $(date +%s) - t )) s"
+timings+=("boot $(( $(date +%s) - t ))s")
 
-# the bundle directory inside each VM; lib/layout.env says where everything went
-bundle="/root/bundle/$cluster"
-env_of() { echo ". $bundle-$1/lib/layout.env"; }
-for n in "${names[@]}"; do
-  check "unpack the bundle from the read-only disk" "$n" 0 \
-    "mkdir -p /root/bundle && tar -xOf /dev/vdb $cluster-$n-amd64.tar.gz | tar -xzf - -C /root/bundle && test -x $bundle-$n/install.sh"
-done
-for n in "${names[@]}"; do
-  check "install.sh preflight passes" "$n" 0 "cd $bundle-$n && ./install.sh preflight"
-done
+# in each VM: /root/in holds the input disk (tarballs, key, verify-bundle.sh, tests/e2e/tools); /root/b1 and /root/b2
+# the unpacked bundles
+check_each "copy the input disk" 0 "mkdir -p /root/in && tar -xf /dev/vdb -C /root/in && ls -R /root/in"
+bundle_of() { echo "/root/$2/$cluster-$1"; }            # NODE SET -> bundle directory in the VM
+env_of() { echo ". $(bundle_of "$1" b1)/lib/layout.env"; }
+pubkey_arg() { if [ "$signed" = 1 ]; then echo "--pubkey /root/in/b1/$pubkey_name"; fi; }
 
-# --- 4. install in all three at once (etcd needs a quorum before any member reports healthy) ------------------
-t=$(date +%s)
-declare -A install_rc
-install_pids=()
-for n in "${names[@]}"; do
-  ( vm_run "$n" "$install_timeout" <<<"cd $bundle-$n && ./install.sh --yes" >"$work/$n.install.log" 2>&1; echo $? >"$work/$n.install.rc" ) &
-  install_pids+=($!)
-done
-wait "${install_pids[@]}"  # not a bare wait: the VMs are children of this shell too
-for n in "${names[@]}"; do
-  install_rc[$n]="$(cat "$work/$n.install.rc")"
-  if [ "${install_rc[$n]}" = 0 ]; then
-    passed=$((passed + 1)); vms_log "PASS $n: install.sh exits 0"
-  else
-    failed+=("$n: install.sh exits 0 (got ${install_rc[$n]})"); failing_vm="$n"
-    vms_log "FAIL $n: install.sh exited ${install_rc[$n]}"; tail -n 40 "$work/$n.install.log" | sed 's/^/    /' >&2
-  fi
-done
-vms_log "install in 3 VMs took $(( $(date +%s) - t )) s"
+tools=/root/in/tools
+tree_manifest() { echo "$tools/tree-manifest.sh $(bundle_of "$1" "$2")/lib/layout.env"; }  # NODE SET
 
-for n in "${names[@]}"; do
-  for u in "${units[@]}"; do
-    check "systemctl is-active $u" "$n" 0 "systemctl is-active $u"
+# --- scenario: hosts ------------------------------------------------------------------------------------------------------
+if wants hosts; then
+  scenario hosts
+  for i in 0 1 2; do
+    n="${names[$i]}"
+    check "the NIC is named by udev (en*), not eth*, and holds the inventory IP" "$n" 0 \
+      "ip -o -4 addr show | awk '{print \$2, \$4}'; ip -o -4 addr show | grep -q ' eth' && exit 1
+ip -o -4 addr show | awk '{print \$2, \$4}' | grep -qE '^en[a-z0-9]+ ${ips[$i]}/24\$'"
   done
-done
-
-check "etcd: 3 healthy members on the VM IPs" k8s-01 0 "$(env_of k8s-01)
-out=\$(ETCDCTL_API=3 \$KA_BIN_DIR/etcdctl --endpoints https://\$KA_NODE_IP:2379 --cacert \$KA_ETCD_CACERT --cert \$KA_ETCD_CERT --key \$KA_ETCD_KEY endpoint health --cluster 2>&1); echo \"\$out\"
-[ \$(echo \"\$out\" | grep -c 'is healthy') -eq 3 ] && for ip in ${ips[*]}; do echo \"\$out\" | grep -q \"https://\$ip:2379 is healthy\" || exit 1; done"
-
-for n in "${names[@]}"; do
-  script="$(env_of "$n")
-list=\$(\$KA_BIN_DIR/ctr --address \$KA_CONTAINERD_SOCKET -n k8s.io images ls -q); echo \"\$list\""
-  for img in "${images[@]}"; do script+="
-echo \"\$list\" | grep -qx '$img' || { echo 'missing $img'; exit 1; }"; done
-  check "ctr -n k8s.io images ls lists every image under its full name" "$n" 0 "$script"
-done
-
-kubectl_healthz="$(env_of k8s-01)
-for i in 1 2 3 4 5 6; do out=\$(\$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=10s get --raw /healthz </dev/null 2>&1); echo \"\$out\"; [ \"\$out\" = ok ] || exit 1; done
-grep -q 'server: https://127.0.0.1:8443' \$KA_ADMIN_KUBECONFIG"
-check "kubectl get --raw /healthz through 127.0.0.1:8443 is ok" k8s-01 0 "$kubectl_healthz"
-check "stop the apiserver on k8s-02" k8s-02 0 "systemctl stop kube-apiserver && ! systemctl is-active -q kube-apiserver"
-check "kubectl get --raw /healthz still ok with k8s-02's apiserver down" k8s-01 0 "$kubectl_healthz"
-check "start the apiserver on k8s-02 again" k8s-02 0 "systemctl start kube-apiserver && sleep 5 && systemctl is-active kube-apiserver"
-
-# --- re-run: nothing changes, nothing restarts --------------------------------------------------------------------
-snapshot="$(env_of k8s-01)
-for u in ${units[*]}; do echo \"\$u \$(systemctl show -p InvocationID --value \$u) \$(systemctl show -p MainPID --value \$u)\"; done
-find /etc/systemd/system /etc/kubernetes /etc/containerd /etc/kube-nginx \$KA_PREFIX -xdev \\( -type f -o -type l \\) -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum"
-check "snapshot units and files before the second install" k8s-01 0 "$snapshot"
-before="$LAST_OUTPUT"
-check "second install.sh exits 0" k8s-01 0 "cd $bundle-k8s-01 && ./install.sh --yes"
-check "snapshot units and files after the second install" k8s-01 0 "$snapshot"
-if [ "$LAST_OUTPUT" = "$before" ]; then
-  passed=$((passed + 1)); vms_log "PASS k8s-01: second install changed no file and restarted no unit"
-else
-  failed+=("k8s-01: second install changed nothing"); vms_log "FAIL k8s-01: second install changed something:"
-  diff <(echo "$before") <(echo "$LAST_OUTPUT") | sed 's/^/    /' >&2 || true
+  check "systemd-resolved active with no upstream; /etc/resolv.conf is its stub 127.0.0.53" k8s-01 0 \
+    "systemctl is-active systemd-resolved && cat /etc/resolv.conf && grep -q '^nameserver 127.0.0.53' /etc/resolv.conf
+resolvectl dns; ! resolvectl dns | grep -qE ':.*[0-9a-f][.:][0-9a-f]'"
+  for n in k8s-02 k8s-03; do
+    check "systemd-resolved not running, no nameserver" "$n" 0 "! systemctl is-active -q systemd-resolved && ! grep -q nameserver /etc/resolv.conf"
+  done
+  check "nft is missing on this host" k8s-02 0 "! command -v nft && ! test -e /usr/sbin/nft"
 fi
 
-# --- air gap -------------------------------------------------------------------------------------------------------
-for n in "${names[@]}"; do
-  check "air gap: nftables counter shows 0 packets outside 10.77.0.0/24 and >0 inside" "$n" 0 \
-    "nft -j list counters table inet airgap | python3 -c 'import json,sys
+# --- scenario: signed -----------------------------------------------------------------------------------------------------
+# the node's tree as the refused bundles could have changed it
+node_snapshot="find /etc /opt /usr /var/lib /data -xdev \\( -path /var/lib/systemd -o -path /var/lib/dpkg -o -path /var/lib/ka-e2e \\) -prune -o -printf '%p %y %m %s %T@\\n' 2>/dev/null | sort | sha256sum"
+if wants signed && [ "$signed" = 1 ]; then
+  scenario signed
+  check_each "verify-bundle.sh accepts the tarballs before extraction" 0 \
+      "for t in /root/in/b1/*.tar.gz \$(ls /root/in/b2/*.tar.gz 2>/dev/null); do (cd \$(dirname \$t) && ./verify-bundle.sh \$(basename \$t)) || exit 1; done"
+  check "verify-bundle.sh refuses the unsigned tarball and the one signed by another key" k8s-03 0 \
+    "for b in unsigned otherkey; do cd /root/in/bad-\$b && if ./verify-bundle.sh $cluster-k8s-03-amd64.tar.gz; then echo \"accepted bad-\$b\"; exit 1; fi; done"
+  check "install.sh --pubkey refuses (exit 4) an unsigned bundle and one signed by another key; nothing on the node changed" k8s-03 0 \
+    "before=\$($node_snapshot)
+for b in unsigned otherkey; do
+  mkdir -p /root/bad-\$b && tar -xzf /root/in/bad-\$b/$cluster-k8s-03-amd64.tar.gz -C /root/bad-\$b
+  rc=0; /root/bad-\$b/$cluster-k8s-03/install.sh --yes $(pubkey_arg) || rc=\$?
+  echo \"\$b: exit \$rc\"; [ \"\$rc\" -eq 4 ] || exit 1
+done
+after=\$($node_snapshot)
+[ \"\$before\" = \"\$after\" ] || { echo 'the node changed'; exit 1; }"
+fi
+check_each "unpack the bundles" 0 "for s in b1 b2; do ls /root/in/\$s/*.tar.gz >/dev/null 2>&1 || continue; mkdir -p /root/\$s && tar -xzf /root/in/\$s/*.tar.gz -C /root/\$s; done
+test -x /root/b1/$cluster-\$(hostname)/install.sh"
+
+# --- scenario: hosts (preflight, Calico autodetection from the rendered files) ----------------------------------------------
+# shellcheck disable=SC2016  # expanded in the VM
+calico_method_script='m=$(grep -rh -A1 "name: IP_AUTODETECTION_METHOD" "$1" | sed -n "s/^ *value: *//p" | tr -d "\"'"'"'" | head -n1)'
+if wants hosts; then
+  for n in k8s-01 k8s-03; do
+    check "install.sh preflight passes" "$n" 0 "cd $(bundle_of "$n" b1) && ./install.sh preflight"
+  done
+  check "install.sh preflight fails without nft, naming the package" k8s-02 3 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight"
+  if echo "$LAST_OUTPUT" | grep -q 'nft' && echo "$LAST_OUTPUT" | grep -q 'nftables'; then
+    pass "k8s-02: the preflight failure names nft and the nftables package"
+  else
+    fail "k8s-02: the preflight failure names nft and the nftables package"
+  fi
+  check "nft provided (the nftables package's binary back in place)" k8s-02 0 "mv /var/lib/ka-e2e/hidden/nft /usr/sbin/nft && nft --version"
+  check "install.sh preflight passes once nft is there" k8s-02 0 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight"
+  check_all "the rendered Calico autodetection method, evaluated here, gives the rendered kubelet --node-ip on an en* NIC" 0 \
+      "set -- /root/b1/$cluster-\$(hostname); $calico_method_script
+nodeip=\$(grep -rhoE -- '--node-ip=[0-9.]+' \$1 | head -n1 | cut -d= -f2)
+echo \"method \$m, kubelet --node-ip \$nodeip, inventory \$KA_NODE_IP\"
+got=\$($tools/ka-calico-autodetect \"\$m\" \"\$nodeip\") || exit 1; echo \"calico would take: \$got\"
+[ \"\${got%%/*}\" = \"\$KA_NODE_IP\" ] && [ \"\$nodeip\" = \"\$KA_NODE_IP\" ] && echo \"\$got\" | grep -qE ' en[a-z0-9]+\$'"
+  scenario_done
+fi
+
+# --- scenario: one-by-one -------------------------------------------------------------------------------------------------
+# install_start TAG NODE SET [ARGS]: install.sh in the VM, in the background; install_wait TAG sets INSTALL_RC/OUT
+install_job() {
+  local tag="$1" n="$2" set="$3" rc=0; shift 3
+  vm_run "$n" "$install_timeout" <<<"cd $(bundle_of "$n" "$set") && ./install.sh --yes $*" >"$work/$tag.log" 2>&1 || rc=$?
+  echo "$rc" >"$work/$tag.rc"
+}
+install_start() { rm -f "$work/$1.rc"; vms_background install_job "$@"; }
+install_wait() {
+  local tag="$1"
+  while [ ! -f "$work/$tag.rc" ]; do sleep 2; done
+  INSTALL_RC="$(cat "$work/$tag.rc")"
+  INSTALL_OUT="$(cat "$work/$tag.log")"
+}
+install_passed() { # TAG NODE WHAT: exit 0 passes; the "waiting for etcd quorum" exit passes if a re-run exits 0
+  local tag="$1" n="$2" what="$3"
+  install_wait "$tag"
+  if [ "$INSTALL_RC" != 0 ] && echo "$INSTALL_OUT" | grep -q 'waiting for etcd quorum'; then
+    vms_log "$n: install.sh ended with the documented waiting exit $INSTALL_RC:"
+    echo "$INSTALL_OUT" | grep -i 'quorum' | tail -n 3 | sed 's/^/    /' >&2
+    install_start "$tag" "$n" b1 "$(pubkey_arg)"
+    install_wait "$tag"
+    what="$what (after the documented quorum wait, re-run)"
+  fi
+  if [ "$INSTALL_RC" = 0 ]; then
+    pass "$n: $what exits 0"
+  else
+    fail "$n: $what exits 0 (got $INSTALL_RC)"; failing_vm="$n"
+    echo "$INSTALL_OUT" | tail -n 40 | sed 's/^/    /' >&2
+  fi
+}
+
+units_active="for u in ${units[*]}; do s=\$(systemctl is-active \$u); echo \"\$u \$s\"; [ \"\$s\" = active ] || bad=1; done; [ -z \"\${bad:-}\" ]"
+# shellcheck disable=SC2016  # expanded in the VM
+etcd_health='out=$(ETCDCTL_API=3 $KA_BIN_DIR/etcdctl --endpoints https://$KA_NODE_IP:2379 --cacert $KA_ETCD_CACERT --cert $KA_ETCD_CERT --key $KA_ETCD_KEY endpoint health --cluster 2>&1); echo "$out"'
+etcd_3_healthy="$etcd_health
+[ \$(echo \"\$out\" | grep -c 'is healthy') -eq 3 ] && for ip in ${ips[*]}; do echo \"\$out\" | grep -q \"https://\$ip:2379 is healthy\" || exit 1; done"
+images_pinned="list=\$(\$KA_BIN_DIR/ctr --address \$KA_CONTAINERD_SOCKET -n k8s.io images ls); echo \"\$list\" | awk '{print \$1, \$NF}'
+for img in ${images[*]}; do echo \"\$list\" | grep \"^\$img \" | grep -q 'io.cri-containerd.pinned=pinned' || { echo \"\$img missing or not pinned\"; exit 1; }; done"
+# shellcheck disable=SC2016  # expanded in the VM
+kubectl_healthz='for i in 1 2 3; do out=$($KA_BIN_DIR/kubectl --kubeconfig $KA_ADMIN_KUBECONFIG --request-timeout=10s get --raw /healthz </dev/null 2>&1); echo "$out"; [ "$out" = ok ] || exit 1; done
+grep -q "server: https://127.0.0.1:8443" $KA_ADMIN_KUBECONFIG'
+
+if wants one-by-one; then
+  scenario one-by-one
+  order=(k8s-03 k8s-01 k8s-02)
+  t0=$(date +%s)
+  for k in 0 1 2; do
+    n="${order[$k]}"
+    if [ "$k" -gt 0 ]; then
+      while [ "$(date +%s)" -lt $((t0 + 61 * k)) ]; do sleep 1; done
+    fi
+    vms_log "starting install.sh on $n ($(( $(date +%s) - t0 )) s after the first)"
+    install_start "one-$n" "$n" b1 "$(pubkey_arg)"
+  done
+  for n in "${order[@]}"; do install_passed "one-$n" "$n" "install.sh (one by one)"; done
+  vms_log "one-by-one installs done $(( $(date +%s) - t0 )) s after the first started"
+
+  check_all "every unit active" 0 "$units_active"
+  check "etcd: 3 healthy members on the VM IPs" k8s-01 0 "$(env_of k8s-01)
+$etcd_3_healthy"
+  check "every add-on object exists exactly once" k8s-02 0 "$(env_of k8s-02)
+keys=\$(ETCDCTL_API=3 \$KA_BIN_DIR/etcdctl --endpoints https://\$KA_NODE_IP:2379 --cacert \$KA_ETCD_CACERT --cert \$KA_ETCD_CERT --key \$KA_ETCD_KEY get --prefix /registry/ --keys-only | grep . | grep -v '^/registry/kube-airgap-fixture/')
+echo \"\$keys\" | $tools/addons-once.py \$KA_ADDONS_DIR"
+  check_all "images imported before kubelet's first start (journal: containerd ImageCreate events vs kubelet start)" 0 \
+    "first=\$(journalctl --no-pager -o short-unix -u kubelet | grep -m1 -E '^[0-9]' | cut -d' ' -f1); echo \"kubelet first journal entry at \$first\"
+[ -n \"\$first\" ] || exit 1
+for img in ${images[*]}; do
+  at=\$(journalctl --no-pager -o short-unix -u containerd | grep 'ImageCreate event' | grep -m1 \"Name:\$img,\" | cut -d' ' -f1)
+  echo \"\$img created at \${at:-never}\"
+  [ -n \"\$at\" ] && python3 -c \"import sys; sys.exit(0 if float('\$at') < float('\$first') else 1)\" || exit 1
+done"
+  check_all "images present in containerd's k8s.io namespace and pinned" 0 "$images_pinned"
+  check "kubectl get --raw /healthz through 127.0.0.1:8443 is ok" k8s-01 0 "$(env_of k8s-01)
+$kubectl_healthz"
+  check "stop the apiserver on k8s-02" k8s-02 0 "systemctl stop kube-apiserver && ! systemctl is-active -q kube-apiserver"
+  check "kubectl get --raw /healthz still ok with k8s-02's apiserver down" k8s-01 0 "$(env_of k8s-01)
+$kubectl_healthz"
+  check "start the apiserver on k8s-02 again" k8s-02 0 "systemctl start kube-apiserver && sleep 5 && systemctl is-active kube-apiserver"
+  if wants hosts; then
+    check_all "Calico's rule on the running kubelet: InternalIP = kubelet --node-ip = the inventory IP, on an en* NIC" 0 \
+      "nodeip=\$(tr '\\0' '\\n' </proc/\$(systemctl show -p MainPID --value kubelet)/cmdline | sed -n 's/^--node-ip=//p')
+set -- \$KA_ADDONS_DIR; $calico_method_script
+got=\$($tools/ka-calico-autodetect \"\$m\" \"\$nodeip\") || exit 1; echo \"method \$m, --node-ip \$nodeip: \$got\"
+[ \"\${got%%/*}\" = \"\$KA_NODE_IP\" ] && echo \"\$got\" | grep -qE ' en[a-z0-9]+\$'"
+    check "kubelet's resolvConf is systemd-resolved's upstream file" k8s-01 0 \
+      "grep -h '^resolvConf:' /var/lib/kubelet/config.yaml; grep -q '^resolvConf: /run/systemd/resolve/resolv.conf' /var/lib/kubelet/config.yaml"
+    check "kubelet's resolvConf is /etc/resolv.conf without systemd-resolved" k8s-03 0 \
+      "grep -h '^resolvConf:' /var/lib/kubelet/config.yaml; grep -q '^resolvConf: /etc/resolv.conf' /var/lib/kubelet/config.yaml"
+  fi
+  scenario_done
+fi
+
+# --- scenario: restart ----------------------------------------------------------------------------------------------------
+invocations="for u in ${units[*]}; do echo \"\$u \$(systemctl show -p InvocationID --value \$u)\"; done"
+if wants restart; then
+  scenario restart
+  declare -A inv_before
+  for n in "${names[@]}"; do check "record every unit's InvocationID" "$n" 0 "$invocations"; inv_before[$n]="$LAST_OUTPUT"; done
+  check "start polling /healthz through 127.0.0.1:8443 every second" k8s-01 0 "$(env_of k8s-01)
+rm -f /root/healthz.log
+(while :; do r=\$(\$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=5s get --raw /healthz </dev/null 2>&1 | tr '\\n' ' '); echo \"\$(date +%s) \$r\" >>/root/healthz.log; sleep 1; done) >/dev/null 2>&1 &
+echo \$! >/root/healthz.pid"
+  for n in "${names[@]}"; do install_start "restart-$n" "$n" b2; done
+  for n in "${names[@]}"; do
+    install_wait "restart-$n"
+    if [ "$INSTALL_RC" = 0 ]; then pass "$n: install.sh of the kube-proxy-only bundle (pinned key) exits 0"
+    else fail "$n: install.sh of the kube-proxy-only bundle exits 0 (got $INSTALL_RC)"; failing_vm="$n"; echo "$INSTALL_OUT" | tail -n 30 | sed 's/^/    /' >&2; fi
+  done
+  check "/healthz through 127.0.0.1:8443 answered ok throughout" k8s-01 0 \
+    "kill \$(cat /root/healthz.pid); n=\$(wc -l </root/healthz.log); bad=\$(grep -vc ' ok \$' /root/healthz.log); echo \"\$n polls, \$bad not ok\"; grep -v ' ok \$' /root/healthz.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -eq 0 ]"
+  for n in "${names[@]}"; do
+    check "read every unit's InvocationID again" "$n" 0 "$invocations"
+    changed="$({ diff <(echo "${inv_before[$n]}") <(echo "$LAST_OUTPUT") || true; } | sed -n 's/^> \([^ ]*\) .*/\1/p' | tr '\n' ' ')"
+    if [ "$changed" = "kube-proxy " ]; then pass "$n: only kube-proxy restarted"
+    else fail "$n: only kube-proxy restarted (restarted: ${changed:-nothing})"; fi
+  done
+  # a second run of the same bundle changes no file and restarts nothing
+  snapshot="$invocations; for u in ${units[*]}; do echo \"\$u \$(systemctl show -p MainPID --value \$u)\"; done
+$(tree_manifest k8s-01 b2)"
+  check "snapshot units and files" k8s-01 0 "$snapshot"
+  before="$LAST_OUTPUT"
+  check "install.sh of the same bundle again exits 0" k8s-01 0 "cd $(bundle_of k8s-01 b2) && ./install.sh --yes"
+  check "snapshot units and files again" k8s-01 0 "$snapshot"
+  if [ "$LAST_OUTPUT" = "$before" ]; then pass "k8s-01: a second install changed no file and restarted no unit"
+  else fail "k8s-01: a second install changed no file and restarted no unit"; diff <(echo "$before") <(echo "$LAST_OUTPUT") | head -n 20 | sed 's/^/    /' >&2 || true; fi
+  scenario_done
+fi
+
+# --- scenario: egress -----------------------------------------------------------------------------------------------------
+airgap_counters="nft -j list counters table inet airgap | python3 -c 'import json,sys
 c={o[\"counter\"][\"name\"]: o[\"counter\"][\"packets\"] for o in json.load(sys.stdin)[\"nftables\"] if \"counter\" in o}
 print(c); sys.exit(0 if c[\"outside\"] == 0 and c[\"inside\"] > 0 else 1)'"
-done
+if wants egress; then
+  scenario egress
+  for n in k8s-01 k8s-03; do
+    check "a CRI pull of an image not in the bundle fails within 20 s, naming the image" "$n" 0 "$(env_of "$n")
+img=registry.k8s.io/e2e/not-in-the-bundle:v0.0.1
+s=\$(date +%s); rc=0; out=\$($tools/ka-cri \$KA_CONTAINERD_SOCKET pull \$img 2>&1) || rc=\$?; d=\$(( \$(date +%s) - s ))
+echo \"\$out (exit \$rc after \$d s)\"
+[ \"\$rc\" -ne 0 ] && [ \"\$d\" -le 20 ] && echo \"\$out\" | grep -q \"\$img\""
+  done
+  check_all "air gap: nftables counter shows 0 packets outside 10.77.0.0/24 and >0 inside" 0 "$airgap_counters"
+  scenario_done
+fi
 
-# --- uninstall keeps the data --------------------------------------------------------------------------------------
-check "uninstall stops the units and keeps etcd's data directory" k8s-03 0 "$(env_of k8s-03)
-cd $bundle-k8s-03 && ./install.sh uninstall --yes || exit 1
+# --- scenario: reboot -----------------------------------------------------------------------------------------------------
+if wants reboot; then
+  scenario reboot
+  check "install log size before the reboot" k8s-02 0 "$(env_of k8s-02)
+stat -c %s \$KA_INSTALL_LOG"
+  log_before="$LAST_OUTPUT"
+  if vm_reboot k8s-02 600; then pass "k8s-02: rebooted (new boot id)"; else fail "k8s-02: rebooted"; failing_vm=k8s-02; fi
+  check "every unit active again after the reboot, without the installer" k8s-02 0 "$(env_of k8s-02)
+for i in \$(seq 1 60); do bad=; for u in ${units[*]}; do [ \"\$(systemctl is-active \$u)\" = active ] || bad=1; done; [ -z \"\$bad\" ] && break; sleep 5; done
+$units_active; [ \"\$(stat -c %s \$KA_INSTALL_LOG)\" = '$log_before' ] || { echo 'the installer ran'; exit 1; }"
+  check "etcd: k8s-02 rejoined, 3 healthy members" k8s-02 0 "$(env_of k8s-02)
+for i in \$(seq 1 20); do $etcd_health; [ \$(echo \"\$out\" | grep -c 'is healthy') -eq 3 ] && break; sleep 3; done
+$etcd_3_healthy"
+  check "images still present and pinned after the reboot" k8s-02 0 "$(env_of k8s-02)
+$images_pinned"
+  scenario_done
+fi
+
+# --- scenario: uninstall --------------------------------------------------------------------------------------------------
+if wants uninstall; then
+  scenario uninstall
+  check "a container through CRI from a bundled image, with a pod volume mounted under kubelet's directory" k8s-03 0 "$(env_of k8s-03)
+vol=/var/lib/kubelet/pods/ka-e2e-uid/volumes/kubernetes.io~empty-dir/cache
+mkdir -p \$vol && mount -t tmpfs -o size=1m tmpfs \$vol && echo data >\$vol/file
+ids=\$($tools/ka-cri \$KA_CONTAINERD_SOCKET run ka-e2e-uninstall registry.k8s.io/coredns/coredns:v1.14.2 \$vol:/data) || exit 1
+echo \"sandbox and container: \$ids\"; $tools/ka-cri \$KA_CONTAINERD_SOCKET ps; grep -c ' /var/lib/kubelet' /proc/self/mounts
+pgrep -f containerd-shim >/dev/null"
+  check "Calico's and kube-proxy's leftovers, as the real ones leave them (interfaces, CNI config, nft and iptables tables)" k8s-03 0 \
+    "modprobe ipip && ip link add vxlan.calico type vxlan id 4096 dstport 4789 && ip link add cali0e2e0e2e0e2 type veth peer name ka-e2e-peer
+mkdir -p /etc/cni/net.d && echo '{\"name\":\"k8s-pod-network\",\"cniVersion\":\"0.3.1\",\"plugins\":[]}' >/etc/cni/net.d/10-calico.conflist
+nft add table ip kube-proxy && nft add table ip6 kube-proxy && nft add table ip calico
+iptables -t nat -N KUBE-SERVICES && iptables -t filter -N cali-INPUT
+ip -o link | grep -cE 'cali|tunl0|vxlan'"
+  check "install.sh uninstall exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh uninstall --yes"
+  check "no container, shim, mount, CNI interface or config, kube-proxy/Calico table left; etcd's data stays" k8s-03 0 "$(env_of k8s-03)
 for u in ${units[*]}; do if systemctl is-active -q \$u; then echo \"\$u still active\"; exit 1; fi; done
-test -d \$KA_ETCD_DATA_DIR && ls \$KA_ETCD_DATA_DIR | grep -q member"
+croot=\$(sed -n \"s/^root = '\\(.*\\)'/\\1/p\" /etc/containerd/config.toml $(bundle_of k8s-03 b1)/etc/containerd/config.toml 2>/dev/null | head -n1)
+$tools/leftovers.sh \"\${croot:-/data/k8s/containerd}\" || exit 1
+ls \$KA_ETCD_DATA_DIR | grep -q member"
+  scenario_done
+fi
 
-# --- summary ---------------------------------------------------------------------------------------------------------
+# --- scenario: interrupt --------------------------------------------------------------------------------------------------
+if wants interrupt; then
+  scenario interrupt
+  set_for_03=b1; if wants restart; then set_for_03=b2; fi
+  check "SIGKILL install.sh while its units are starting" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03)
+if systemctl is-active -q containerd; then ./install.sh uninstall --yes >/root/uninstall-first.log 2>&1 || { tail /root/uninstall-first.log; exit 1; }; fi
+(exec setsid ./install.sh --yes $(pubkey_arg) </dev/null >/root/interrupted.log 2>&1) & pid=\$!
+for i in \$(seq 1 3000); do
+  for u in containerd etcd kube-apiserver; do case \$(systemctl is-active \$u 2>/dev/null) in active|activating) started=\$u ;; esac; done
+  [ -n \"\${started:-}\" ] && break; kill -0 \$pid 2>/dev/null || { echo 'install.sh ended before any unit started'; tail /root/interrupted.log; exit 1; }; sleep 0.2
+done
+kill -KILL \$pid; sleep 1; ! kill -0 \$pid 2>/dev/null || exit 1
+echo \"killed install.sh (pid \$pid) as \$started was starting; its log ends:\"; tail -n 3 /root/interrupted.log"
+  check "install.sh again after SIGKILL exits 0" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh --yes $(pubkey_arg)"
+  check "every unit active" k8s-03 0 "$units_active"
+  check "manifest of the tree after interrupt + re-run" k8s-03 0 "$(tree_manifest k8s-03 $set_for_03)"
+  interrupted="$LAST_OUTPUT"
+  check "uninstall, then a clean install of the same bundle" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh uninstall --yes && ./install.sh --yes $(pubkey_arg)"
+  check "manifest of the clean install's tree" k8s-03 0 "$(tree_manifest k8s-03 $set_for_03)"
+  if [ "$LAST_OUTPUT" = "$interrupted" ] && [ "$(echo "$interrupted" | wc -l)" -gt 50 ]; then
+    pass "k8s-03: the tree after interrupt + re-run equals a clean install's ($(echo "$interrupted" | wc -l) paths, sha256 and modes)"
+  else
+    fail "k8s-03: the tree after interrupt + re-run equals a clean install's"
+    diff <(echo "$interrupted") <(echo "$LAST_OUTPUT") | head -n 30 | sed 's/^/    /' >&2 || true
+  fi
+  scenario_done
+fi
+
+# --- scenario: purge ------------------------------------------------------------------------------------------------------
+if wants purge; then
+  scenario purge
+  check "the node's own uninstaller --purge, with no bundle on the node: units, files and data directories gone" k8s-03 0 "$(env_of k8s-03)
+rm -rf /root/b1 /root/b2 /root/bad-*; find /root/in -name '*.tar.gz' -delete
+ls -l \$KA_PREFIX/uninstall.sh || exit 1
+\$KA_PREFIX/uninstall.sh --purge --yes || exit 1
+for u in ${units[*]}; do if systemctl is-active -q \$u; then echo \"\$u still active\"; exit 1; fi; done
+for d in \$KA_DATA_DIRS; do if [ -e \"\$d\" ]; then echo \"\$d still there\"; exit 1; fi; done
+grep -E ' (/var/lib/kubelet|/run/containerd)' /proc/self/mounts && exit 1
+test ! -e /etc/kubernetes/admin.conf && test ! -e \$KA_BIN_DIR/kubelet"
+  scenario_done
+fi
+
+# --- summary ------------------------------------------------------------------------------------------------------------------
+vms_log "scenarios run: $(echo "$scenarios" | xargs); left out: $(for s in $all_scenarios; do wants "$s" || printf '%s ' "$s"; done)"
+vms_log "time per step: ${timings[*]}"
 vms_log "$passed checks passed, ${#failed[@]} failed"
 if [ "${#failed[@]}" -gt 0 ]; then
   printf '  failed: %s\n' "${failed[@]}" >&2

@@ -42,7 +42,7 @@ check() { # NAME DESCRIPTION EXPECTED SCRIPT
 for i in 0 1 2; do
   n="${names[$i]}"
   check "$n" "hostname" "$n" "hostname"
-  check "$n" "address" "${ips[$i]}" "ip -4 -o addr show eth0 | awk '{print \$4}' | cut -d/ -f1"
+  check "$n" "address" "${ips[$i]}" "ip -4 -o addr show scope global | awk '\$2 ~ /^en/ {print \$4}' | cut -d/ -f1"
   check "$n" "no default route" "" "ip route show default"
   check "$n" "input disk" "payload for $n" "tar -xOf /dev/vdb hello.txt"
   check "$n" "systemd state" "running" "systemctl is-system-running --wait 2>/dev/null || systemctl --failed --no-legend"

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # VM harness library: sourced by the e2e scripts, never run directly.
 #   vms_init WORKDIR IMAGE_DIR      create the network namespace, a bridge (no address) and nothing else
-#   vms_start NAME IP/PREFIX INPUT_TAR HOSTS    qcow2 overlay + tap + qemu (TCG, 1 GiB), input tar as /dev/vdb
+#   vms_start NAME IP/PREFIX INPUT_TAR HOSTS [KERNEL_ARGS]
+#                                   qcow2 overlay + tap + qemu (TCG, 1 GiB), input tar as /dev/vdb; the NIC gets the
+#                                   name udev gives it (ens*), found by its MAC (guest/ka-net); KERNEL_ARGS shape the
+#                                   host (ka.resolved=1, ka.without=nft, systemd.wants=...)
 #   vms_wait NAME TIMEOUT           wait until the control agent answers (systemd reached multi-user)
+#   vm_reboot NAME TIMEOUT          reboot the guest (systemctl reboot) and wait for the agent of the new boot
+#   vms_background CMD...           run CMD in the background; teardown kills it by PID if it is still running
 #   vm_run NAME TIMEOUT <<<SCRIPT   run a bash script as root in the VM; prints output, returns its exit code
 #   vms_diagnose NAME [UNIT...]     serial log tail and the units' journals, to stderr
 #   vms_teardown                    stop every VM by PID, delete the namespace (taps, bridge), remove the work dir
@@ -14,6 +19,7 @@ KA_NS=""
 KA_WORK=""
 KA_IMAGE=""
 KA_VMS=()
+KA_BG_PIDS=()
 
 vms_log() { echo "[e2e $(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -30,7 +36,7 @@ vms_init() {
 }
 
 vms_start() {
-  local name="$1" addr="$2" input="$3" hosts="$4"
+  local name="$1" addr="$2" input="$3" hosts="$4" extra="${5:-}"
   local idx=${#KA_VMS[@]}
   local tap="tap$idx"
   local mac
@@ -42,13 +48,13 @@ vms_start() {
   local args=(
     -name "$name" -accel tcg -cpu max -m "${KA_E2E_MEM:-1024}" -smp 1
     -kernel "$KA_IMAGE/vmlinuz" -initrd "$KA_IMAGE/initrd.img"
-    -append "console=ttyS0 root=/dev/vda rw net.ifnames=0 ipv6.disable=1 panic=-1 no_timer_check quiet systemd.show_status=1 ka.ip=$addr ka.hostname=$name ka.hosts=$hosts"
+    -append "console=ttyS0 root=/dev/vda rw ipv6.disable=1 panic=-1 no_timer_check quiet systemd.show_status=1 ka.ip=$addr ka.mac=$mac ka.hostname=$name ka.hosts=$hosts${extra:+ $extra}"
     -drive "file=$KA_WORK/$name.qcow2,if=virtio,format=qcow2"
     -drive "file=$input,if=virtio,format=raw,readonly=on"
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$mac"
     -serial "file:$KA_WORK/$name.serial"
     -chardev "socket,id=ctl,path=$KA_WORK/$name.ctl,server=on,wait=off" -serial chardev:ctl
-    -display none -vga none -monitor none -no-reboot
+    -display none -vga none -monitor none
     -pidfile "$KA_WORK/$name.pid"
   )
   ip netns exec "$KA_NS" qemu-system-x86_64 "${args[@]}" >"$KA_WORK/$name.qemu.log" 2>&1 &
@@ -80,6 +86,29 @@ vms_wait() {
   return 1
 }
 
+vm_boot_id() {
+  vm_run "$1" 30 <<<"cat /proc/sys/kernel/random/boot_id"
+}
+
+vm_reboot() {
+  local name="$1" timeout="$2" before now deadline
+  before="$(vm_boot_id "$name")"
+  vm_run "$name" 30 <<<"systemd-run --on-active=2 --unit=ka-e2e-reboot systemctl reboot" >/dev/null
+  deadline=$(( $(date +%s) + timeout ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 3
+    now="$(vm_boot_id "$name" 2>/dev/null || true)"
+    if [ -n "$now" ] && [ "$now" != "$before" ]; then return 0; fi
+  done
+  vms_log "$name: no new boot within $timeout s"
+  return 1
+}
+
+vms_background() {
+  "$@" &
+  KA_BG_PIDS+=($!)
+}
+
 vms_diagnose() {
   local name="$1"; shift
   {
@@ -98,6 +127,8 @@ vms_diagnose() {
 
 vms_teardown() {
   local name pid
+  for pid in "${KA_BG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  KA_BG_PIDS=()
   for name in "${KA_VMS[@]}"; do
     for pid in "$(cat "$KA_WORK/$name.pid" 2>/dev/null)" "$(cat "$KA_WORK/$name.launcher.pid" 2>/dev/null)"; do
       if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi

@@ -69,6 +69,12 @@ public static class ClusterLoader
 
         var net = root.Map("network");
         var defaults = new NetworkSpec();
+        var nodePortAddresses = net.Strings("nodePortAddresses");
+        foreach (var a in nodePortAddresses)
+        {
+            sources[a.Location.Path] = a.Location;
+        }
+
         var network = new NetworkSpec
         {
             ServiceCidr = Str(net, "serviceCidr", fallback: defaults.ServiceCidr)!,
@@ -77,6 +83,7 @@ public static class ClusterLoader
             DnsServiceIp = Str(net, "dnsServiceIp"),
             ProxyMode = Str(net, "proxyMode", fallback: defaults.ProxyMode)!,
             CalicoIpAutodetection = Str(net, "calicoIpAutodetection", fallback: defaults.CalicoIpAutodetection)!,
+            NodePortAddresses = nodePortAddresses.Select(a => a.Value).ToList(),
         };
         net.Done();
 

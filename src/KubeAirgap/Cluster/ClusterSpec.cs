@@ -43,6 +43,9 @@ public sealed record NodeSpec(string Name, string Ip, string Arch, IReadOnlySet<
 
 public sealed record NetworkSpec
 {
+    /// <summary>kube-proxy's nodePortAddresses: CIDRs whose host addresses serve NodePorts (empty: every address).</summary>
+    public IReadOnlyList<string> NodePortAddresses { get; init; } = [];
+
     public string ServiceCidr { get; init; } = "10.254.0.0/16";
 
     public string PodCidr { get; init; } = "172.30.0.0/16";

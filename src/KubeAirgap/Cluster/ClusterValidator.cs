@@ -140,6 +140,14 @@ public static partial class ClusterValidator
             d.Add(spec.At("network.podCidr").Error($"{pod} overlaps the service CIDR {service}"));
         }
 
+        for (var i = 0; i < network.NodePortAddresses.Count; i++)
+        {
+            if (!Cidr.TryParse(network.NodePortAddresses[i], out _))
+            {
+                d.Add(spec.At($"network.nodePortAddresses[{i}]").Error($"'{network.NodePortAddresses[i]}' is not a CIDR such as 10.0.0.0/24"));
+            }
+        }
+
         var range = network.NodePortRange.Split('-');
         if (range.Length != 2 || !int.TryParse(range[0], out var low) || !int.TryParse(range[1], out var high)
             || low < 1 || high > 65535 || low >= high)

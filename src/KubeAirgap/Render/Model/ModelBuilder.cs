@@ -140,7 +140,7 @@ public static class ModelBuilder
             etcd,
             controlPlane,
             new KubeletModel(failCgroupV1),
-            new KubeProxyModel(mode, mode == "ipvs", mode == "nftables", mode == "iptables"),
+            new KubeProxyModel(mode, mode == "ipvs", mode == "nftables", mode == "iptables", spec.Network.NodePortAddresses),
             containerd,
             new KubeNginxModel(ClusterTopology.HostPort(local, spec.ApiServer.LocalProxyPort), topology.ApiServerUpstreams),
             new HostModel(modules, sysctls),

@@ -55,7 +55,7 @@ public sealed record ControlPlaneModel(
 public sealed record KubeletModel(bool? FailCgroupV1);
 
 /// <summary>kube-proxy: one of the mode blocks is set, the others are null (optional blocks in the template).</summary>
-public sealed record KubeProxyModel(string Mode, bool Ipvs, bool Nftables, bool Iptables);
+public sealed record KubeProxyModel(string Mode, bool Ipvs, bool Nftables, bool Iptables, IReadOnlyList<string> NodePortAddresses);
 
 /// <summary>containerd: the sandbox image is the pinned pause image; the CNI key name is versioned.</summary>
 public sealed record ContainerdModel(string Version, string SandboxImage, string CniBinKey, string CniBinValue, string RuncPath, string PathEnv);

@@ -1,0 +1,98 @@
+using KubeAirgap.Tests.Support;
+
+namespace KubeAirgap.Tests.E2E;
+
+/// <summary>
+/// The checks the VM test runs inside its VMs (tests/e2e/tools) decide PASS or FAIL there, so they are tested here
+/// first: each must fail on the state it exists to catch.
+/// </summary>
+public sealed class E2EToolsTests
+{
+    private static string Tool(string name) => Repo.File("tests", "e2e", "tools", name);
+
+    public sealed class CalicoAutodetection
+    {
+        // calico-node's rules evaluated in a network namespace shaped like a typical host: a docker bridge first
+        // (lower ifindex, excluded by first-found), then the NIC udev named ens3 (a veth: no dummy module here)
+        [Theory]
+        [InlineData("kubernetes-internal-ip 10.77.0.11", 0, "10.77.0.11/24 ens3")]
+        [InlineData("first-found", 0, "10.77.0.11/24 ens3")]
+        [InlineData("cidr=10.77.0.0/24", 0, "10.77.0.11/24 ens3")]
+        [InlineData("interface=en.*", 0, "10.77.0.11/24 ens3")]
+        [InlineData("interface=eth0", 1, "interface=eth0: no matching address on this host")]
+        [InlineData("kubernetes-internal-ip 10.77.0.99", 1, "InternalIP 10.77.0.99 is on no interface of this host")]
+        public void Should_pick_what_calico_node_picks(string args, int exitCode, string output)
+        {
+            NeedsRoot.Check("a network namespace with an ens3 and a docker0 interface");
+            var ns = $"ka-test-calico-{Environment.ProcessId}-{Guid.NewGuid():N}"[..30];
+            try
+            {
+                Cmd.Bash($"""
+                    set -e
+                    ip netns add {ns}
+                    ip -n {ns} link add docker0 type bridge && ip -n {ns} addr add 172.17.0.1/16 dev docker0
+                    ip -n {ns} link add ens3 type veth peer name ens3-peer && ip -n {ns} addr add 10.77.0.11/24 dev ens3
+                    """).EnsureSuccess("namespace setup");
+
+                var result = Cmd.Bash($"ip netns exec {ns} {Tool("ka-calico-autodetect")} {args}");
+
+                Assert.Equal(exitCode, result.ExitCode);
+                Assert.Contains(output, result.Output, StringComparison.Ordinal);
+            }
+            finally
+            {
+                Cmd.Bash($"ip netns delete {ns}");
+            }
+        }
+    }
+
+    public sealed class AddonsOnce
+    {
+        private const string Addons = """
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: calico-node, namespace: kube-system}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: calico-node}
+            ---
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata: {name: calico-kube-controllers, namespace: kube-system}
+            """;
+
+        private static Cmd.Result Run(params string[] keys)
+        {
+            using var dir = new TempDirectory();
+            dir.Write("addons/calico.yaml", Addons);
+            return Cmd.Bash($"printf '%s\\n' {string.Join(' ', keys)} | python3 {Tool("addons-once.py")} {dir.Combine("addons")}");
+        }
+
+        [Fact]
+        public void Should_pass_when_every_object_is_stored_once()
+        {
+            var result = Run(
+                "/registry/core/serviceaccounts/kube-system/calico-node",
+                "/registry/rbac.authorization.k8s.io/clusterrolebindings/calico-node",
+                "/registry/policy/poddisruptionbudgets/kube-system/calico-kube-controllers",
+                "/registry/core/namespaces/kube-system");
+
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.Contains("3 add-on objects", result.Output, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Should_fail_on_a_missing_object_and_on_a_second_copy_elsewhere()
+        {
+            var result = Run(
+                "/registry/core/serviceaccounts/kube-system/calico-node",
+                "/registry/core/serviceaccounts/default/calico-node",
+                "/registry/policy/poddisruptionbudgets/kube-system/calico-kube-controllers");
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("/registry/rbac.authorization.k8s.io/clusterrolebindings/calico-node: 0 times", result.Output, StringComparison.Ordinal);
+            Assert.Contains("not in the add-ons: /registry/core/serviceaccounts/default/calico-node", result.Output, StringComparison.Ordinal);
+        }
+    }
+}
