@@ -203,6 +203,8 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Equal(2, refused.ExitCode);
         var uninstall = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
         Assert.True(uninstall.ExitCode == 0, uninstall.Output);
+        // kubelet's root dir is a data dir: install made it (for its config), uninstall keeps it, empty, without --purge.
+        RemoveEmptyDataDirChain(root, Env(bundle, "KA_KUBELET_DIR"));
         Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
 
         var purge = ExtractedBundles.Install(bundle, root, "uninstall", "--yes", "--purge");
@@ -239,7 +241,10 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Contains("keeping data directory /data/k8s/etcd/data", run.Stdout, StringComparison.Ordinal);
         var left = Cmd.Bash("find . -mindepth 1 | LC_ALL=C sort", root.Path).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal"], left);
+        var kubelet = Env(bundle, "KA_KUBELET_DIR");
+        var kubeletChain = Enumerable.Range(1, kubelet.Count(c => c == '/')).Select(n => "." + string.Join('/', kubelet.Split('/').Take(n + 1)));
+        Assert.Equal(new[] { "./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal" }.Concat(kubeletChain).Order(StringComparer.Ordinal), left);
+        Assert.Contains($"keeping data directory {kubelet}", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -277,6 +282,21 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         var repair = ExtractedBundles.Install(bundle, root);
         Assert.Contains("backed up /etc/kubernetes/kubelet.conf", repair.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, ExtractedBundles.Install(bundle, root, "verify").ExitCode);
+    }
+
+    /// <summary>Removes an empty data dir that uninstall kept and its parents as long as they are empty.</summary>
+    private static void RemoveEmptyDataDirChain(TargetRoot root, string dir)
+    {
+        for (var d = dir; d.Length > 1; d = Path.GetDirectoryName(d)!)
+        {
+            var full = root.Path + d;
+            if (!Directory.Exists(full) || Directory.EnumerateFileSystemEntries(full).Any())
+            {
+                break;
+            }
+
+            Directory.Delete(full);
+        }
     }
 
     internal static string Env(string bundle, string key) =>
