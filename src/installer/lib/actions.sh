@@ -87,10 +87,12 @@ backup() {
     info "backed up ${path} to ${KA_BACKUP_DIR}/${BACKUP_STAMP}${path}"
 }
 
-# put_file SOURCE MODE SHA256 NODE_PATH: install a file unless it is there already, identical; returns 0 when
-# it changed something, 1 when it did not. Secrets are created 0600 before they are filled.
+# put_file SOURCE MODE SHA256 NODE_PATH: install a file unless it is there already, identical; sets PUT_CHANGED=1
+# when it changed something, PUT_CHANGED=0 when it did not. Secrets are created 0600 before they are filled.
+PUT_CHANGED=0
 put_file() {
     local src=$1 mode=$2 sha=$3 path=$4 dest tmp
+    PUT_CHANGED=1
     dest=$(target "${path}")
     if [ -f "${dest}" ] && [ ! -L "${dest}" ]; then
         if [ "$(file_sha "${dest}")" = "${sha}" ]; then
@@ -98,7 +100,9 @@ put_file() {
                 act "set mode ${mode} on ${path}" chmod "${mode}" "${dest}"
                 return 0
             fi
-            return 1
+            # shellcheck disable=SC2034 # read by the callers
+            PUT_CHANGED=0
+            return 0
         fi
         backup "${path}"
     elif [ -e "${dest}" ] || [ -L "${dest}" ]; then
@@ -124,11 +128,10 @@ put_file() {
 
 # put_content NODE_PATH MODE CONTENT: like put_file for generated content.
 put_content() {
-    local path=$1 mode=$2 content=$3 tmpsrc sha rc=0
+    local path=$1 mode=$2 content=$3 tmpsrc sha
     tmpsrc=$(mktemp)
     printf '%s' "${content}" >"${tmpsrc}"
     sha=$(file_sha "${tmpsrc}")
-    put_file "${tmpsrc}" "${mode}" "${sha}" "${path}" || rc=$?
+    put_file "${tmpsrc}" "${mode}" "${sha}" "${path}"
     rm -f "${tmpsrc}"
-    return "${rc}"
 }
