@@ -19,6 +19,7 @@
 # Environment:
 #   KA_LOG              log file (default: <root>/var/log/kube-airgap-install.log, from lib/layout.env)
 #   KA_HEALTH_TIMEOUT   seconds to wait for each unit to become healthy (default 180)
+#   KA_ETCD_QUORUM_TIMEOUT  seconds to wait for etcd quorum, i.e. for the other members (default 900)
 #   KA_PROC             where /proc is (default /proc), for preflight
 #   KA_SYS              where /sys is (default /sys), for preflight
 #   KA_BOOT             where /boot is (default /boot), for preflight (kernel config)
@@ -28,6 +29,7 @@
 #   0 success (or nothing to do)        1 error (message says what)       2 usage
 #   3 preflight failed                  4 bundle verification failed      5 a unit did not become healthy
 #   6 installed files differ from the bundle (verify)
+#   7 waiting for etcd quorum: install the other etcd members, then run install again (it goes on from there)
 set -euo pipefail
 
 BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
