@@ -169,11 +169,13 @@ start_unit() {
         act "enable ${unit}" systemctl enable -q "${unit}"
     fi
     if [ "$(read_state "units/${unit}.inputs")" != "${hash}" ]; then
-        if systemctl is-active -q "${unit}"; then
-            act "restart ${unit} (its inputs changed)" systemctl restart ${block:+"${block}"} "${unit}"
-        else
-            act "start ${unit}" systemctl restart ${block:+"${block}"} "${unit}"
-        fi
+        # a unit still activating (etcd waiting for its peers) is restarted too, so it runs with the new inputs
+        case "$(systemctl is-active "${unit}" 2>/dev/null || true)" in
+            active | activating | reloading)
+                act "restart ${unit} (its inputs changed)" systemctl restart ${block:+"${block}"} "${unit}"
+                ;;
+            *) act "start ${unit}" systemctl start ${block:+"${block}"} "${unit}" ;;
+        esac
         write_state "units/${unit}.inputs" "${hash}"
     elif ! systemctl is-active -q "${unit}"; then
         act "start ${unit}" systemctl start ${block:+"${block}"} "${unit}"
@@ -253,7 +255,7 @@ ctr_k8s_quiet() {
 # ctr import names images by; the Images stage writes the digest before the annotations of each entry).
 archive_images() {
     tar -xOf "${KA_IMAGES_ARCHIVE}" index.json |
-        grep -oE '"digest":"sha256:[0-9a-f]{64}"|"io\.containerd\.image\.name":"[^"]+"' |
+        grep -oE '"digest"[[:space:]]*:[[:space:]]*"sha256:[0-9a-f]{64}"|"io\.containerd\.image\.name"[[:space:]]*:[[:space:]]*"[^"]+"' |
         awk -F'"' '$2 == "digest" { d = $4; next } d != "" { print $4, d; d = "" }'
 }
 
