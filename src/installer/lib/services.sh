@@ -297,14 +297,15 @@ addons_hash() {
     printf '%s' "${sum%% *}"
 }
 
+# kubectl_admin KUBECONFIG ARGS...: kubectl against this node's own apiserver; stdin is the caller's.
 kubectl_admin() {
-    "${KA_BIN_DIR}/kubectl" --kubeconfig "$1" --server "https://${KA_APISERVER_ADDRESS}" --request-timeout=30s "${@:2}" </dev/null
+    "${KA_BIN_DIR}/kubectl" --kubeconfig "$1" --server "https://${KA_APISERVER_ADDRESS}" --request-timeout=30s "${@:2}"
 }
 
 # record_addons KUBECONFIG SHA256: the ConfigMap that tells every control-plane node what is applied.
 record_addons() {
     kubectl_admin "$1" -n kube-system create configmap "${ADDONS_RECORD}" --from-literal=sha256="$2" \
-        --from-literal=node="${KA_NODE}" --dry-run=client -o yaml |
+        --from-literal=node="${KA_NODE}" --dry-run=client -o yaml </dev/null |
         kubectl_admin "$1" apply --server-side --force-conflicts --field-manager=kube-airgap -f - >/dev/null
 }
 
@@ -320,16 +321,16 @@ apply_addons() {
     # group its rights; the other control-plane nodes use admin.conf once that binding exists
     [ -f "${kubeconfig}" ] || kubeconfig=${KA_ADMIN_KUBECONFIG}
     sum=$(addons_hash)
-    applied=$(kubectl_admin "${kubeconfig}" -n kube-system get configmap "${ADDONS_RECORD}" -o 'jsonpath={.data.sha256}' 2>/dev/null) || applied=
+    applied=$(kubectl_admin "${kubeconfig}" -n kube-system get configmap "${ADDONS_RECORD}" -o 'jsonpath={.data.sha256}' </dev/null 2>/dev/null) || applied=''
     if [ "${applied}" = "${sum}" ]; then
         info "add-ons: already applied (${ADDONS_RECORD} in kube-system records sha256 ${sum})"
     elif [ "${kubeconfig}" = "${KA_ADMIN_KUBECONFIG}" ] &&
-        [ "$(kubectl_admin "${kubeconfig}" auth can-i create clusterrolebindings 2>/dev/null)" != yes ]; then
+        [ "$(kubectl_admin "${kubeconfig}" auth can-i create clusterrolebindings </dev/null 2>/dev/null)" != yes ]; then
         info "add-ons: admin.conf has no rights yet; the first control-plane node (${KA_FIRST_CONTROL_PLANE}) applies them with super-admin.conf"
         return 0
     else
         act "apply add-ons from ${KA_ADDONS_DIR} (server-side, field manager kube-airgap)" \
-            kubectl_admin "${kubeconfig}" apply --server-side --force-conflicts --field-manager=kube-airgap -R -f "${KA_ADDONS_DIR}"
+            kubectl_admin "${kubeconfig}" apply --server-side --force-conflicts --field-manager=kube-airgap -R -f "${KA_ADDONS_DIR}" </dev/null
         if [ "${DRY_RUN}" = 0 ]; then
             record_addons "${kubeconfig}" "${sum}"
         fi

@@ -48,3 +48,22 @@ public sealed class HealthCheckTests(ExtractedBundles bundles) : IClassFixture<E
         }
     }
 }
+
+/// <summary>The apiserver probe asks this node's own apiserver (https://node-ip:securePort/readyz), not kube-nginx.</summary>
+public sealed class ApiServerProbeTests
+{
+    [Fact]
+    public void The_apiserver_probe_asks_this_nodes_own_apiserver_for_readyz()
+    {
+        using var shell = new NodeShell("n02");
+        shell.Tool("kubectl", $"echo \"kubectl $*\" >>'{shell.Calls}'");
+
+        var run = shell.Run("check_health \"$(health_of kube-apiserver)\" && echo healthy", stubs: false);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var call = Assert.Single(shell.CallLines);
+        Assert.Contains("--server https://127.0.1.2:6443", call, StringComparison.Ordinal);
+        Assert.EndsWith("get --raw /readyz", call, StringComparison.Ordinal);
+        Assert.DoesNotContain("8443", call, StringComparison.Ordinal);
+    }
+}
