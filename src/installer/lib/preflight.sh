@@ -219,11 +219,12 @@ check_calico_interface() {
     fi
 }
 
-# firewall_allows RULES PORT: whether a listing of firewall rules names the port (tcp/2379, udp/4789, ipip).
+# firewall_allows RULES PORT: whether a listing of firewall rules names the port (tcp/2379, udp/4789, or ipip:
+# IP protocol 4, "ipencap" in /etc/protocols; "ipip" there is protocol 94, not what Calico uses).
 firewall_allows() {
     local rules=$1 port=$2 number=${2#*/}
     case "${port}" in
-        ipip) printf '%s' "${rules}" | grep -Eqiw 'ipip|ipencap|protocol 4|proto 4|4' ;;
+        ipip) printf '%s' "${rules}" | grep -Eqi 'ipencap|protocol[ =]4([^0-9]|$)|-p 4([^0-9]|$)|(^|[ ,])4([ ,]|$)' ;;
         *) printf '%s' "${rules}" | grep -Eq "(^|[^0-9])${number}([^0-9]|$)" ;;
     esac
 }
@@ -235,7 +236,7 @@ check_firewall() {
         rules="$(firewall-cmd --list-ports 2>/dev/null) $(firewall-cmd --list-protocols 2>/dev/null)"
     elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
         tool=ufw
-        rules=$(ufw status 2>/dev/null)
+        rules="$(ufw status 2>/dev/null) $(cat "$(etc_file /ufw/before.rules)" 2>/dev/null || true)"
     elif command -v nft >/dev/null 2>&1 && nft list ruleset 2>/dev/null | grep -Eq 'hook input .*policy drop'; then
         tool=nftables
         rules=$(nft list ruleset 2>/dev/null)
@@ -252,8 +253,8 @@ check_firewall() {
         return 0
     fi
     case "${tool}" in
-        firewalld) fail "firewall (firewalld) does not open ${missing[*]} that other nodes need; run: $(for p in "${missing[@]}"; do if [ "${p}" = ipip ]; then printf 'firewall-cmd --permanent --add-protocol=ipip; '; else printf 'firewall-cmd --permanent --add-port=%s/%s; ' "${p#*/}" "${p%/*}"; fi; done)firewall-cmd --reload" ;;
-        ufw) fail "firewall (ufw) does not allow ${missing[*]} that other nodes need; run: $(for p in "${missing[@]}"; do if [ "${p}" = ipip ]; then printf 'ufw allow proto ipip ... (add -A ufw-before-input -p 4 -j ACCEPT to /etc/ufw/before.rules); '; else printf 'ufw allow %s/%s; ' "${p#*/}" "${p%/*}"; fi; done)" ;;
+        firewalld) fail "firewall (firewalld) does not open ${missing[*]} that other nodes need; run: $(for p in "${missing[@]}"; do if [ "${p}" = ipip ]; then printf 'firewall-cmd --permanent --add-protocol=4; '; else printf 'firewall-cmd --permanent --add-port=%s/%s; ' "${p#*/}" "${p%/*}"; fi; done)firewall-cmd --reload" ;;
+        ufw) fail "firewall (ufw) does not allow ${missing[*]} that other nodes need; $(for p in "${missing[@]}"; do if [ "${p}" = ipip ]; then printf 'add "-A ufw-before-input -p 4 -j ACCEPT" to /etc/ufw/before.rules; '; else printf 'ufw allow %s/%s; ' "${p#*/}" "${p%/*}"; fi; done)then ufw reload" ;;
         *) fail "firewall (nftables, input policy drop) has no rule for ${missing[*]} that other nodes need; add accept rules (e.g. tcp dport { 2379, 2380, 6443, 10250, 179 } accept; ip protocol 4 accept) to /etc/nftables.conf" ;;
     esac
 }
