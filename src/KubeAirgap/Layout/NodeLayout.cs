@@ -37,9 +37,6 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string SysctlFile = "/etc/sysctl.d/99-kubernetes.conf";
     public const string ModulesLoadFile = "/etc/modules-load.d/kubernetes.conf";
 
-    /// <summary>kubelet's resolvConf: a symlink the installer points at systemd-resolved's upstream file or /etc/resolv.conf.</summary>
-    public const string KubeletResolvConf = "/etc/kubernetes/resolv.conf";
-
     // Kubeconfigs (kubeadm's names).
     public const string AdminKubeconfig = "/etc/kubernetes/admin.conf";
     public const string SuperAdminKubeconfig = "/etc/kubernetes/super-admin.conf";
