@@ -87,3 +87,28 @@ public sealed class AddonApplyTests
         Assert.Contains(shell.CallLines, l => l.Contains($"--kubeconfig {superAdmin}", StringComparison.Ordinal) && l.Contains("--server-side", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The apiserver fixture takes kubectl's server-side apply, which the installer uses for add-ons (a PATCH that creates a missing object).</summary>
+public sealed class ServerSideApplyFixtureTests
+{
+    [Fact]
+    public void Server_side_apply_creates_then_updates_the_addons_through_the_apiserver_fixture()
+    {
+        using var world = new KubeAirgap.Tests.E2E.Fixtures.KubeFixtureWorld();
+        world.StartEtcd();
+        var api = world.Start(world.Bin("kube-apiserver"), world.ApiServerFlags());
+        api.WaitUntil(() => KubeAirgap.Tests.Support.Ports.IsOpen(world.Address, world.ApiPort), TimeSpan.FromSeconds(30), "apiserver listening");
+        var manifest = KubeAirgap.Tests.Support.Repo.File("tests", "fixtures", "kube", "calico.yaml");
+        string[] apply = ["--kubeconfig", world.Pki("admin.conf"), "apply", "--server-side", "--force-conflicts", "--field-manager=kube-airgap", "-f", manifest];
+
+        var first = KubeAirgap.Tests.Support.Cmd.Run("kubectl", apply, stdin: string.Empty);
+        var second = KubeAirgap.Tests.Support.Cmd.Run("kubectl", apply, stdin: string.Empty);
+
+        Assert.True(first.ExitCode == 0, first.Output + api.Output);
+        Assert.Contains("configmap/calico-config serverside-applied", first.Stdout, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == 0, second.Output);
+        var stored = KubeAirgap.Tests.Support.Cmd.Run("etcdctl", ["--endpoints", world.EtcdUrl, "--cacert", world.Pki("etcd-ca.crt"), "--cert", world.Pki("apiserver-etcd-client.crt"),
+            "--key", world.Pki("apiserver-etcd-client.key"), "get", "--print-value-only", "/registry/core/configmaps/kube-system/calico-config"]);
+        Assert.Contains("\"calico_backend\": \"bird\"", stored.Stdout, StringComparison.Ordinal);
+    }
+}

@@ -106,7 +106,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
     [Fact]
     public void Calicos_interface_autodetection_must_match_an_interface_of_this_host()
     {
-        using var shell = new NodeShell();
+        using var shell = new NodeShell(change: s => s with { Network = s.Network with { CalicoIpAutodetection = "interface=eth0" } });
         var env = HostWith(shell, "6.1.0");
         Directory.CreateDirectory(Path.Combine(shell.Fake, "sys/class/net/ens3"));
         Directory.CreateDirectory(Path.Combine(shell.Fake, "sys/class/net/lo"));
