@@ -6,7 +6,7 @@
 # (KA_UNIT_INPUTS: binary, unit file, configs, certificates, keys) changed. Skipped under --root and --no-start.
 
 # Exit code when etcd has no quorum yet (documented in install.sh).
-readonly EXIT_ETCD_WAITING=7
+readonly EXIT_ETCD_WAITING=8
 readonly PINNED_LABEL=io.cri-containerd.pinned=pinned
 readonly MANAGED_LABEL=io.cri-containerd.image=managed
 readonly ADDONS_RECORD=kube-airgap-addons
@@ -109,22 +109,13 @@ wait_healthy() {
     info "${unit} is healthy (${health})"
 }
 
-# --- state records (under KA_STATE_DIR; never under --dry-run) ---
+# --- state records (under KA_STATE_DIR; write_state is in lib/actions.sh) ---
 read_state() {
     local file
     file=$(state_file "$1")
     [ ! -f "${file}" ] || cat "${file}"
 }
 
-write_state() {
-    local file tmp
-    [ "${DRY_RUN}" = 0 ] || return 0
-    file=$(state_file "$1")
-    ensure_dir "$(dirname "${KA_STATE_DIR}/$1")" 0700
-    tmp=$(mktemp "${file}.XXXXXX")
-    printf '%s\n' "$2" >"${tmp}"
-    mv -f "${tmp}" "${file}"
-}
 
 # --- restart inputs ---
 # inputs_hash UNIT: sha256 over the sha256 and path of every bundle file that is one of the unit's inputs.
@@ -168,7 +159,7 @@ start_unit() {
     if ! systemctl is-enabled -q "${unit}" 2>/dev/null; then
         act "enable ${unit}" systemctl enable -q "${unit}"
     fi
-    if [ "$(read_state "units/${unit}.inputs")" != "${hash}" ]; then
+    if [ "$(read_state "inputs.${unit}")" != "${hash}" ]; then
         # a unit still activating (etcd waiting for its peers) is restarted too, so it runs with the new inputs
         case "$(systemctl is-active "${unit}" 2>/dev/null || true)" in
             active | activating | reloading)
@@ -176,7 +167,7 @@ start_unit() {
                 ;;
             *) act "start ${unit}" systemctl start ${block:+"${block}"} "${unit}" ;;
         esac
-        write_state "units/${unit}.inputs" "${hash}"
+        write_state "inputs.${unit}" "${hash}"
     elif ! systemctl is-active -q "${unit}"; then
         act "start ${unit}" systemctl start ${block:+"${block}"} "${unit}"
     fi
@@ -336,9 +327,7 @@ apply_addons() {
         fi
         info "add-ons: applied by ${KA_NODE} (sha256 ${sum})"
     fi
-    if declare -F retire_super_admin >/dev/null; then
-        retire_super_admin
-    fi
+    retire_super_admin
 }
 
 # --- the sequence ---

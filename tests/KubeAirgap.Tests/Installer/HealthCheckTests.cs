@@ -42,7 +42,7 @@ public sealed class HealthCheckTests(ExtractedBundles bundles) : IClassFixture<E
     {
         var run = ExtractedBundles.Run(bundles.BundleDir("n01"), "--help");
         Assert.Equal(0, run.ExitCode);
-        foreach (var word in new[] { "preflight", "uninstall", "--dry-run", "--root DIR", "--pubkey FILE", "KA_HEALTH_TIMEOUT", "Exit codes:", "4 bundle verification failed", "7 waiting for etcd quorum", "KA_ETCD_QUORUM_TIMEOUT" })
+        foreach (var word in new[] { "preflight", "uninstall", "--dry-run", "--root DIR", "--pubkey FILE", "KA_HEALTH_TIMEOUT", "Exit codes:", "4 bundle verification failed", "8 waiting for etcd quorum", "KA_ETCD_QUORUM_TIMEOUT" })
         {
             Assert.Contains(word, run.Stdout, StringComparison.Ordinal);
         }

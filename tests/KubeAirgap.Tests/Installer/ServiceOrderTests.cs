@@ -6,7 +6,7 @@ namespace KubeAirgap.Tests.Installer;
 
 /// <summary>
 /// lib/services.sh start_services with a systemctl stub: etcd started without blocking and waited for until it has
-/// quorum (a lone member names the peers it waits for and ends with exit 7; a re-run completes the node), and each
+/// quorum (a lone member names the peers it waits for and ends with exit 8; a re-run completes the node), and each
 /// unit restarted only when its own inputs (KA_UNIT_INPUTS) changed.
 /// </summary>
 public sealed class ServiceOrderTests
@@ -14,7 +14,7 @@ public sealed class ServiceOrderTests
     private static readonly string[] AfterEtcd = ["kube-nginx", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"];
 
     [Fact]
-    public void A_lone_etcd_member_names_the_peers_it_waits_for_exits_7_and_a_rerun_completes_it()
+    public void A_lone_etcd_member_names_the_peers_it_waits_for_exits_8_and_a_rerun_completes_it()
     {
         using var shell = new NodeShell();
         var peer = new TcpListener(IPAddress.Loopback, 0);
@@ -28,7 +28,7 @@ public sealed class ServiceOrderTests
 
             var alone = shell.Run(peers + "start_services", env);
 
-            Assert.True(alone.ExitCode == 7, alone.Output);
+            Assert.True(alone.ExitCode == 8, alone.Output);
             Assert.Contains($"waiting for etcd quorum: n03 127.0.0.1:{closed} not reachable; install the other etcd members", alone.Stdout, StringComparison.Ordinal);
             Assert.DoesNotContain($"n02 127.0.0.1:{open}", alone.Output, StringComparison.Ordinal);
             Assert.Contains("run install.sh again on n01", alone.Stderr, StringComparison.Ordinal);
