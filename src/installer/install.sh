@@ -32,6 +32,7 @@
 #   KA_LOG              log file (default: <root>/var/log/kube-airgap-install.log, from lib/layout.env)
 #   KA_TMPDIR           where the verified copy of the bundle is made (default /var/tmp)
 #   KA_HEALTH_TIMEOUT   seconds to wait for each unit to become healthy (default 180)
+#   KA_ETCD_QUORUM_TIMEOUT  seconds to wait for etcd quorum, i.e. for the other members (default 900)
 #   KA_PROC             where /proc is (default /proc), for preflight and uninstall (mountinfo)
 #   KA_SYS              where /sys is (default /sys), for preflight and uninstall (cgroups)
 #   KA_BOOT             where /boot is (default /boot), for preflight (kernel config)
@@ -45,6 +46,7 @@
 #                                                                      nothing was changed)
 #   5 a unit did not become healthy     6 installed files differ from the bundle (verify)
 #   7 uninstall: a step failed (the other steps ran; see the messages)
+#   8 waiting for etcd quorum: install the other etcd members, then run install again (it goes on from there)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 

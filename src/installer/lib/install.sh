@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# The install command: files, the current symlink, data directories, system preparation, units, images,
-# add-ons. Every step compares what is there with the bundle first, so a second run changes nothing.
+# The install command: files, the current symlink, data directories, system preparation (swap, sysctl,
+# modules, kubelet's resolv.conf, NetworkManager), then units, images and add-ons (lib/services.sh). Every step compares what is there with the bundle first, so a second run changes nothing.
 
 CHANGED_PATHS=()
 
@@ -76,7 +76,10 @@ record_installed() {
         "${KA_CLUSTER}" "${KA_NODE}" "${KA_KUBERNETES_VERSION}" "${KA_VERSION_DIR}")"
 }
 
-# --- system preparation: swap off, sysctl, kernel modules ---
+# --- system preparation: swap off for good, sysctl, kernel modules ---
+# kubelet refuses to start with swap on. Commenting out /etc/fstab is not enough: systemd's swap units (from
+# fstab, GPT auto-discovery or zram) come back at boot. As kubespray does: swapoff, mask every swap unit and
+# swap.target, and stop the zram generators.
 swap_off() {
     local fstab
     fstab=$(target /etc/fstab)
@@ -84,11 +87,86 @@ swap_off() {
         backup /etc/fstab
         act "comment out swap in /etc/fstab" sed -i -E 's/^([^#]\S*\s+\S+\s+swap\s)/# kube-airgap: \1/' "${fstab}"
     fi
+    disable_zram_generator
     if [ -n "${ROOT}" ]; then
         return 0
     fi
     if [ "$(wc -l <"${KA_PROC:-/proc}/swaps")" -gt 1 ]; then
         act "turn swap off" swapoff -a
+    fi
+    mask_swap_units
+}
+
+# mask_swap_units: every swap unit systemd knows, swap.target and Debian's zramswap.service, masked.
+mask_swap_units() {
+    systemd_running || return 0
+    local unit
+    for unit in $(systemctl list-units --type swap --all --plain --no-legend 2>/dev/null | awk '{ print $1 }') swap.target zramswap.service; do
+        case "$(systemctl is-enabled "${unit}" 2>/dev/null)" in
+            masked | masked-runtime) continue ;;
+        esac
+        if [ "${unit}" = zramswap.service ] && [ -z "$(systemctl list-unit-files --no-legend "${unit}" 2>/dev/null)" ]; then
+            continue
+        fi
+        act "mask ${unit} (swap stays off after a reboot)" systemctl mask -q "${unit}"
+    done
+}
+
+# disable_zram_generator: systemd's zram-generator reads /etc/systemd/zram-generator.conf before the
+# distribution's /usr/lib one; a file without a [zramN] section creates no zram swap.
+disable_zram_generator() {
+    local g found=0
+    for g in /usr/lib/systemd/system-generators/zram-generator /lib/systemd/system-generators/zram-generator; do
+        [ ! -e "$(target "${g}")" ] || found=1
+    done
+    [ "${found}" = 1 ] || return 0
+    put_content /etc/systemd/zram-generator.conf 0644 "# kube-airgap: no zram swap on a Kubernetes node (kubelet needs swap off)
+"
+}
+
+# --- host integration: DNS for kubelet, NetworkManager and Calico ---
+# kubelet's resolvConf (KA_KUBELET_RESOLV_CONF) is a symlink: on a systemd-resolved host (127.0.0.53 in
+# /etc/resolv.conf) to /run/systemd/resolve/resolv.conf, which lists the real upstream servers (as kubeadm
+# does: the stub would make CoreDNS forward to itself); otherwise to /etc/resolv.conf.
+kubelet_resolv_source() {
+    if grep -Eq '^[[:space:]]*nameserver[[:space:]]+127\.0\.0\.53([[:space:]]|$)' "$(target /etc/resolv.conf)" 2>/dev/null &&
+        [ -f "$(target /run/systemd/resolve/resolv.conf)" ]; then
+        printf /run/systemd/resolve/resolv.conf
+    else
+        printf /etc/resolv.conf
+    fi
+}
+
+link_resolv_conf() {
+    has_unit kubelet || return 0
+    if [ -n "${ROOT}" ]; then
+        info "kubelet resolv.conf link: skipped under --root (${KA_KUBELET_RESOLV_CONF} is chosen on the node)"
+        return 0
+    fi
+    local link want
+    want=$(kubelet_resolv_source)
+    link=$(target "${KA_KUBELET_RESOLV_CONF}")
+    if [ -L "${link}" ] && [ "$(readlink "${link}")" = "${want}" ]; then
+        return 0
+    fi
+    if [ -e "${link}" ] && [ ! -L "${link}" ]; then
+        fatal "${KA_KUBELET_RESOLV_CONF}: exists and is not a symlink; move it away (install links it to the resolv.conf kubelet should use)"
+    fi
+    [ -L "${link}" ] || record installed.list "${KA_KUBELET_RESOLV_CONF}"
+    ensure_dir "$(dirname "${KA_KUBELET_RESOLV_CONF}")"
+    act "link ${KA_KUBELET_RESOLV_CONF} to ${want} (kubelet's resolvConf)" ln -sfn "${want}" "${link}"
+}
+
+# Calico's documented NetworkManager drop-in, so NetworkManager leaves cali*, tunl*, vxlan.calico alone.
+install_networkmanager_dropin() {
+    [ -n "${KA_NM_UNMANAGED}" ] || return 0
+    [ -d "$(target /etc/NetworkManager)" ] || return 0
+    put_content "${KA_NM_CALICO_CONF}" 0644 "# kube-airgap: NetworkManager must not manage Calico's interfaces
+[keyfile]
+unmanaged-devices=${KA_NM_UNMANAGED}
+"
+    if [ "${PUT_CHANGED}" = 1 ] && [ -z "${ROOT}" ] && systemd_running && systemctl is-active -q NetworkManager; then
+        act "reload NetworkManager (${KA_NM_CALICO_CONF})" systemctl reload NetworkManager
     fi
 }
 
@@ -106,7 +184,7 @@ apply_sysctl() {
         return 0
     fi
     act "apply ${KA_SYSCTL_FILE}" sysctl -q -p "${file}"
-    put_content "${KA_STATE_DIR}/sysctl.applied" 0644 "${sha}"
+    write_state sysctl.applied "${sha}"
 }
 
 load_modules() {
@@ -145,9 +223,9 @@ run_install() {
     swap_off
     load_modules
     apply_sysctl
-    start_units
-    import_images
-    apply_addons
+    link_resolv_conf
+    install_networkmanager_dropin
+    start_services
     if [ "${DRY_RUN}" = 1 ]; then
         info "dry run: ${CHANGES} action(s) would be taken; nothing was changed"
     elif [ "${CHANGES}" -eq 0 ]; then

@@ -1,9 +1,15 @@
 # shellcheck shell=bash
-# preflight: every check runs and every failure is printed, not just the first. Nothing is changed.
+# preflight: every check runs and every failure is printed with what to do, not just the first. Nothing is
+# changed. KA_PROC, KA_SYS, KA_BOOT, KA_ETC, KA_RUN point at fake trees in tests.
 
 PREFLIGHT_FAILED=0
 
 pass() { info "PASS  $*"; }
+
+# note: not a failure, something install takes care of or the operator should know.
+note() { info "NOTE  $*"; }
+
+etc_file() { printf '%s%s' "${KA_ETC:-/etc}" "$1"; }
 
 fail() {
     echo "[FAIL]  $*" >&2
@@ -39,7 +45,11 @@ check_cgroup() {
 check_swap() {
     local n
     n=$(($(wc -l <"${KA_PROC:-/proc}/swaps") - 1))
-    if [ "${n}" -le 0 ]; then pass "swap is off"; else fail "swap: ${n} swap device(s) active (install turns swap off; or run swapoff -a)"; fi
+    if [ "${n}" -le 0 ]; then
+        pass "swap is off"
+    else
+        note "swap: ${n} swap device(s) active; install turns swap off for good (swapoff, /etc/fstab, masks the swap units, no zram)"
+    fi
 }
 
 # module_config NAME: the kernel config symbol of a module.
@@ -125,30 +135,166 @@ check_disk() {
     fi
 }
 
+# time_servers: the NTP servers chrony, systemd-timesyncd or ntpd is configured with (one a line).
+time_servers() {
+    local f
+    for f in "$(etc_file /chrony/chrony.conf)" "$(etc_file /chrony.conf)" "$(etc_file /chrony/sources.d)"/*.sources "$(etc_file /chrony/conf.d)"/*.conf \
+        "$(etc_file /ntp.conf)" "$(etc_file /ntpsec/ntp.conf)"; do
+        [ -f "${f}" ] || continue
+        awk '$1 == "server" || $1 == "pool" || $1 == "peer" { print $2 }' "${f}"
+    done
+    for f in "$(etc_file /systemd/timesyncd.conf)" "$(etc_file /systemd/timesyncd.conf.d)"/*.conf; do
+        [ -f "${f}" ] || continue
+        sed -n 's/^[[:space:]]*NTP=[[:space:]]*//p' "${f}" | tr ' ' '\n' | sed '/^$/d'
+    done
+}
+
 check_time_sync() {
-    local s
+    local s daemon="" servers
     for s in chronyd ntpd systemd-timesyncd openntpd; do
         if command -v "${s}" >/dev/null 2>&1 || [ -x "/lib/systemd/${s}" ] || [ -x "/usr/lib/systemd/${s}" ]; then
-            pass "time sync: ${s}"
+            daemon=${s}
+            break
+        fi
+    done
+    servers=$(time_servers | sort -u | tr '\n' ' ')
+    if [ -z "${daemon}" ]; then
+        fail "time sync: none of chronyd, ntpd, systemd-timesyncd found (etcd and certificates need a synchronised clock): install chrony (Debian and RHEL: chrony) and point it at the site's NTP server"
+    elif [ -z "${servers}" ]; then
+        fail "time sync: ${daemon} has no NTP server configured; add 'server <ntp-ip> iburst' to /etc/chrony/chrony.conf (RHEL: /etc/chrony.conf) or NTP=<ntp-ip> to /etc/systemd/timesyncd.conf, then restart it"
+    else
+        pass "time sync: ${daemon}, servers ${servers% }"
+    fi
+}
+
+# tool_packages COMMAND: "Debian package / RHEL package" from KA_TOOL_PACKAGES.
+tool_packages() {
+    local item pkgs
+    for item in "${KA_TOOL_PACKAGES[@]+"${KA_TOOL_PACKAGES[@]}"}"; do
+        if [ "${item%%=*}" = "$1" ]; then
+            pkgs=${item#*=}
+            printf 'Debian: apt-get install %s; RHEL: dnf install %s' "${pkgs%% *}" "${pkgs#* }"
             return 0
         fi
     done
-    fail "time sync: none of chronyd, ntpd, systemd-timesyncd found (etcd and certificates need a synchronised clock)"
 }
 
 check_tools() {
-    local t alt ok missing=()
+    local t absent=0
     for t in ${KA_TOOLS}; do
-        ok=0
-        for alt in ${t//|/ }; do
-            if command -v "${alt}" >/dev/null 2>&1; then ok=1; fi
-        done
-        [ "${ok}" = 1 ] || missing+=("${t//|/ or }")
+        if ! command -v "${t}" >/dev/null 2>&1; then
+            fail "host tool ${t} missing (kube-proxy mode ${KA_PROXY_MODE}); $(tool_packages "${t}")"
+            absent=$((absent + 1))
+        fi
+    done
+    [ "${absent}" -gt 0 ] || pass "host tools: ${KA_TOOLS:-none needed}"
+}
+
+# check_kernel: kube-proxy's nftables mode needs kernel >= KA_MIN_KERNEL.
+check_kernel() {
+    [ -n "${KA_MIN_KERNEL}" ] || return 0
+    local release version
+    release=$(uname -r)
+    version=$(printf '%s' "${release}" | grep -oE '^[0-9]+\.[0-9]+')
+    if [ "$(printf '%s\n%s\n' "${KA_MIN_KERNEL}" "${version}" | sort -V | head -n1)" = "${KA_MIN_KERNEL}" ]; then
+        pass "kernel ${release} (kube-proxy mode ${KA_PROXY_MODE} needs >= ${KA_MIN_KERNEL})"
+    else
+        fail "kernel ${release} is older than ${KA_MIN_KERNEL}, which kube-proxy's ${KA_PROXY_MODE} mode needs; upgrade the kernel or set network.proxyMode: iptables in cluster.yaml and rebuild the bundles"
+    fi
+}
+
+# check_calico_interface: Calico's interface= autodetection (comma-separated regexes) must match a NIC here.
+check_calico_interface() {
+    [ -n "${KA_CALICO_INTERFACES}" ] || return 0
+    local names regex found=
+    names=$(ls "${KA_SYS:-/sys}/class/net" 2>/dev/null || true)
+    for regex in ${KA_CALICO_INTERFACES//,/ }; do
+        found=$(printf '%s\n' "${names}" | grep -E -- "${regex}" | head -n1 || true)
+        [ -z "${found}" ] || break
+    done
+    if [ -n "${found}" ]; then
+        pass "Calico autodetection interface=${KA_CALICO_INTERFACES}: ${found}"
+    else
+        fail "Calico autodetection interface=${KA_CALICO_INTERFACES} matches none of this host's interfaces ($(printf '%s' "${names}" | tr '\n' ' ')); set network.calicoIpAutodetection in cluster.yaml (kubernetes-internal-ip, or interface=<name>) and rebuild the bundles"
+    fi
+}
+
+# firewall_allows RULES PORT: whether a listing of firewall rules names the port (tcp/2379, udp/4789, or ipip:
+# IP protocol 4, "ipencap" in /etc/protocols; "ipip" there is protocol 94, not what Calico uses).
+firewall_allows() {
+    local rules=$1 port=$2 number=${2#*/}
+    case "${port}" in
+        ipip) printf '%s' "${rules}" | grep -Eqi 'ipencap|protocol[ =]4([^0-9]|$)|-p 4([^0-9]|$)|(^|[ ,])4([ ,]|$)' ;;
+        *) printf '%s' "${rules}" | grep -Eq "(^|[^0-9])${number}([^0-9]|$)" ;;
+    esac
+}
+
+check_firewall() {
+    local rules="" tool="" p missing=()
+    if command -v firewall-cmd >/dev/null 2>&1 && [ "$(firewall-cmd --state 2>/dev/null)" = running ]; then
+        tool=firewalld
+        rules="$(firewall-cmd --list-ports 2>/dev/null) $(firewall-cmd --list-protocols 2>/dev/null)"
+    elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
+        tool=ufw
+        rules="$(ufw status 2>/dev/null) $(cat "$(etc_file /ufw/before.rules)" 2>/dev/null || true)"
+    elif command -v nft >/dev/null 2>&1 && nft list ruleset 2>/dev/null | grep -Eq 'hook input .*policy drop'; then
+        tool=nftables
+        rules=$(nft list ruleset 2>/dev/null)
+    fi
+    if [ -z "${tool}" ]; then
+        pass "firewall: no firewalld, ufw or dropping nftables input policy active (other nodes reach ${KA_INBOUND_PORTS// /, })"
+        return 0
+    fi
+    for p in ${KA_INBOUND_PORTS}; do
+        firewall_allows "${rules}" "${p}" || missing+=("${p}")
     done
     if [ "${#missing[@]}" -eq 0 ]; then
-        pass "host tools: ${KA_TOOLS:-none needed}"
+        pass "firewall (${tool}) allows ${KA_INBOUND_PORTS// /, }"
+        return 0
+    fi
+    case "${tool}" in
+        firewalld) fail "firewall (firewalld) does not open ${missing[*]} that other nodes need; run: $(for p in "${missing[@]}"; do if [ "${p}" = ipip ]; then printf 'firewall-cmd --permanent --add-protocol=4; '; else printf 'firewall-cmd --permanent --add-port=%s/%s; ' "${p#*/}" "${p%/*}"; fi; done)firewall-cmd --reload" ;;
+        ufw) fail "firewall (ufw) does not allow ${missing[*]} that other nodes need; $(for p in "${missing[@]}"; do if [ "${p}" = ipip ]; then printf 'add "-A ufw-before-input -p 4 -j ACCEPT" to /etc/ufw/before.rules; '; else printf 'ufw allow %s/%s; ' "${p#*/}" "${p%/*}"; fi; done)then ufw reload" ;;
+        *) fail "firewall (nftables, input policy drop) has no rule for ${missing[*]} that other nodes need; add accept rules (e.g. tcp dport { 2379, 2380, 6443, 10250, 179 } accept; ip protocol 4 accept) to /etc/nftables.conf" ;;
+    esac
+}
+
+check_networkmanager() {
+    [ -n "${KA_NM_UNMANAGED}" ] || return 0
+    if ! { command -v NetworkManager >/dev/null 2>&1 || [ -d "$(etc_file /NetworkManager)" ]; }; then
+        pass "NetworkManager: not installed"
+    elif [ -f "$(etc_file "${KA_NM_CALICO_CONF#/etc}")" ]; then
+        pass "NetworkManager: ${KA_NM_CALICO_CONF} keeps it off Calico's interfaces"
     else
-        fail "host tools missing: ${missing[*]}"
+        note "NetworkManager: install adds ${KA_NM_CALICO_CONF} (Calico's drop-in: unmanaged cali*, tunl*, vxlan.calico)"
+    fi
+}
+
+check_selinux() {
+    local enforce="${KA_SYS:-/sys}/fs/selinux/enforce"
+    if [ ! -f "${enforce}" ]; then
+        pass "SELinux: not enabled"
+    elif [ "$(cat "${enforce}")" = 1 ]; then
+        fail "SELinux is enforcing: the bundle carries no SELinux policy for containerd and kubelet; run setenforce 0 and set SELINUX=permissive in /etc/selinux/config (or install container-selinux and label ${KA_PREFIX} yourself)"
+    else
+        pass "SELinux: permissive"
+    fi
+}
+
+check_dns() {
+    case " ${KA_UNITS} " in *" kubelet "*) ;; *) return 0 ;; esac
+    local resolv
+    resolv=$(etc_file /resolv.conf)
+    if grep -Eq '^[[:space:]]*nameserver[[:space:]]+127\.0\.0\.53([[:space:]]|$)' "${resolv}" 2>/dev/null; then
+        if [ -f "${KA_RUN:-/run}/systemd/resolve/resolv.conf" ]; then
+            pass "DNS: systemd-resolved; kubelet gets /run/systemd/resolve/resolv.conf through ${KA_KUBELET_RESOLV_CONF}"
+        else
+            fail "DNS: /etc/resolv.conf points at systemd-resolved's stub (127.0.0.53) but /run/systemd/resolve/resolv.conf is missing; start systemd-resolved or write a resolv.conf with the site's DNS servers"
+        fi
+    elif [ -e "${resolv}" ]; then
+        pass "DNS: kubelet gets /etc/resolv.conf through ${KA_KUBELET_RESOLV_CONF}"
+    else
+        fail "DNS: /etc/resolv.conf is missing; create it (empty is fine inside the gap: CoreDNS then serves the cluster domain only)"
     fi
 }
 
@@ -199,6 +345,12 @@ preflight_checks() {
     check_disk
     check_time_sync
     check_tools
+    check_kernel
+    check_calico_interface
+    check_firewall
+    check_networkmanager
+    check_selinux
+    check_dns
     check_glibc
     check_installed
     [ "${PREFLIGHT_FAILED}" -eq 0 ]

@@ -1,6 +1,19 @@
 # shellcheck shell=bash
-# Units in dependency order, each waited for by its health check; images into containerd's k8s.io
-# namespace; add-ons applied once, by the first control-plane node. Skipped under --root and --no-start.
+# Units in start order. containerd first, then the bundle's images (into containerd's k8s.io namespace,
+# pinned) before anything can pull; etcd started without blocking and waited for until it has quorum (the
+# other members may be installed hours later); the rest of the control plane; add-ons by whichever control-plane
+# node finds its apiserver ready; kubelet and kube-proxy last. A unit is restarted only when its own inputs
+# (KA_UNIT_INPUTS: binary, unit file, configs, certificates, keys) changed. Skipped under --root and --no-start.
+
+# Exit code when etcd has no quorum yet (documented in install.sh).
+readonly EXIT_ETCD_WAITING=8
+readonly PINNED_LABEL=io.cri-containerd.pinned=pinned
+readonly MANAGED_LABEL=io.cri-containerd.image=managed
+readonly ADDONS_RECORD=kube-airgap-addons
+
+systemd_running() {
+    [ -d /run/systemd/system ]
+}
 
 can_start() {
     if [ -n "${ROOT}" ]; then
@@ -11,22 +24,41 @@ can_start() {
         info "$1: skipped (--no-start)"
         return 1
     fi
-    if [ ! -d /run/systemd/system ]; then
+    if ! systemd_running; then
         warn "$1: skipped, systemd is not running on this host"
         return 1
     fi
     return 0
 }
 
-health_of() {
-    local unit=$1 h
-    for h in "${KA_HEALTH[@]}"; do
-        if [ "${h%%=*}" = "${unit}" ]; then
-            printf '%s' "${h#*=}"
+has_unit() {
+    case " ${KA_UNITS} " in
+        *" $1 "*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# entry_of ARRAY_ITEMS... -- KEY: the value of KEY=VALUE among the items.
+entry_of() {
+    local key=$1 item
+    shift
+    for item in "$@"; do
+        if [ "${item%%=*}" = "${key}" ]; then
+            printf '%s' "${item#*=}"
             return 0
         fi
     done
-    printf 'systemd:'
+    return 1
+}
+
+health_of() {
+    entry_of "$1" "${KA_HEALTH[@]}" || printf 'systemd:'
+}
+
+# tcp_open HOST PORT: a TCP connection succeeds within 3 s.
+tcp_open() {
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
 }
 
 # check_health KIND:TARGET: one probe; 0 when healthy.
@@ -37,7 +69,7 @@ check_health() {
         tcp)
             host=${arg%:*}
             port=${arg##*:}
-            (exec 3<>"/dev/tcp/${host}/${port}") 2>/dev/null
+            tcp_open "${host}" "${port}"
             ;;
         http)
             host=${arg%%:*}
@@ -47,8 +79,13 @@ check_health() {
             reply=$(exec 3<>"/dev/tcp/${host}/${port}" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${path}" "${host}" >&3 && head -n1 <&3) 2>/dev/null || return 1
             case "${reply}" in *" 200 "*) return 0 ;; *) return 1 ;; esac
             ;;
-        kubectl)
-            "${KA_BIN_DIR}/kubectl" --kubeconfig "${KA_ADMIN_KUBECONFIG}" --request-timeout=5s get --raw "${arg}" </dev/null >/dev/null 2>&1
+        readyz)
+            # this node's own apiserver (https://<node-ip>:<port>), not another one behind kube-nginx
+            host=${arg#https://}
+            path=/${host#*/}
+            host=https://${host%%/*}
+            "${KA_BIN_DIR}/kubectl" --kubeconfig "${KA_ADMIN_KUBECONFIG}" --server "${host}" --request-timeout=5s \
+                get --raw "${path}" </dev/null >/dev/null 2>&1
             ;;
         etcd)
             "${KA_BIN_DIR}/etcdctl" --endpoints "https://${KA_NODE_IP}:${arg}" --cacert "${KA_ETCD_CACERT}" \
@@ -72,67 +109,249 @@ wait_healthy() {
     info "${unit} is healthy (${health})"
 }
 
-start_units() {
-    can_start "starting units" || return 0
-    local unit reload=0 restart
+# --- state records (under KA_STATE_DIR; write_state is in lib/actions.sh) ---
+read_state() {
+    local file
+    file=$(state_file "$1")
+    [ ! -f "${file}" ] || cat "${file}"
+}
+
+
+# --- restart inputs ---
+# inputs_hash UNIT: sha256 over the sha256 and path of every bundle file that is one of the unit's inputs.
+inputs_hash() {
+    local unit=$1 inputs mode sha secret bpath npath p sum
+    local -a patterns
+    inputs=$(entry_of "${unit}" "${KA_UNIT_INPUTS[@]}") || inputs=
+    read -ra patterns <<<"${inputs}"
+    sum=$(while IFS=$'\t' read -r mode sha secret bpath npath; do
+        for p in "${patterns[@]+"${patterns[@]}"}"; do
+            # shellcheck disable=SC2254 # the inputs are globs on purpose (var/lib/kubelet/pki/*)
+            case "${bpath}" in
+                ${p})
+                    printf '%s %s\n' "${sha}" "${bpath}"
+                    break
+                    ;;
+            esac
+        done
+        : "${mode}${secret}${npath}"
+    done <"${BUNDLE_DIR}/lib/files.tsv" | sha256sum)
+    printf '%s' "${sum%% *}"
+}
+
+# daemon-reload when a unit file changed in this run, or systemd says a unit's file is newer than what it loaded
+# (a run interrupted after installing it).
+reload_units() {
+    local unit reload=0
+    changed "etc/systemd/*" && reload=1
     for unit in ${KA_UNITS}; do
-        changed "etc/systemd/system/${unit}.service" && reload=1
+        [ "$(systemctl show -p NeedDaemonReload --value "${unit}" 2>/dev/null)" != yes ] || reload=1
     done
-    changed "etc/systemd/system/*" && reload=1
     [ "${reload}" = 0 ] || act "reload systemd" systemctl daemon-reload
-    for unit in ${KA_UNITS}; do
-        restart=0
-        if changed "etc/systemd/system/${unit}.service" || changed "bin/${unit}" || changed "bin/current" ||
-            changed "etc/*" || changed "pki/*" || changed "var/*"; then
-            restart=1
-        fi
-        systemctl is-enabled -q "${unit}" 2>/dev/null || act "enable ${unit}" systemctl enable -q "${unit}"
-        if ! systemctl is-active -q "${unit}"; then
-            act "start ${unit}" systemctl start "${unit}"
-        elif [ "${restart}" = 1 ]; then
-            act "restart ${unit} (its files changed)" systemctl restart "${unit}"
-        fi
-        wait_healthy "${unit}"
+}
+
+# start_unit UNIT [--no-block]: enable; restart when its inputs changed since the last start; else start when
+# not running. The inputs' hash is recorded as soon as systemd has the job, so an interrupted run does not
+# restart the unit twice.
+start_unit() {
+    local unit=$1 block=${2:-} hash
+    hash=$(inputs_hash "${unit}")
+    if ! systemctl is-enabled -q "${unit}" 2>/dev/null; then
+        act "enable ${unit}" systemctl enable -q "${unit}"
+    fi
+    if [ "$(read_state "inputs.${unit}")" != "${hash}" ]; then
+        # a unit still activating (etcd waiting for its peers) is restarted too, so it runs with the new inputs
+        case "$(systemctl is-active "${unit}" 2>/dev/null || true)" in
+            active | activating | reloading)
+                act "restart ${unit} (its inputs changed)" systemctl restart ${block:+"${block}"} "${unit}"
+                ;;
+            *) act "start ${unit}" systemctl start ${block:+"${block}"} "${unit}" ;;
+        esac
+        write_state "inputs.${unit}" "${hash}"
+    elif ! systemctl is-active -q "${unit}"; then
+        act "start ${unit}" systemctl start ${block:+"${block}"} "${unit}"
+    fi
+}
+
+# --- etcd: quorum needs the other members, which may be installed much later ---
+# unreachable_peers: "name host:port" of every other etcd member whose peer port does not answer.
+unreachable_peers() {
+    local peer name addr host port out=()
+    for peer in ${KA_ETCD_PEERS}; do
+        name=${peer%%=*}
+        addr=${peer#*=}
+        host=${addr%:*}
+        port=${addr##*:}
+        host=${host#[}
+        host=${host%]}
+        tcp_open "${host}" "${port}" || out+=("${name} ${addr}")
     done
+    local IFS=,
+    printf '%s' "${out[*]+"${out[*]}"}" | sed 's/,/, /g'
+}
+
+wait_etcd_quorum() {
+    local timeout=${KA_ETCD_QUORUM_TIMEOUT:-900} poll=${KA_POLL_SECONDS:-2} waited=0 report=0 missing health
+    [ "${DRY_RUN}" = 0 ] || return 0
+    health=$(health_of etcd)
+    until check_health "${health}"; do
+        if [ "${waited}" -ge "${report}" ]; then
+            missing=$(unreachable_peers)
+            if [ -n "${missing}" ]; then
+                info "waiting for etcd quorum: ${missing} not reachable; install the other etcd members"
+            else
+                info "waiting for etcd quorum: every peer answers; etcd is joining (journalctl -u etcd)"
+            fi
+            report=$((waited + 30))
+        fi
+        if [ "${waited}" -ge "${timeout}" ]; then
+            missing=$(unreachable_peers)
+            fatal "etcd on ${KA_NODE} has no quorum after ${timeout}s${missing:+ (${missing} not reachable)}; install the other etcd members, then run install.sh again on ${KA_NODE}: it goes on from here (KA_ETCD_QUORUM_TIMEOUT sets the wait)" "${EXIT_ETCD_WAITING}"
+        fi
+        sleep "${poll}"
+        waited=$((waited + poll))
+    done
+    info "etcd has quorum (${health})"
+}
+
+# A control-plane node without etcd: the apiserver is ready only once the etcd cluster has quorum.
+wait_apiserver() {
+    if has_unit etcd; then
+        wait_healthy kube-apiserver
+        return 0
+    fi
+    local timeout=${KA_ETCD_QUORUM_TIMEOUT:-900} poll=${KA_POLL_SECONDS:-2} waited=0 health
+    [ "${DRY_RUN}" = 0 ] || return 0
+    health=$(health_of kube-apiserver)
+    until systemctl is-active -q kube-apiserver && check_health "${health}"; do
+        if [ "${waited}" -ge "${timeout}" ]; then
+            fatal "kube-apiserver on ${KA_NODE} is not ready after ${timeout}s; the etcd members (${KA_ETCD_CLIENTS}) may not have quorum yet: install them, then run install.sh again" "${EXIT_ETCD_WAITING}"
+        fi
+        sleep "${poll}"
+        waited=$((waited + poll))
+    done
+    info "kube-apiserver is healthy (${health})"
+}
+
+# --- images: present = in containerd's own list with the bundle's digest, and pinned ---
+ctr_k8s() {
+    "${KA_BIN_DIR}/ctr" --address "${KA_CONTAINERD_SOCKET}" -n k8s.io "$@"
+}
+
+ctr_k8s_quiet() {
+    ctr_k8s "$@" >/dev/null
+}
+
+# archive_images: "name digest" of every image the archive's index.json names (io.containerd.image.name, which
+# ctr import names images by; the Images stage writes the digest before the annotations of each entry).
+archive_images() {
+    tar -xOf "${KA_IMAGES_ARCHIVE}" index.json |
+        grep -oE '"digest"[[:space:]]*:[[:space:]]*"sha256:[0-9a-f]{64}"|"io\.containerd\.image\.name"[[:space:]]*:[[:space:]]*"[^"]+"' |
+        awk -F'"' '$2 == "digest" { d = $4; next } d != "" { print $4, d; d = "" }'
+}
+
+# missing_images: the archive's images that containerd does not hold with the same digest and pinned.
+missing_images() {
+    local listing images
+    listing=$(ctr_k8s images ls | awk 'NR > 1 { print $1, $3, $NF }')
+    images=$(archive_images)
+    awk -v pin="${PINNED_LABEL}" '
+        NR == FNR { if (index("," $3 ",", "," pin ",")) ok[$1 " " $2] = 1; next }
+        !(($1 " " $2) in ok) { print $1 }' <(printf '%s\n' "${listing}") <(printf '%s\n' "${images}")
 }
 
 import_images() {
-    case " ${KA_UNITS} " in
-        *" containerd "*) ;;
-        *) return 0 ;;
-    esac
-    can_start "image import" || return 0
-    local archive sha marker
-    archive=${KA_IMAGES_ARCHIVE}
-    [ -f "${archive}" ] || return 0
-    sha=$(file_sha "${archive}")
-    marker=$(state_file images.imported)
-    if [ -f "${marker}" ] && [ "$(cat "${marker}")" = "${sha}" ]; then
-        info "images: already imported"
+    has_unit containerd || return 0
+    [ -f "${KA_IMAGES_ARCHIVE}" ] || return 0
+    [ "${DRY_RUN}" = 0 ] || { info "[dry-run] would import and pin the images of ${KA_IMAGES_ARCHIVE}"; return 0; }
+    local missing name total
+    total=$(archive_images | wc -l)
+    missing=$(missing_images)
+    if [ -z "${missing}" ]; then
+        info "images: all ${total} present in containerd (k8s.io) with the bundle's digests, pinned"
         return 0
     fi
-    act "import images into containerd (k8s.io)" "${KA_BIN_DIR}/ctr" --address "${KA_CONTAINERD_SOCKET}" -n k8s.io images import "${archive}"
-    put_content "${KA_STATE_DIR}/images.imported" 0644 "${sha}"
+    info "images: $(printf '%s\n' "${missing}" | wc -l) of ${total} missing, with another digest or unpinned"
+    act "import ${KA_IMAGES_ARCHIVE} into containerd (k8s.io)" ctr_k8s_quiet images import "${KA_IMAGES_ARCHIVE}"
+    while read -r name; do
+        act "pin ${name} (${PINNED_LABEL})" ctr_k8s_quiet images label "${name}" "${PINNED_LABEL}" "${MANAGED_LABEL}"
+    done <<<"${missing}"
+    missing=$(missing_images)
+    [ -z "${missing}" ] || fatal "images: after import, containerd still lacks (or holds another digest of): ${missing//$'\n'/, }" 1
+    info "images: all ${total} present and pinned"
+}
+
+# --- add-ons: applied by whichever control-plane node finds its apiserver ready; recorded in the cluster ---
+addons_hash() {
+    local sum
+    sum=$(cd "${KA_ADDONS_DIR}" && find . -type f -name '*.yaml' | LC_ALL=C sort | xargs -r sha256sum | sha256sum)
+    printf '%s' "${sum%% *}"
+}
+
+# kubectl_admin KUBECONFIG ARGS...: kubectl against this node's own apiserver; stdin is the caller's.
+kubectl_admin() {
+    "${KA_BIN_DIR}/kubectl" --kubeconfig "$1" --server "https://${KA_APISERVER_ADDRESS}" --request-timeout=30s "${@:2}"
+}
+
+# record_addons KUBECONFIG SHA256: the ConfigMap that tells every control-plane node what is applied.
+record_addons() {
+    kubectl_admin "$1" -n kube-system create configmap "${ADDONS_RECORD}" --from-literal=sha256="$2" \
+        --from-literal=node="${KA_NODE}" --dry-run=client -o yaml </dev/null |
+        kubectl_admin "$1" apply --server-side --force-conflicts --field-manager=kube-airgap -f - >/dev/null
 }
 
 apply_addons() {
-    [ "${KA_NODE}" = "${KA_FIRST_CONTROL_PLANE}" ] || return 0
+    case " ${KA_ROLES} " in
+        *" control-plane "*) ;;
+        *) return 0 ;;
+    esac
     can_start "add-ons" || return 0
-    local dir sums marker
-    dir=${KA_ADDONS_DIR}
-    [ -d "${dir}" ] || return 0
-    sums=$(cd "${dir}" && find . -type f -name '*.yaml' | LC_ALL=C sort | xargs -r sha256sum | sha256sum)
-    sums=${sums%% *}
-    marker=$(state_file addons.applied)
-    if [ -f "${marker}" ] && [ "$(cat "${marker}")" = "${sums}" ]; then
-        info "add-ons: already applied"
-        return 0
-    fi
-    wait_healthy kube-apiserver
-    # as kubeadm init does: the break-glass super-admin (system:masters) creates the RBAC that gives
-    # admin.conf's group its rights; admin.conf is the fallback when the node has no super-admin.conf
-    local kubeconfig=${KA_SUPER_ADMIN_KUBECONFIG}
+    [ -d "${KA_ADDONS_DIR}" ] || return 0
+    local sum applied kubeconfig=${KA_SUPER_ADMIN_KUBECONFIG}
+    # as kubeadm init does: the break-glass super-admin (system:masters) creates the RBAC that gives admin.conf's
+    # group its rights; the other control-plane nodes use admin.conf once that binding exists
     [ -f "${kubeconfig}" ] || kubeconfig=${KA_ADMIN_KUBECONFIG}
-    act "apply add-ons from ${dir}" "${KA_BIN_DIR}/kubectl" --kubeconfig "${kubeconfig}" apply -R -f "${dir}" </dev/null
-    put_content "${KA_STATE_DIR}/addons.applied" 0644 "${sums}"
+    sum=$(addons_hash)
+    applied=$(kubectl_admin "${kubeconfig}" -n kube-system get configmap "${ADDONS_RECORD}" -o 'jsonpath={.data.sha256}' </dev/null 2>/dev/null) || applied=''
+    if [ "${applied}" = "${sum}" ]; then
+        info "add-ons: already applied (${ADDONS_RECORD} in kube-system records sha256 ${sum})"
+    elif [ "${kubeconfig}" = "${KA_ADMIN_KUBECONFIG}" ] &&
+        [ "$(kubectl_admin "${kubeconfig}" auth can-i create clusterrolebindings </dev/null 2>/dev/null)" != yes ]; then
+        info "add-ons: admin.conf has no rights yet; the first control-plane node (${KA_FIRST_CONTROL_PLANE}) applies them with super-admin.conf"
+        return 0
+    else
+        act "apply add-ons from ${KA_ADDONS_DIR} (server-side, field manager kube-airgap)" \
+            kubectl_admin "${kubeconfig}" apply --server-side --force-conflicts --field-manager=kube-airgap -R -f "${KA_ADDONS_DIR}" </dev/null
+        if [ "${DRY_RUN}" = 0 ]; then
+            record_addons "${kubeconfig}" "${sum}"
+        fi
+        info "add-ons: applied by ${KA_NODE} (sha256 ${sum})"
+    fi
+    retire_super_admin
+}
+
+# --- the sequence ---
+start_services() {
+    can_start "starting units" || return 0
+    reload_units
+    local unit
+    for unit in ${KA_UNITS}; do
+        case "${unit}" in
+            etcd)
+                start_unit etcd --no-block
+                wait_etcd_quorum
+                ;;
+            kube-apiserver)
+                start_unit kube-apiserver
+                wait_apiserver
+                ;;
+            *)
+                start_unit "${unit}"
+                wait_healthy "${unit}"
+                ;;
+        esac
+        # images right after containerd, before kubelet or kube-proxy can start a pod
+        [ "${unit}" != containerd ] || import_images
+    done
+    apply_addons
 }

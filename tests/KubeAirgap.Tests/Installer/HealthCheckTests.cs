@@ -42,9 +42,28 @@ public sealed class HealthCheckTests(ExtractedBundles bundles) : IClassFixture<E
     {
         var run = ExtractedBundles.Run(bundles.BundleDir("n01"), "--help");
         Assert.Equal(0, run.ExitCode);
-        foreach (var word in new[] { "preflight", "uninstall", "--dry-run", "--root DIR", "--pubkey FILE", "KA_HEALTH_TIMEOUT", "Exit codes:", "4 bundle verification failed" })
+        foreach (var word in new[] { "preflight", "uninstall", "--dry-run", "--root DIR", "--pubkey FILE", "KA_HEALTH_TIMEOUT", "Exit codes:", "4 bundle verification failed", "8 waiting for etcd quorum", "KA_ETCD_QUORUM_TIMEOUT" })
         {
             Assert.Contains(word, run.Stdout, StringComparison.Ordinal);
         }
+    }
+}
+
+/// <summary>The apiserver probe asks this node's own apiserver (https://node-ip:securePort/readyz), not kube-nginx.</summary>
+public sealed class ApiServerProbeTests
+{
+    [Fact]
+    public void The_apiserver_probe_asks_this_nodes_own_apiserver_for_readyz()
+    {
+        using var shell = new NodeShell("n02");
+        shell.Tool("kubectl", $"echo \"kubectl $*\" >>'{shell.Calls}'");
+
+        var run = shell.Run("check_health \"$(health_of kube-apiserver)\" && echo healthy", stubs: false);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var call = Assert.Single(shell.CallLines);
+        Assert.Contains("--server https://127.0.1.2:6443", call, StringComparison.Ordinal);
+        Assert.EndsWith("get --raw /readyz", call, StringComparison.Ordinal);
+        Assert.DoesNotContain("8443", call, StringComparison.Ordinal);
     }
 }

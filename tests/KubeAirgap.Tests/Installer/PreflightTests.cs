@@ -2,7 +2,11 @@ using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Installer;
 
-/// <summary>preflight against fake /proc and /sys trees (KA_PROC, KA_SYS): every failure is printed; built-in modules count.</summary>
+/// <summary>
+/// preflight against fake /proc, /sys, /etc trees (KA_PROC, KA_SYS, KA_ETC, KA_RUN) and PATH tools: every failure is
+/// printed with what to do; built-in modules count; active swap is something install fixes; the proxy mode's tools
+/// and kernel, Calico's interface, the host firewall, SELinux, time servers and DNS are checked.
+/// </summary>
 public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<ExtractedBundles>
 {
     [Fact]
@@ -21,7 +25,8 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("PASS  arch amd64", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("PASS  kernel modules: overlay br_netfilter nf_conntrack", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("[FAIL]  swap: 1 swap device(s) active", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("NOTE  swap: 1 swap device(s) active; install turns swap off for good", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("[FAIL]  swap", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("[FAIL]  cgroup:", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("[FAIL]  ports in use: 2379 10250 (needed:", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("check(s) failed for t/n01", run.Stderr, StringComparison.Ordinal);
@@ -42,6 +47,131 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("[FAIL]  kernel modules: br_netfilter neither loaded, built in nor loadable", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("PASS  swap is off", run.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>A PATH holding only <paramref name="tools"/> (each exits 0; uname prints <paramref name="kernel"/>) before /usr/bin:/bin.</summary>
+    private static Dictionary<string, string> HostWith(NodeShell shell, string kernel, params string[] tools)
+    {
+        var bin = Path.Combine(shell.Fake, "path");
+        shell.Tool("uname", $"echo '{kernel}'", bin);
+        foreach (var t in tools)
+        {
+            shell.Tool(t, "exit 0", bin);
+        }
+
+        return new Dictionary<string, string>
+        {
+            ["PATH"] = $"{bin}:/usr/bin:/bin",
+            ["KA_SYS"] = Path.Combine(shell.Fake, "sys"),
+            ["KA_PROC"] = Path.Combine(shell.Fake, "proc"),
+            ["KA_ETC"] = Path.Combine(shell.Fake, "etc"),
+            ["KA_RUN"] = Path.Combine(shell.Fake, "run"),
+        };
+    }
+
+    private static void Write(NodeShell shell, string relative, string text)
+    {
+        var path = Path.Combine(shell.Fake, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    [Fact]
+    public void Nftables_mode_needs_nft_and_kernel_5_13_and_names_the_packages()
+    {
+        using var shell = new NodeShell();
+        var old = shell.Run("check_tools; check_kernel", HostWith(shell, "5.10.0-28-amd64", "conntrack", "socat", "mount", "ip", "iptables"), stubs: false);
+
+        Assert.Contains("[FAIL]  host tool nft missing (kube-proxy mode nftables); Debian: apt-get install nftables; RHEL: dnf install nftables", old.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  kernel 5.10.0-28-amd64 is older than 5.13, which kube-proxy's nftables mode needs", old.Stderr, StringComparison.Ordinal);
+
+        var good = shell.Run("check_tools; check_kernel; [ \"${PREFLIGHT_FAILED}\" = 0 ]", HostWith(shell, "6.1.0-40-amd64", "conntrack", "socat", "mount", "ip", "nft"), stubs: false);
+        Assert.True(good.ExitCode == 0, good.Output);
+        Assert.Contains("PASS  kernel 6.1.0-40-amd64 (kube-proxy mode nftables needs >= 5.13)", good.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Iptables_mode_needs_iptables_ip6tables_and_conntrack_not_nft_or_a_new_kernel()
+    {
+        using var shell = new NodeShell(change: s => s with { Network = s.Network with { ProxyMode = "iptables" } });
+        var run = shell.Run("check_tools; check_kernel", HostWith(shell, "4.19.0-26-amd64", "socat", "mount", "ip", "ip6tables"), stubs: false);
+
+        Assert.Contains("[FAIL]  host tool conntrack missing (kube-proxy mode iptables); Debian: apt-get install conntrack; RHEL: dnf install conntrack-tools", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  host tool iptables missing (kube-proxy mode iptables); Debian: apt-get install iptables; RHEL: dnf install iptables-nft", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("nft ", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("kernel", run.Output, StringComparison.Ordinal);
+        Assert.Equal(2, run.Stderr.Split("[FAIL]").Length - 1);
+    }
+
+    [Fact]
+    public void Calicos_interface_autodetection_must_match_an_interface_of_this_host()
+    {
+        using var shell = new NodeShell(change: s => s with { Network = s.Network with { CalicoIpAutodetection = "interface=eth0" } });
+        var env = HostWith(shell, "6.1.0");
+        Directory.CreateDirectory(Path.Combine(shell.Fake, "sys/class/net/ens3"));
+        Directory.CreateDirectory(Path.Combine(shell.Fake, "sys/class/net/lo"));
+
+        var missing = shell.Run("check_calico_interface", env, stubs: false);
+        Assert.Contains("[FAIL]  Calico autodetection interface=eth0 matches none of this host's interfaces (ens3 lo)", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("set network.calicoIpAutodetection in cluster.yaml", missing.Stderr, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(shell.Fake, "sys/class/net/eth0"));
+        var present = shell.Run("check_calico_interface", env, stubs: false);
+        Assert.Contains("PASS  Calico autodetection interface=eth0: eth0", present.Stdout, StringComparison.Ordinal);
+
+        using var other = new NodeShell(change: s => s with { Network = s.Network with { CalicoIpAutodetection = "kubernetes-internal-ip" } });
+        Assert.Empty(other.Run("check_calico_interface", env, stubs: false).Output);
+    }
+
+    [Fact]
+    public void A_host_firewall_must_open_the_ports_of_the_nodes_roles_and_calicos_mode()
+    {
+        using var shell = new NodeShell();
+        var env = HostWith(shell, "6.1.0");
+        var bin = env["PATH"].Split(':')[0];
+        shell.Tool("firewall-cmd", "case \"$1\" in --state) echo running ;; --list-ports) echo '6443/tcp 10250/tcp' ;; esac", bin);
+
+        var closed = shell.Run("check_firewall", env, stubs: false);
+        Assert.Contains("[FAIL]  firewall (firewalld) does not open tcp/2379 tcp/2380 tcp/179 ipip that other nodes need; run: firewall-cmd --permanent --add-port=2379/tcp; firewall-cmd --permanent --add-port=2380/tcp; firewall-cmd --permanent --add-port=179/tcp; firewall-cmd --permanent --add-protocol=4; firewall-cmd --reload", closed.Stderr, StringComparison.Ordinal);
+
+        shell.Tool("firewall-cmd", "case \"$1\" in --state) echo running ;; --list-ports) echo '2379/tcp 2380/tcp 6443/tcp 10250/tcp 179/tcp' ;; --list-protocols) echo ipencap ;; esac", bin);
+        var open = shell.Run("check_firewall", env, stubs: false);
+        Assert.Contains("PASS  firewall (firewalld) allows tcp/2379, tcp/2380, tcp/6443, tcp/10250, tcp/179, ipip", open.Stdout, StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(bin, "firewall-cmd"));
+        shell.Tool("ufw", "echo 'Status: active'; echo; echo '6443/tcp ALLOW Anywhere'", bin);
+        var ufw = shell.Run("check_firewall", env, stubs: false);
+        Assert.Contains("[FAIL]  firewall (ufw) does not allow tcp/2379 tcp/2380 tcp/10250 tcp/179 ipip", ufw.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ufw allow 2379/tcp;", ufw.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Selinux_time_servers_and_dns_failures_say_what_to_do()
+    {
+        using var shell = new NodeShell();
+        var env = HostWith(shell, "6.1.0", "chronyd");
+        Write(shell, "sys/fs/selinux/enforce", "1");
+        Write(shell, "etc/resolv.conf", "nameserver 127.0.0.53\n");
+        Write(shell, "proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/dev/zram0 partition 1024 0 100\n");
+
+        var bad = shell.Run("check_selinux; check_time_sync; check_dns; check_swap; echo \"failed=${PREFLIGHT_FAILED}\"", env, stubs: false);
+
+        Assert.Contains("[FAIL]  SELinux is enforcing", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("setenforce 0 and set SELINUX=permissive in /etc/selinux/config", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  time sync: chronyd has no NTP server configured; add 'server <ntp-ip> iburst' to /etc/chrony/chrony.conf", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  DNS: /etc/resolv.conf points at systemd-resolved's stub (127.0.0.53) but /run/systemd/resolve/resolv.conf is missing", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("NOTE  swap: 1 swap device(s) active; install turns swap off for good", bad.Stdout, StringComparison.Ordinal);
+        Assert.Contains("failed=3", bad.Stdout, StringComparison.Ordinal);
+
+        Write(shell, "sys/fs/selinux/enforce", "0");
+        Write(shell, "etc/chrony/chrony.conf", "# site NTP\nserver 10.20.0.1 iburst\n");
+        Write(shell, "run/systemd/resolve/resolv.conf", "nameserver 10.20.0.53\n");
+        var good = shell.Run("check_selinux; check_time_sync; check_dns; echo \"failed=${PREFLIGHT_FAILED}\"", env, stubs: false);
+
+        Assert.Contains("PASS  SELinux: permissive", good.Stdout, StringComparison.Ordinal);
+        Assert.Contains("PASS  time sync: chronyd, servers 10.20.0.1", good.Stdout, StringComparison.Ordinal);
+        Assert.Contains("PASS  DNS: systemd-resolved; kubelet gets /run/systemd/resolve/resolv.conf through /etc/kubernetes/resolv.conf", good.Stdout, StringComparison.Ordinal);
+        Assert.Contains("failed=0", good.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

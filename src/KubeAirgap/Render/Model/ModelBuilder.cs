@@ -13,8 +13,6 @@ public static class ModelBuilder
 
     public const string LoopbackAddress = "127.0.0.1";
 
-    private static readonly string[] IpvsModules = ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh"];
-
     public static readonly IReadOnlyList<string> ProxyModes = ["ipvs", "nftables", "iptables"];
 
     /// <summary>The release of <paramref name="spec"/>'s Kubernetes version in <paramref name="pins"/>, or a clear error.</summary>
@@ -102,26 +100,9 @@ public static class ModelBuilder
             paths.Bin("runc"),
             $"{paths.BinDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
-        var modules = new List<string> { "overlay", "br_netfilter", "nf_conntrack" };
-        if (mode == "ipvs")
-        {
-            modules.AddRange(IpvsModules);
-        }
-
-        var sysctls = new List<SysctlModel>
-        {
-            new("net.bridge.bridge-nf-call-iptables", "1"),
-            new("net.bridge.bridge-nf-call-ip6tables", "1"),
-            new("net.ipv4.ip_forward", "1"),
-            new("vm.swappiness", "0"),
-            new("vm.overcommit_memory", "1"),
-            new("vm.panic_on_oom", "0"),
-            new("fs.inotify.max_user_instances", "8192"),
-            new("fs.inotify.max_user_watches", "1048576"),
-            new("fs.file-max", "52706963"),
-            new("fs.nr_open", "52706963"),
-            new("net.netfilter.nf_conntrack_max", "2310720"),
-        };
+        // one table for what a node needs: the installer's layout.env reads the same lists
+        var modules = NodeRequirements.Modules(spec, node);
+        var sysctls = NodeRequirements.SysctlsOf(node).Select(s => new SysctlModel(s.Key, s.Value)).ToList();
 
         return new RenderModel(
             new NodeModel(node.Name, node.Ip),
