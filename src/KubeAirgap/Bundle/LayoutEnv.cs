@@ -79,6 +79,7 @@ public static class LayoutEnv
             ("KA_KUBE_NGINX_GLIBC", facts.KubeNginxGlibc),
             ("KA_MIN_DISK_MB", facts.MinDiskMb.ToString(CultureInfo.InvariantCulture)),
             ("KA_UNITS", string.Join(' ', facts.Units)),
+            ("KA_TIMERS", string.Join(' ', NodeRequirements.TimersOf(node).Select(t => t.Name))),
         };
 
         var text = new StringBuilder();

@@ -22,6 +22,9 @@ public static class NodeRequirements
 {
     public sealed record Unit(string Name, NodeRole? Role, string Health, string Binary, IReadOnlyList<string> Inputs);
 
+    /// <summary>A systemd timer the installer enables (its .timer and .service come from Render's file catalog).</summary>
+    public sealed record Timer(string Name, NodeRole Role, string Why);
+
     /// <summary>A host command and the packages that provide it.</summary>
     public sealed record Tool(string Command, string Debian, string Rhel);
 
@@ -65,6 +68,14 @@ public static class NodeRequirements
         new("kube-proxy", NodeRole.Worker, "http:{nodeIp}:10256/healthz", "kube-proxy",
             [.. Own("kube-proxy"), .. BundlePaths(NodeLayout.KubeProxyKubeconfig, NodeLayout.KubeProxyConfig)]),
     ];
+
+    /// <summary>Timers started after the units: the etcd snapshots of every member (etcd.backup in cluster.yaml).</summary>
+    public static readonly IReadOnlyList<Timer> Timers =
+    [
+        new("etcd-backup", NodeRole.Etcd, "etcd snapshots, checked and rotated (docs/day2.md)"),
+    ];
+
+    public static IEnumerable<Timer> TimersOf(NodeSpec node) => Timers.Where(t => node.Has(t.Role));
 
     /// <summary>Sysctls of every node with the worker role (the container runtime and kube-proxy need them).</summary>
     public static readonly IReadOnlyList<KeyValuePair<string, string>> Sysctls =

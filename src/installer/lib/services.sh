@@ -331,6 +331,22 @@ apply_addons() {
 }
 
 # --- the sequence ---
+# start_timers: every timer of this node's roles (KA_TIMERS, e.g. etcd-backup), enabled and started once the units
+# run; a timer whose files changed is restarted with the daemon-reload above.
+start_timers() {
+    local timer
+    for timer in ${KA_TIMERS:-}; do
+        if ! systemctl is-enabled -q "${timer}.timer" 2>/dev/null; then
+            act "enable ${timer}.timer" systemctl enable -q "${timer}.timer"
+        fi
+        if ! systemctl is-active -q "${timer}.timer"; then
+            act "start ${timer}.timer" systemctl start "${timer}.timer"
+        elif changed "etc/systemd/system/${timer}.*"; then
+            act "restart ${timer}.timer (its files changed)" systemctl restart "${timer}.timer"
+        fi
+    done
+}
+
 start_services() {
     can_start "starting units" || return 0
     reload_units
@@ -353,5 +369,6 @@ start_services() {
         # images right after containerd, before kubelet or kube-proxy can start a pod
         [ "${unit}" != containerd ] || import_images
     done
+    start_timers
     apply_addons
 }

@@ -26,6 +26,7 @@ stop_units() {
     can_start "stopping units" || return 0
     local unit units=()
     for unit in ${KA_UNITS}; do units=("${unit}" "${units[@]+"${units[@]}"}"); done
+    for unit in ${KA_TIMERS:-}; do units=("${unit}.timer" "${units[@]+"${units[@]}"}"); done
     for unit in "${units[@]}"; do
         if systemctl is-active -q "${unit}" || systemctl is-enabled -q "${unit}" 2>/dev/null; then
             act "stop and disable ${unit}" systemctl disable --now -q "${unit}"

@@ -69,6 +69,20 @@ public sealed class ServiceOrderTests
     }
 
     [Fact]
+    public void The_etcd_backup_timer_is_enabled_and_started_after_the_units_on_etcd_members()
+    {
+        using var shell = new NodeShell();
+        File.WriteAllText(Path.Combine(shell.Units, "quorum"), string.Empty);
+
+        var run = shell.Run("start_services");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var calls = shell.CallLines.ToList();
+        Assert.Contains("systemctl enable -q etcd-backup.timer", calls);
+        Assert.True(calls.IndexOf("systemctl start etcd-backup.timer") > calls.IndexOf("systemctl start kube-proxy"), string.Join('\n', calls));
+    }
+
+    [Fact]
     public void Only_units_whose_own_inputs_changed_restart()
     {
         using var shell = new NodeShell();
