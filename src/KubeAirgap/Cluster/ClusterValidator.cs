@@ -242,23 +242,7 @@ public static partial class ClusterValidator
     private static void CheckPaths(ClusterSpec spec, List<Diagnostic> d)
     {
         var paths = spec.Paths;
-        foreach (var (value, key) in new[]
-        {
-            (paths.Prefix, "prefix"), (paths.EtcdDataDir, "etcdDataDir"), (paths.EtcdWalDir, "etcdWalDir"),
-            (paths.K8sDir, "k8sDir"), (paths.ContainerdDir, "containerdDir"),
-        })
-        {
-            if (!value.StartsWith('/') || value.Split('/').Contains(".."))
-            {
-                d.Add(spec.At($"paths.{key}").Error($"'{value}' must be an absolute path without '..'"));
-            }
-        }
-
-        if (paths.KubeletDir is { } kubeletDir && (!kubeletDir.StartsWith('/') || kubeletDir.Split('/').Contains("..")))
-        {
-            d.Add(spec.At("paths.kubeletDir").Error($"'{kubeletDir}' must be an absolute path without '..'"));
-        }
-
+        CheckDataPaths(spec, d);
         if (paths.EtcdDataDir == paths.EtcdWalDir)
         {
             d.Add(spec.At("paths.etcdWalDir").Error("the etcd WAL directory must differ from the data directory"));
