@@ -63,7 +63,8 @@ public static class BundlePlan
                 .Select(i => release.Images.TryGetValue(i, out var tag) ? pins.FindImage(i, tag) : null)
                 .OfType<ImagePin>()
                 .Select(i => new Upstream(i.Name, i.Version, i.Ref, i.Digest))
-                .Concat(spec.Images.Extra.Select(e => new Upstream(e, string.Empty, e, e.Contains('@', StringComparison.Ordinal) ? e[(e.IndexOf('@', StringComparison.Ordinal) + 1)..] : null)))
+                .Concat(spec.Images.Extra.Concat(KubeAirgap.Render.UserAddons.Images(spec).Select(u => u.Reference)).Distinct(StringComparer.Ordinal)
+                    .Select(e => new Upstream(e, string.Empty, e, e.Contains('@', StringComparison.Ordinal) ? e[(e.IndexOf('@', StringComparison.Ordinal) + 1)..] : null)))
                 .OrderBy(i => i.Name, StringComparer.Ordinal)
                 .ToList();
             plans.Add(new NodePlan(node.Name, node.Arch, node.Roles.Order().Select(r => r.Name()).ToList(), BundleRequest.TarballName(spec, node), files, upstreams, images));

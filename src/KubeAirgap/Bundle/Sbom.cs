@@ -100,6 +100,32 @@ public static class Sbom
             relationships.Add(Describes(id));
         }
 
+        // the user's images (images.extra and those their own manifests name): the reference and, when pinned, its digest
+        foreach (var reference in spec.Images.Extra.Concat(KubeAirgap.Render.UserAddons.Images(spec).Select(u => u.Reference)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var id = $"SPDXRef-Image-extra-{Id(reference)}";
+            var at = reference.IndexOf("@sha256:", StringComparison.Ordinal);
+            var pkg = new JsonObject
+            {
+                ["SPDXID"] = id,
+                ["name"] = at < 0 ? reference : reference[..at],
+                ["versionInfo"] = at < 0 ? "NOASSERTION" : reference[(at + 1)..],
+                ["downloadLocation"] = "NOASSERTION",
+                ["licenseConcluded"] = "NOASSERTION",
+                ["licenseDeclared"] = "NOASSERTION",
+                ["copyrightText"] = "NOASSERTION",
+                ["filesAnalyzed"] = false,
+                ["comment"] = reference,
+            };
+            if (at >= 0)
+            {
+                pkg["checksums"] = new JsonArray(new JsonObject { ["algorithm"] = "SHA256", ["checksumValue"] = reference[(at + "@sha256:".Length)..] });
+            }
+
+            packages.Add(pkg);
+            relationships.Add(Describes(id));
+        }
+
         var created = DateTimeOffset.FromUnixTimeSeconds(sourceDateEpoch).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var doc = new JsonObject
         {

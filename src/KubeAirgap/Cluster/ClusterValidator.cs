@@ -328,6 +328,27 @@ public static partial class ClusterValidator
             {
                 d.Add(spec.At($"addons.extra[{i}]").Error($"'{path}' does not exist (resolved to {full}; relative paths start at cluster.yaml's directory)"));
             }
+            else if (File.Exists(full) && Path.GetExtension(full) is not (".yaml" or ".yml"))
+            {
+                d.Add(spec.At($"addons.extra[{i}]").Error($"'{path}' is not a .yaml or .yml file (or a directory of them)"));
+            }
+        }
+
+        if (d.Any(x => x.Severity == Severity.Error && x.Path.StartsWith("addons.extra", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        foreach (var use in Render.UserAddons.Images(spec))
+        {
+            if (!ImageReference().IsMatch(use.Reference))
+            {
+                d.Add(new Diagnostic(Severity.Error, use.File, use.Line, 1, "addons.extra", $"'{use.Reference}' is not an image reference such as registry.example.com/app:1.0@sha256:<64 hex>"));
+            }
+            else if (!use.Reference.Contains("@sha256:", StringComparison.Ordinal))
+            {
+                d.Add(new Diagnostic(Severity.Warning, use.File, use.Line, 1, "addons.extra", $"'{use.Reference}' is not pinned by digest; a tag can move between builds (it is bundled as found at build time)"));
+            }
         }
     }
 

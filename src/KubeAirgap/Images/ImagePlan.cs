@@ -9,7 +9,7 @@ namespace KubeAirgap.Images;
 /// Which images a payload (arch + role set) carries: the images <see cref="ComponentCatalog.ImagesByRole"/> names
 /// for its roles, at the versions the cluster's release pins (pins.yaml <c>images:</c>, by digest once locked),
 /// plus cluster.yaml <c>images.extra</c> on nodes that run workloads (workers) or apply manifests naming them
-/// (control-plane).
+/// (control-plane), with the images the user's own manifests (cluster.yaml <c>addons.extra</c>) name.
 /// </summary>
 public static class ImagePlan
 {
@@ -30,6 +30,7 @@ public static class ImagePlan
         if (key.Roles.Contains(NodeRole.Worker) || key.Roles.Contains(NodeRole.ControlPlane))
         {
             references.AddRange(cluster.Images.Extra.Select(ImageReference.Parse));
+            references.AddRange(Render.UserAddons.Images(cluster).Select(u => ImageReference.Parse(u.Reference)));
         }
 
         return references.DistinctBy(r => r.ToString()).OrderBy(r => r.ToString(), StringComparer.Ordinal).ToList();

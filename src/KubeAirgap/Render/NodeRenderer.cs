@@ -7,7 +7,10 @@ using KubeAirgap.Render.Versions;
 
 namespace KubeAirgap.Render;
 
-/// <summary>Renders the file set of one node: every <see cref="FileCatalog"/> entry for its roles, plus the patched Calico manifest.</summary>
+/// <summary>
+/// Renders the file set of one node: every <see cref="FileCatalog"/> entry for its roles, plus on control-plane nodes
+/// the patched Calico manifest and the user's own manifests (<see cref="UserAddons"/>).
+/// </summary>
 public sealed class NodeRenderer(ClusterSpec spec, PinsFile pins, RenderOptions options)
 {
     private readonly TemplateEngine _engine = new(options.TemplatesDir);
@@ -34,6 +37,7 @@ public sealed class NodeRenderer(ClusterSpec spec, PinsFile pins, RenderOptions 
 
             var patch = CalicoPatch.For(spec, pins, ModelBuilder.ReleaseOf(spec, pins));
             files.Add(new RenderedFile(FileCatalog.CalicoOutput, Convert.ToInt32("0644", 8), CalicoPatcher.Patch(File.ReadAllText(manifest), patch, manifest)));
+            files.AddRange(UserAddons.Render(spec));
         }
 
         return files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();

@@ -84,7 +84,7 @@ public sealed class RoleSetTests
         }
 
         // When: bundled and verified
-        var request = new BundleRequest(spec, bundlePins, Payload, Tree, Repo.File("src", "installer"), temp.Combine("out"), temp.Combine("cache"), 1700000000, 1, 2);
+        var request = new BundleRequest(spec, bundlePins, Payload, Tree, Repo.File("src", "installer"), temp.Combine("out"), temp.Combine("cache"), 1700000000, 1, 2, BundleSigner.Generate());
         var result = BundleBuilder.Build(request);
         var reports = BundleVerifier.Verify(temp.Combine("out"));
 
@@ -104,7 +104,7 @@ public sealed class RoleSetTests
         {
             using var root = new TargetRoot();
             var bundleDir = Path.Combine(extracted, BundleRequest.TopDir(spec, node));
-            var install = ExtractedBundles.Install(bundleDir, root, "install");
+            var install = ExtractedBundles.InstallWithoutKey(bundleDir, root, ["install", "--insecure-unsigned"]);
             Assert.True(install.ExitCode == 0, $"{node.Name}: install exited {install.ExitCode}:\n{install.Output}\n{(File.Exists(root.Log) ? File.ReadAllText(root.Log) : string.Empty)}");
 
             // Then: a control-plane-only node holds no kubelet or kube-proxy file; a worker holds both
