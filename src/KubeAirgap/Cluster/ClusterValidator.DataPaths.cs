@@ -39,6 +39,11 @@ public static partial class ClusterValidator
                 d.Add(spec.At($"paths.{key}").Error($"'{value}' {problem}"));
             }
         }
+
+        if (paths.KubeletDir is { } kubeletDir && DataPathProblem(kubeletDir) is { } kubeletProblem)
+        {
+            d.Add(spec.At("paths.kubeletDir").Error($"'{kubeletDir}' {kubeletProblem}"));
+        }
     }
 
     /// <summary>Why <paramref name="path"/> cannot be a data path, or null.</summary>

@@ -29,6 +29,8 @@ public static partial class ClusterValidator
         CheckPaths(spec, d);
         CheckPki(spec, d);
         CheckImages(spec, d);
+        CheckDns(spec, d);
+        CheckAddons(spec, d);
         if (pins is not null)
         {
             CheckPins(spec, pins, d);
@@ -142,6 +144,11 @@ public static partial class ClusterValidator
             || low < 1 || high > 65535 || low >= high)
         {
             d.Add(spec.At("network.nodePortRange").Error($"'{network.NodePortRange}' is not a port range such as 30000-32767"));
+        }
+
+        if (!CalicoAutodetection().IsMatch(network.CalicoIpAutodetection))
+        {
+            d.Add(spec.At("network.calicoIpAutodetection").Error($"'{network.CalicoIpAutodetection}' is not a Calico IP autodetection method (kubernetes-internal-ip, first-found, can-reach=<addr>, interface=<regex>, skip-interface=<regex>, cidr=<cidr>[,<cidr>])"));
         }
 
         if (!ProxyModes.Contains(network.ProxyMode))
@@ -286,6 +293,35 @@ public static partial class ClusterValidator
         }
     }
 
+    private static void CheckDns(ClusterSpec spec, List<Diagnostic> d)
+    {
+        for (var i = 0; i < spec.Dns.Upstreams.Count; i++)
+        {
+            var upstream = spec.Dns.Upstreams[i];
+            if (!IPAddress.TryParse(upstream, out var address) || address.ToString() != upstream.ToLowerInvariant().Trim())
+            {
+                d.Add(spec.At($"dns.upstreams[{i}]").Error($"'{upstream}' is not an IPv4 or IPv6 address (CoreDNS forwards to the site's DNS servers by address)"));
+            }
+            else if (IPAddress.IsLoopback(address))
+            {
+                d.Add(spec.At($"dns.upstreams[{i}]").Error($"{upstream} is a loopback address: inside a CoreDNS pod it is CoreDNS itself (a forwarding loop); give the site's DNS servers"));
+            }
+        }
+    }
+
+    private static void CheckAddons(ClusterSpec spec, List<Diagnostic> d)
+    {
+        for (var i = 0; i < spec.Addons.Extra.Count; i++)
+        {
+            var path = spec.Addons.Extra[i];
+            var full = Path.GetFullPath(path, spec.Addons.BaseDir);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                d.Add(spec.At($"addons.extra[{i}]").Error($"'{path}' does not exist (resolved to {full}; relative paths start at cluster.yaml's directory)"));
+            }
+        }
+    }
+
     private static void CheckPins(ClusterSpec spec, PinsFile pins, List<Diagnostic> d)
     {
         var release = pins.ReleaseFor(spec.KubernetesVersion);
@@ -324,6 +360,10 @@ public static partial class ClusterValidator
             }
         }
     }
+
+    /// <summary>The methods calico/node's autodetection accepts (Calico docs, "IP autodetection methods").</summary>
+    [GeneratedRegex("^(kubernetes-internal-ip|first-found|(can-reach|interface|skip-interface|cidr)=\\S+)$")]
+    private static partial Regex CalicoAutodetection();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex Dns1123Label();
