@@ -28,13 +28,21 @@ public sealed class PkiTask : FrostingTask<BuildContext>
         }
     }
 
-    /// <summary>The engine for this run: state/&lt;cluster&gt;/, [Pki] Import= (or --pki_import=DIR) as the CA import directory.</summary>
+    /// <summary>
+    /// The engine for this run: state/&lt;cluster&gt;/, [Pki] Import= (or --pki_import=DIR) as the CA import directory.
+    /// Refuses to go on when state's CA is not the one the last bundle-manifest.json records, unless --pki_newcluster=true.
+    /// </summary>
     internal static PkiEngine CreateEngine(BuildContext context, Action<string> log)
     {
         var import = context.Setting("Pki", "Import", string.Empty);
-        return new PkiEngine(context.Cluster, context.Paths.State(context.Cluster.Name), log: log)
+        var engine = new PkiEngine(context.Cluster, context.Paths.State(context.Cluster.Name), log: log)
         {
             ImportDir = import.Length == 0 ? null : System.IO.Path.GetFullPath(import, context.Root),
         };
+        ClusterIdentity.Check(
+            engine.Store, context.Cluster.Name,
+            System.IO.Path.Combine(context.Paths.ClusterArtifacts(context.Cluster.Name), KubeAirgap.Bundle.BundleRequest.ManifestName),
+            context.Setting("Pki", "NewCluster", false));
+        return engine;
     }
 }

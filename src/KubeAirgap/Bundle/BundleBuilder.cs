@@ -75,7 +75,7 @@ public static partial class BundleBuilder
 
         var manifest = new BundleSetManifest(
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
-            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes);
+            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request));
         var manifestBytes = BundleJson.Serialize(manifest);
         BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
         var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch);
@@ -165,6 +165,14 @@ public static partial class BundleBuilder
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
         }
     }
+
+    /// <summary>The cluster CA's fingerprint from the nodes' pki/ca.crt (all the same CA); null when none is a certificate.</summary>
+    private static string? CaFingerprint(BundleRequest request) =>
+        request.Spec.Nodes
+            .Select(n => Path.Combine(request.NodeTreeDir(n.Name), "pki", "ca.crt"))
+            .Where(File.Exists)
+            .Select(p => Pki.ClusterIdentity.Fingerprint(File.ReadAllText(p)))
+            .FirstOrDefault(f => f is not null);
 
     /// <summary>verify-bundle.sh, embedded from src/KubeAirgap/Bundle/verify-bundle.sh.</summary>
     public static byte[] VerifyScript()

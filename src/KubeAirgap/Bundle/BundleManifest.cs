@@ -42,7 +42,8 @@ public sealed record BundleNode(
     string Inputs,
     IReadOnlyList<ManifestFile> Files);
 
-/// <summary>bundle-manifest.json next to the tarballs.</summary>
+/// <summary>bundle-manifest.json next to the tarballs. <c>CaFingerprint</c> is the sha256 of the cluster CA's DER
+/// (pki/ca.crt): the cluster's identity, which Pki checks before it would create new CAs.</summary>
 public sealed record BundleSetManifest(
     int SchemaVersion,
     string Cluster,
@@ -50,7 +51,8 @@ public sealed record BundleSetManifest(
     IReadOnlyDictionary<string, string> Versions,
     bool CaKeyOnNodes,
     long SourceDateEpoch,
-    IReadOnlyList<BundleNode> Nodes);
+    IReadOnlyList<BundleNode> Nodes,
+    string? CaFingerprint = null);
 
 public static class BundleJson
 {

@@ -51,7 +51,7 @@ public static partial class ClusterValidator
     {
         if (!path.StartsWith('/'))
         {
-            return "is not an absolute path";
+            return "must be an absolute path";
         }
 
         if (path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))

@@ -20,7 +20,7 @@ public sealed class DataPathFindingTests
     [InlineData("k8sDir", "/data/k8s/{a,b}", "contains {,}: only letters")]
     [InlineData("containerdDir", "/data/k8s/contai?erd", "contains ?: only letters")]
     [InlineData("etcdDataDir", "'/data/my etcd'", "contains whitespace")]
-    [InlineData("etcdDataDir", "data/etcd", "is not an absolute path")]
+    [InlineData("etcdDataDir", "data/etcd", "must be an absolute path")]
     [InlineData("k8sDir", "/data/k8s/../../etc", "is not a normalised path")]
     [InlineData("k8sDir", "/data/k8s/", "is not a normalised path")]
     public void Finding11_validate_refuses_a_bad_data_path_at_its_file_line_and_column(string key, string value, string message)
