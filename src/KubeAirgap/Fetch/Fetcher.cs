@@ -100,8 +100,7 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
         // the signature's own digest is unknown: it is verified against the artifact before it is kept
         var (bytes, _) = await downloader.GetSmallAsync($"{item.Name} signature", Candidates(item.Name, signature.Url), 64 * 1024,
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        var temp = Path.Combine(cache.Root, "tmp", $"sig-{Guid.NewGuid():N}.asc");
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        var temp = Path.Combine(cache.EnsureDirectory(Path.Combine(cache.Root, "tmp")), $"sig-{Guid.NewGuid():N}.asc");
         try
         {
             await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
