@@ -72,6 +72,11 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
                 }
             }).ConfigureAwait(false);
 
+        if (failures.Count > 0 && downloader.Hosts.Unresolvable.Count > 0)
+        {
+            throw new NetworkUnavailableException(downloader.Hosts.Unresolvable, failures.Count, downloader.Cache.Root);
+        }
+
         return failures.Count switch
         {
             0 => new FetchResult([.. results.Select(r => r!)]),

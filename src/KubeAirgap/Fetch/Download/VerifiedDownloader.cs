@@ -115,9 +115,10 @@ public sealed class VerifiedDownloader : IDisposable
 
     /// <summary>
     /// Downloads a small file whose digest is not known in advance (an OpenPGP signature, an upstream checksum file),
-    /// with the same mirrors-in-order and retry policy, into memory (at most <paramref name="maxBytes"/>).
+    /// with the same mirrors-in-order and retry policy, into memory (at most <paramref name="maxBytes"/>, chunked or not).
     /// The caller must verify it by other means (signature check, matching entry).
     /// </summary>
+    /// <returns>The bytes and the URL that answered (after redirects).</returns>
     public async Task<(byte[] Bytes, Uri Source)> GetSmallAsync(string name, IReadOnlyList<Uri> urls, long maxBytes = 4 << 20,
         Func<HttpRequestMessage, CancellationToken, ValueTask>? configure = null, CancellationToken cancellationToken = default)
     {
@@ -154,7 +155,8 @@ public sealed class VerifiedDownloader : IDisposable
                             }
 
                             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                            return await BoundedReads.ReadAllAsync(body, maxBytes, url.ToString(), _options.IdleTimeout, timeout.Token).ConfigureAwait(false);
+                            var read = await BoundedReads.ReadAllAsync(body, maxBytes, url.ToString(), _options.IdleTimeout, timeout.Token).ConfigureAwait(false);
+                            return (Bytes: read, Answered: response.RequestMessage?.RequestUri ?? url);
                         }
                         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                         {
@@ -162,7 +164,7 @@ public sealed class VerifiedDownloader : IDisposable
                         }
                     },
                     cancellationToken).ConfigureAwait(false);
-                return (bytes, url);
+                return bytes;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsUrlFailure(e))
             {
