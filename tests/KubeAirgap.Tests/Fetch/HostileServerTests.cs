@@ -149,3 +149,38 @@ public sealed class HostileServerTests
         }
     }
 }
+
+/// <summary>Finding 8: a child manifest is only ever fetched by a sha256 digest its bytes are checked against.</summary>
+public sealed class ChildDigestTests
+{
+    [Theory]
+    [InlineData("latest")]
+    [InlineData("sha512:0123")]
+    [InlineData("sha256:XYZ")]
+    public async Task Finding8_A_Child_Manifest_Digest_That_Is_Not_Sha256_Is_Refused_Not_Fetched_Like_A_Tag(string child)
+    {
+        // Given a registry whose index names its amd64 manifest by something that is not a sha256 digest
+        var ct = TestContext.Current.CancellationToken;
+        var index = System.Text.Encoding.UTF8.GetBytes(
+            $$$"""{"schemaVersion":2,"mediaType":"{{{MediaTypes.OciIndex}}}","manifests":[{"mediaType":"{{{MediaTypes.OciManifest}}}","digest":"{{{child}}}","size":500,"platform":{"os":"linux","architecture":"amd64"}}]}""");
+        var digest = KubeAirgap.Images.Oci.Digest.Of(index);
+        await using var registry = await MirrorServer.StartAsync();
+        registry.Handle("v2/", c => { c.Response.StatusCode = 200; return Task.CompletedTask; });
+        registry.Handle($"v2/app/manifests/{digest}", async c =>
+        {
+            c.Response.ContentType = MediaTypes.OciIndex;
+            await c.Response.Body.WriteAsync(index, c.RequestAborted);
+        });
+        using var fixture = new PullFixture();
+        using var client = fixture.Client();
+
+        // When
+        var e = await Assert.ThrowsAsync<RegistryException>(() =>
+            new KubeAirgap.Images.Pull.ImagePuller(client).PullAsync(ImageReference.Parse($"{registry.BaseUri.Authority}/app@{digest}"), "amd64", ct));
+
+        // Then: refused with the index and the bad digest named; the child was never requested
+        Assert.Contains($"'{child}', which is not a sha256 digest", e.Message, StringComparison.Ordinal);
+        Assert.Contains(digest, e.Message, StringComparison.Ordinal);
+        Assert.Single(registry.Requests, r => r.Path.Contains("/manifests/", StringComparison.Ordinal));
+    }
+}

@@ -314,7 +314,7 @@ public sealed class VerifiedDownloader : IDisposable
         && !HostFailures.IsNameResolution(e);
 
     private static bool IsUrlFailure(Exception e) =>
-        IsTransient(e) || e is PermanentHttpException or ContentMismatchException or InvalidDataException or BodyTooLargeException;
+        IsTransient(e) || HostFailures.IsNameResolution(e) || e is PermanentHttpException or ContentMismatchException or InvalidDataException or BodyTooLargeException;
 
     private static string Describe(Exception e) => e switch
     {
