@@ -84,7 +84,7 @@ public sealed partial class RegistryClient : IDisposable
     {
         var image = ImageReference.Parse(reference);
         ThrowIfOffline($"resolving {reference}");
-        var upstream = _options.EndpointsFor(image.Registry).Last(e => !e.IsMirror);
+        var upstream = (_options with { Mirrors = new Dictionary<string, IReadOnlyList<Uri>>() }).EndpointsFor(image.Registry)[^1];
         var tls = new RegistryEndpoint(image.Registry, new Uri($"https://{upstream.BaseUri.Authority}"), upstream.CredentialKey, IsMirror: false);
         if (_downloader.Hosts.ReasonToSkip(tls.BaseUri) is { } skip)
         {
