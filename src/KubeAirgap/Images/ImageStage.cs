@@ -66,7 +66,11 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
         var file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(archivePath))!, Path.GetFileName(UnpinnedRelativePath));
         if (unpinned.Count == 0)
         {
-            File.Delete(file);
+            if (File.Exists(file))
+            {
+                File.Delete(file);
+            }
+
             return;
         }
 
