@@ -15,8 +15,10 @@ public sealed class BuildContext : FrostingContext
         : base(context)
     {
         Root = context.Environment.WorkingDirectory.FullPath;
-        ClusterFile = System.IO.Path.GetFullPath(context.Argument("cluster", "cluster.yaml"), Root);
-        PinsPath = System.IO.Path.GetFullPath(context.Argument("pins", "pins.yaml"), Root);
+        ClusterFileAsGiven = context.Argument("cluster", "cluster.yaml");
+        PinsPathAsGiven = context.Argument("pins", "pins.yaml");
+        ClusterFile = System.IO.Path.GetFullPath(ClusterFileAsGiven, Root);
+        PinsPath = System.IO.Path.GetFullPath(PinsPathAsGiven, Root);
         Offline = context.HasArgument("offline") && context.Argument("offline", "true") != "false";
         Paths = new Paths(this);
     }
@@ -27,6 +29,11 @@ public sealed class BuildContext : FrostingContext
     public string ClusterFile { get; }
 
     public string PinsPath { get; }
+
+    /// <summary>--cluster and --pins as the user wrote them: diagnostics name the files that way.</summary>
+    public string ClusterFileAsGiven { get; }
+
+    public string PinsPathAsGiven { get; }
 
     /// <summary>--offline: use the cache alone; never touch the network.</summary>
     public bool Offline { get; }
@@ -54,7 +61,7 @@ public sealed class BuildContext : FrostingContext
 
     private (ClusterSpec Cluster, PinsFile Pins) LoadValidated()
     {
-        var result = InventoryValidation.Run(ClusterFile, PinsPath);
+        var result = InventoryValidation.Run(ClusterFile, PinsPath, ClusterFileAsGiven, PinsPathAsGiven);
         result.Diagnostics.ThrowIfErrors("Validation failed");
         _cluster = result.Cluster!;
         _pins = result.Pins!;

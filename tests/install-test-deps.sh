@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real (idempotent; safe to re-run).
 #   etcd, containerd/runc, docker-registry, skopeo/umoci, nginx + stream module, CNI plugins,
-#   shellcheck, systemd-analyze, openssl, qemu/debootstrap for the VM end-to-end test,
+#   systemd-analyze, shellcheck, openssl, qemu/debootstrap for the VM end-to-end test,
 #   and the nginx release tarball that Debian's source package carries byte for byte.
 # Environment: KUBE_AIRGAP_TEST_DEPS_DIR (where fetched sources go; default /var/cache/kube-airgap-test)
 set -euo pipefail

@@ -15,12 +15,31 @@ internal static class BundleSettings
 
     public static string OutputDir(BuildContext context) => context.Paths.ClusterArtifacts(context.Cluster.Name);
 
+    /// <summary>[Bundle] SigningKey when set, else state/&lt;cluster&gt;/bundle-signing.key (created 0600 on the first Bundle).</summary>
+    public static BundleSigner Signer(BuildContext context, out string path)
+    {
+        var key = context.Setting("Bundle", "SigningKey", string.Empty);
+        if (key.Length > 0)
+        {
+            path = System.IO.Path.GetFullPath(key, context.Root);
+            return BundleSigner.Load(path);
+        }
+
+        path = System.IO.Path.Combine(context.Paths.State(context.Cluster.Name), BundleSigner.StateKeyName);
+        var (signer, created) = BundleSigner.LoadOrCreate(path);
+        if (created)
+        {
+            context.Warning("Bundle: created the signing key {0} (0600); back it up with the rest of state/: later bundles must be signed by it", path);
+        }
+
+        return signer;
+    }
+
     public static BundleRequest Request(BuildContext context)
     {
         var spec = context.Cluster;
         var pins = context.Pins;
-        var key = context.Setting("Bundle", "SigningKey", string.Empty);
-        var signer = key.Length == 0 ? null : BundleSigner.Load(System.IO.Path.GetFullPath(key, context.Root));
+        var signer = Signer(context, out _);
         var epoch = SourceDateEpoch.Resolve(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), context.Setting("Bundle", "SourceDateEpoch", "1767225600"));
         return new BundleRequest(
             spec, pins,

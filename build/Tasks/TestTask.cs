@@ -1,11 +1,11 @@
 using Cake.Common;
 using Cake.Common.IO;
-using KubeAirgap.Testing;
+using Build.Testing;
 
 namespace Build.Tasks;
 
 [TaskName("Test")]
-[TaskDescription("Installs the test dependencies (Debian packages) and runs the whole test suite; ends with 'N passed, N failed'")]
+[TaskDescription("Installs the test dependencies (Debian packages) and runs the whole test suite; ends with 'N passed, N failed, N skipped' (an unexpected skip fails the run)")]
 public sealed class TestTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
@@ -34,9 +34,9 @@ public sealed class TestTask : FrostingTask<BuildContext>
         var report = ctrf is null ? new TestReport(0, 0, 1, 0) : TestReport.Read(ctrf);
         File.WriteAllText(System.IO.Path.Combine(results, "summary.txt"), report.SummaryLine + Environment.NewLine);
         context.Information(report.SummaryLine);
-        if (exitCode != 0 || report.Failed > 0 || report.Tests == 0)
+        if (exitCode != 0 || report.Problem is not null)
         {
-            throw new InvalidOperationException($"Tests failed: {report.SummaryLine} (dotnet test exit code {exitCode})");
+            throw new InvalidOperationException($"Tests failed: {report.SummaryLine}: {report.Problem ?? "the test run failed"} (dotnet test exit code {exitCode})");
         }
     }
 

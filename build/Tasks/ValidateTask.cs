@@ -9,7 +9,7 @@ public sealed class ValidateTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var result = InventoryValidation.Run(context.ClusterFile, context.PinsPath);
+        var result = InventoryValidation.Run(context.ClusterFile, context.PinsPath, context.ClusterFileAsGiven, context.PinsPathAsGiven);
         foreach (var warning in result.Diagnostics.Warnings)
         {
             context.Warning("{0}", warning);

@@ -3,13 +3,13 @@ using KubeAirgap.Bundle;
 namespace Build.Tasks;
 
 [TaskName("VerifyBundle")]
-[TaskDescription("Opens every bundle offline: checksums, manifest, every unit's binary and every named image present")]
+[TaskDescription("Opens every bundle offline: checksums, signature, unsafe members, binaries against pins.yaml, every unit's binary and every named image present")]
 [IsDependentOn(typeof(BundleTask))]
 public sealed class VerifyBundleTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var reports = BundleVerifier.Verify(BundleSettings.OutputDir(context));
+        var reports = BundleVerifier.Verify(BundleSettings.OutputDir(context), context.Pins);
         context.Information("{0,-12} {1,10} {2,6} {3,7} {4,8}  {5}", "node", "size", "files", "images", "secrets", "result");
         foreach (var r in reports)
         {

@@ -6,39 +6,63 @@
 #   install         (default) verify the bundle, then install and start this node; safe to run again
 #   verify          verify the bundle (SHA256SUMS, signature) and the installed files against it
 #   status          what is installed, the state of each unit
-#   uninstall       stop and remove what install added, restore the backed-up files; data stays
+#   uninstall       reset the node like kubeadm reset (pods, mounts, network rules), remove what install
+#                   added, restore the backed-up files; data stays. The node keeps a copy of the installer:
+#                   /opt/kube-airgap/uninstall.sh runs this without the tarball.
 # Options:
-#   --dry-run       print every action, change nothing
-#   --root DIR      install into DIR instead of / (skips sysctl -w, modprobe, swapoff, units, image import, add-ons)
-#   --no-start      install files but do not start units, import images or apply add-ons
-#   --yes           do not ask; for install: go on although preflight failed
-#   --purge         uninstall only: also delete the data directories (etcd, containerd, kubelet)
-#   --pubkey FILE   require SHA256SUMS.sig to be a valid Ed25519 signature by FILE (PEM); needs openssl
+#   --dry-run             print every action, change nothing
+#   --root DIR            install into DIR instead of / (skips sysctl -w, modprobe, swapoff, units, image import,
+#                         add-ons and the host steps of uninstall)
+#   --no-start            install files but do not start units, import images or apply add-ons
+#   --yes                 do not ask; for install: go on although preflight failed
+#   --purge               uninstall only: also delete the data directories that install created
+#   --pubkey FILE         the bundle signing key (Ed25519 public key, PEM), brought to the node apart from the
+#                         tarball; the first install pins it as /etc/kube-airgap/trusted.pub, and later bundles
+#                         must be signed by the pinned key
+#   --insecure-unsigned   accept a bundle that is unsigned or not signed by the trusted key (logged)
+#   --replace-cluster     install only: accept a bundle of another cluster (other CA or signing key) and pin its key
 #   -h, --help
+#
+# Trust: SHA256SUMS.sig must be a valid signature over SHA256SUMS by --pubkey or the pinned key. The bundle and
+# its payload are copied into a root-owned 0700 directory, verified there, and used only from there.
 #
 # Environment:
 #   KA_LOG              log file (default: <root>/var/log/kube-airgap-install.log, from lib/layout.env)
+#   KA_TMPDIR           where the verified copy of the bundle is made (default /var/tmp)
 #   KA_HEALTH_TIMEOUT   seconds to wait for each unit to become healthy (default 180)
-#   KA_PROC             where /proc is (default /proc), for preflight
-#   KA_SYS              where /sys is (default /sys), for preflight
+#   KA_PROC             where /proc is (default /proc), for preflight and uninstall (mountinfo)
+#   KA_SYS              where /sys is (default /sys), for preflight and uninstall (cgroups)
 #   KA_BOOT             where /boot is (default /boot), for preflight (kernel config)
 #   KA_BACKUP_STAMP     name of this run's backup directory (default: UTC time, e.g. 20260101T000000Z)
+#   KA_RESET_HOST       1: run uninstall's host steps (units, CRI, mounts, network) even under --root (tests)
+#   KA_SYSTEMD_RUN      the directory that tells systemd runs (default /run/systemd/system), for uninstall
 #
 # Exit codes:
 #   0 success (or nothing to do)        1 error (message says what)       2 usage
-#   3 preflight failed                  4 bundle verification failed      5 a unit did not become healthy
-#   6 installed files differ from the bundle (verify)
+#   3 preflight failed                  4 bundle verification failed (a file, the signature or the trust;
+#                                                                      nothing was changed)
+#   5 a unit did not become healthy     6 installed files differ from the bundle (verify)
+#   7 uninstall: a step failed (the other steps ran; see the messages)
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
-BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-COMMAND=install
+SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P) # the extracted bundle, as the operator gave it
+BUNDLE_DIR=                                                  # the verified copy; everything is used from here
+TRUSTED_KEY=/etc/kube-airgap/trusted.pub
+COMMAND=
 DRY_RUN=0
 ROOT=
 NO_START=0
 YES=0
 PURGE=0
 PUBKEY=
+INSECURE=0
+REPLACE_CLUSTER=0
 LOG_FILE=
+RUN_TMP=
+BAD=0             # bad files found while staging
+KEY_FILE=         # the verified copy of the signing key ("" when unsigned was accepted)
+TRUST_NOTE=       # how the bundle was trusted, for the log
 
 # --- output helpers ---
 log_line() {
@@ -65,29 +89,74 @@ fatal() {
 }
 
 usage() {
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//'
+}
+
+# --- temporary files: one directory per run, removed on exit; a killed run's is removed by the next ---
+cleanup() {
+    if [ -n "${RUN_TMP}" ] && [ -d "${RUN_TMP}" ]; then
+        rm -rf -- "${RUN_TMP}"
+    fi
+}
+
+make_run_tmp() {
+    local parent=${KA_TMPDIR:-/var/tmp} old pid
+    [ -d "${parent}" ] || fatal "KA_TMPDIR ${parent}: not a directory"
+    for old in "${parent}"/kube-airgap.*; do
+        if [ ! -d "${old}" ] || [ -L "${old}" ] || [ ! -O "${old}" ]; then
+            continue
+        fi
+        pid=$(cat "${old}/pid" 2>/dev/null || echo 0)
+        case "${pid}" in '' | *[!0-9]*) pid=0 ;; esac
+        if [ "${pid}" -gt 0 ] && kill -0 "${pid}" 2>/dev/null; then
+            continue
+        fi
+        rm -rf -- "${old}"
+    done
+    RUN_TMP=$(umask 077 && mktemp -d "${parent}/kube-airgap.XXXXXXXX")
+    chmod 0700 "${RUN_TMP}"
+    printf '%s\n' "$$" >"${RUN_TMP}/pid"
 }
 
 # --- arguments ---
+set_command() {
+    [ -z "${COMMAND}" ] || fatal "two subcommands given: ${COMMAND} and $1 (see --help)" 2
+    COMMAND=$1
+}
+
+# non_empty OPTION VALUE: an empty value is a usage error, never a default.
+non_empty() {
+    [ -n "$2" ] || fatal "$1 needs a non-empty value (see --help)" 2
+}
+
 parse_args() {
     while [ $# -gt 0 ]; do
         case "$1" in
-            preflight | install | verify | status | uninstall) COMMAND=$1 ;;
+            preflight | install | verify | status | uninstall) set_command "$1" ;;
             --dry-run) DRY_RUN=1 ;;
-            --root) [ $# -ge 2 ] || fatal "--root needs a directory" 2; ROOT=$2; shift ;;
-            --root=*) ROOT=${1#--root=} ;;
+            --root) [ $# -ge 2 ] || fatal "--root needs a directory" 2; non_empty --root "$2"; ROOT=$2; shift ;;
+            --root=*) ROOT=${1#--root=}; non_empty --root "${ROOT}" ;;
             --no-start) NO_START=1 ;;
             --yes | -y) YES=1 ;;
             --purge) PURGE=1 ;;
-            --pubkey) [ $# -ge 2 ] || fatal "--pubkey needs a file" 2; PUBKEY=$2; shift ;;
-            --pubkey=*) PUBKEY=${1#--pubkey=} ;;
+            --pubkey) [ $# -ge 2 ] || fatal "--pubkey needs a file" 2; non_empty --pubkey "$2"; PUBKEY=$2; shift ;;
+            --pubkey=*) PUBKEY=${1#--pubkey=}; non_empty --pubkey "${PUBKEY}" ;;
+            --insecure-unsigned) INSECURE=1 ;;
+            --replace-cluster) REPLACE_CLUSTER=1 ;;
             -h | --help) usage; exit 0 ;;
             *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
         esac
         shift
     done
+    COMMAND=${COMMAND:-install}
     if [ "${PURGE}" = 1 ] && [ "${COMMAND}" != uninstall ]; then
         fatal "--purge is for uninstall only" 2
+    fi
+    if [ "${REPLACE_CLUSTER}" = 1 ] && [ "${COMMAND}" != install ]; then
+        fatal "--replace-cluster is for install only" 2
+    fi
+    if [ -n "${PUBKEY}" ] && [ ! -f "${PUBKEY}" ]; then
+        fatal "--pubkey ${PUBKEY}: no such file" 2
     fi
     if [ -n "${ROOT}" ]; then
         [ -d "${ROOT}" ] || fatal "--root ${ROOT}: not a directory" 2
@@ -102,8 +171,8 @@ parse_args() {
 payload_dir() {
     local link target name payload=
     for link in bin images; do
-        [ -L "${BUNDLE_DIR}/${link}" ] || continue
-        target=$(readlink "${BUNDLE_DIR}/${link}")
+        [ -L "${SOURCE_DIR}/${link}" ] || continue
+        target=$(readlink "${SOURCE_DIR}/${link}")
         name=${target#../}
         name=${name%/"${link}"}
         case "${name}" in
@@ -112,7 +181,7 @@ payload_dir() {
         if [ -z "${name}" ] || [ "${target}" != "../${name}/${link}" ]; then
             fatal "${link}: symlink to ${target}; a bundle's ${link} links to ../<payload>/${link}" 4
         fi
-        name="$(dirname "${BUNDLE_DIR}")"
+        name="$(dirname "${SOURCE_DIR}")"
         name="${name%/}/${target#../}"
         name=${name%/"${link}"}
         [ -z "${payload}" ] || [ "${payload}" = "${name}" ] || fatal "bin and images link to different payload directories" 4
@@ -121,55 +190,150 @@ payload_dir() {
     printf '%s' "${payload}"
 }
 
-# Every file listed in SHA256SUMS must exist, resolve inside this directory or the payload directory (no
-# symlink may lead elsewhere), and match; the signature is checked when --pubkey is given.
-verify_bundle() {
-    local sums="${BUNDLE_DIR}/SHA256SUMS" line expected path actual real payload bad=0 count=0
-    [ -f "${sums}" ] || fatal "bundle incomplete: ${sums} is missing" 4
-    [ ! -L "${sums}" ] || fatal "SHA256SUMS: is a symlink; the bundle's own files are regular files" 4
-    payload=$(payload_dir) || exit 4
+# key_fingerprint PEM: sha256 of the public key (DER), the form recorded in the installer's state.
+key_fingerprint() {
+    local sum
+    sum=$(openssl pkey -pubin -in "$1" -outform DER 2>/dev/null | sha256sum)
+    printf '%s' "${sum%% *}"
+}
+
+# Which key the bundle must be signed by: --pubkey, else the key pinned on this node. A --pubkey other than the
+# pinned key is refused (a bundle of another cluster) unless --replace-cluster. Sets KEY_FILE to a private copy.
+choose_key() {
+    local pinned=${ROOT}${TRUSTED_KEY} chosen=
     if [ -n "${PUBKEY}" ]; then
-        command -v openssl >/dev/null 2>&1 || fatal "--pubkey needs openssl on this node" 4
-        [ -f "${BUNDLE_DIR}/SHA256SUMS.sig" ] || fatal "bundle is not signed: SHA256SUMS.sig is missing" 4
-        if ! openssl pkeyutl -verify -rawin -pubin -inkey "${PUBKEY}" -in "${sums}" -sigfile "${BUNDLE_DIR}/SHA256SUMS.sig" >/dev/null 2>&1; then
-            fatal "SHA256SUMS: signature does not verify with ${PUBKEY}" 4
-        fi
-        info "SHA256SUMS: signature good (${PUBKEY})"
+        chosen=${PUBKEY}
+    elif [ -f "${pinned}" ]; then
+        chosen=${pinned}
     fi
+    if [ -z "${chosen}" ]; then
+        [ "${INSECURE}" = 1 ] || fatal "no trusted signing key: pass --pubkey FILE (artifacts/<cluster>/<cluster>-bundle-signing.pub, brought to this node apart from the tarball; the first install pins it as ${TRUSTED_KEY}), or --insecure-unsigned" 4
+        return 0
+    fi
+    command -v openssl >/dev/null 2>&1 || fatal "checking the bundle signature needs openssl on this node" 4
+    cp -- "${chosen}" "${RUN_TMP}/signing.pub"
+    case "$(openssl pkey -pubin -in "${RUN_TMP}/signing.pub" -noout -text 2>/dev/null | head -n1)" in
+        ED25519*) ;;
+        *) fatal "${chosen}: not an Ed25519 public key (PEM)" 4 ;;
+    esac
+    KEY_FILE=${RUN_TMP}/signing.pub
+    if [ "${chosen}" != "${pinned}" ] && [ -f "${pinned}" ] &&
+        [ "$(key_fingerprint "${pinned}")" != "$(key_fingerprint "${KEY_FILE}")" ]; then
+        [ "${REPLACE_CLUSTER}" = 1 ] || fatal "--pubkey ${PUBKEY} is not the key pinned on this node (${TRUSTED_KEY}, sha256 $(key_fingerprint "${pinned}")); a bundle signed by another key belongs to another cluster: pass --replace-cluster to replace that cluster on this node" 4
+        warn "--replace-cluster: ${PUBKEY} replaces the pinned key ${TRUSTED_KEY}"
+    fi
+}
+
+# check_signature DIR: SHA256SUMS.sig in DIR must verify with KEY_FILE, unless --insecure-unsigned.
+check_signature() {
+    local dir=$1 problem=
+    if [ -z "${KEY_FILE}" ]; then
+        problem="no trusted key"
+    elif [ ! -f "${dir}/SHA256SUMS.sig" ]; then
+        problem="bundle is not signed: SHA256SUMS.sig is missing"
+    elif ! openssl pkeyutl -verify -rawin -pubin -inkey "${KEY_FILE}" -in "${dir}/SHA256SUMS" -sigfile "${dir}/SHA256SUMS.sig" >/dev/null 2>&1; then
+        problem="SHA256SUMS: signature does not verify with ${PUBKEY:-${TRUSTED_KEY}}"
+    fi
+    if [ -z "${problem}" ]; then
+        TRUST_NOTE="signature good (${PUBKEY:-${TRUSTED_KEY}}, sha256 $(key_fingerprint "${KEY_FILE}"))"
+        info "SHA256SUMS: ${TRUST_NOTE}"
+        return 0
+    fi
+    [ "${INSECURE}" = 1 ] || fatal "${problem}; refusing the bundle (--insecure-unsigned accepts it)" 4
+    KEY_FILE=
+    TRUST_NOTE="INSECURE: ${problem}; accepted because of --insecure-unsigned"
+    warn "${TRUST_NOTE}"
+}
+
+# listed_paths SUMS WHAT: the paths of SHA256SUMS to stage: all, or only the installer (install.sh, lib/).
+listed_paths() {
+    local line path
+    while IFS= read -r line || [ -n "${line}" ]; do
+        [ -n "${line}" ] || continue
+        path=${line#*  }
+        [ "${path}" != "${line}" ] || continue
+        if [ "$2" = all ] || [ "${path}" = install.sh ] || [ "${path#lib/}" != "${path}" ]; then
+            printf '%s\n' "${path}"
+        fi
+    done <"$1"
+}
+
+# Listed files that are missing or whose link leads out of the extracted bundle (and its payload directory) are
+# reported and counted in BAD; the others are written to RUN_TMP/copy, to be copied.
+check_source_links() {
+    local payload path real
+    payload=$(payload_dir) || exit 4
+    : >"${RUN_TMP}/copy"
+    while IFS= read -r path; do
+        if [ ! -e "${SOURCE_DIR}/${path}" ]; then
+            echo "[ERROR] ${path}: missing from the bundle (truncated download or extraction?)" >&2
+            BAD=$((BAD + 1))
+            continue
+        fi
+        real=$(readlink -f -- "${SOURCE_DIR}/${path}")
+        case "${real}" in
+            "${SOURCE_DIR}"/* | "${payload:-${SOURCE_DIR}}"/*) printf '%s\n' "${path}" >>"${RUN_TMP}/copy" ;;
+            *)
+                echo "[ERROR] ${path}: resolves to ${real}, outside the bundle (${SOURCE_DIR}${payload:+ and ${payload}})" >&2
+                BAD=$((BAD + 1))
+                ;;
+        esac
+    done <"${RUN_TMP}/paths"
+}
+
+# Every copied file must be a regular file in the copy and match SHA256SUMS.
+check_staged() {
+    local stage=$1 line expected path actual count=0
     while IFS= read -r line || [ -n "${line}" ]; do
         [ -n "${line}" ] || continue
         expected=${line%%  *}
         path=${line#*  }
         if [ "${#expected}" -ne 64 ] || [ "${path}" = "${line}" ]; then
             echo "[ERROR] SHA256SUMS: malformed line: ${line}" >&2
-            bad=$((bad + 1))
+            BAD=$((BAD + 1))
             continue
         fi
+        grep -qxF -- "${path}" "${RUN_TMP}/copy" || continue
         count=$((count + 1))
-        if [ ! -f "${BUNDLE_DIR}/${path}" ]; then
-            echo "[ERROR] ${path}: missing from the bundle (truncated download or extraction?)" >&2
-            bad=$((bad + 1))
+        if [ -L "${stage}/${path}" ] || [ ! -f "${stage}/${path}" ]; then
+            echo "[ERROR] ${path}: not a regular file in the bundle" >&2
+            BAD=$((BAD + 1))
             continue
         fi
-        real=$(readlink -f -- "${BUNDLE_DIR}/${path}")
-        case "${real}" in
-            "${BUNDLE_DIR}"/* | "${payload:-${BUNDLE_DIR}}"/*) ;;
-            *)
-                echo "[ERROR] ${path}: resolves to ${real}, outside the bundle (${BUNDLE_DIR}${payload:+ and ${payload}})" >&2
-                bad=$((bad + 1))
-                continue
-                ;;
-        esac
-        actual=$(sha256sum <"${BUNDLE_DIR}/${path}")
+        actual=$(sha256sum <"${stage}/${path}")
         actual=${actual%% *}
         if [ "${actual}" != "${expected}" ]; then
             echo "[ERROR] ${path}: sha256 ${actual}, expected ${expected}" >&2
-            bad=$((bad + 1))
+            BAD=$((BAD + 1))
         fi
-    done <"${sums}"
-    [ "${bad}" -eq 0 ] || fatal "bundle verification failed: ${bad} bad file(s); nothing was changed" 4
+    done <"${stage}/SHA256SUMS"
+    [ "${BAD}" -eq 0 ] || fatal "bundle verification failed: ${BAD} bad file(s); nothing was changed" 4
     [ "${count}" -gt 0 ] || fatal "SHA256SUMS lists no files" 4
     info "bundle verified: ${count} files match SHA256SUMS"
+}
+
+# stage_bundle all|installer: copy SHA256SUMS(.sig) and the listed files (links followed) into this run's private
+# directory, check the signature and every hash there, and use only that copy from now on: a file changed in the
+# extracted directory after this check is never read again.
+stage_bundle() {
+    local what=$1 stage=${RUN_TMP}/bundle f
+    local sums="${SOURCE_DIR}/SHA256SUMS"
+    [ -f "${sums}" ] || fatal "bundle incomplete: ${sums} is missing" 4
+    [ ! -L "${sums}" ] || fatal "SHA256SUMS: is a symlink; the bundle's own files are regular files" 4
+    mkdir -m 0700 "${stage}"
+    for f in SHA256SUMS SHA256SUMS.sig; do
+        if [ -f "${SOURCE_DIR}/${f}" ] && [ ! -L "${SOURCE_DIR}/${f}" ]; then
+            cp -- "${SOURCE_DIR}/${f}" "${stage}/${f}"
+        fi
+    done
+    choose_key
+    check_signature "${stage}"
+    listed_paths "${stage}/SHA256SUMS" "${what}" >"${RUN_TMP}/paths"
+    check_source_links
+    (cd "${SOURCE_DIR}" && xargs -r -d '\n' cp -L --parents -t "${stage}" -- <"${RUN_TMP}/copy") ||
+        fatal "copying the bundle into ${stage} failed (disk full? KA_TMPDIR picks another place)" 4
+    check_staged "${stage}"
+    BUNDLE_DIR=${stage}
 }
 
 load_bundle() {
@@ -177,12 +341,16 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/layout.env"
     # shellcheck source=lib/actions.sh
     . "${BUNDLE_DIR}/lib/actions.sh"
+    # shellcheck source=lib/trust.sh
+    . "${BUNDLE_DIR}/lib/trust.sh"
     # shellcheck source=lib/preflight.sh
     . "${BUNDLE_DIR}/lib/preflight.sh"
     # shellcheck source=lib/install.sh
     . "${BUNDLE_DIR}/lib/install.sh"
     # shellcheck source=lib/services.sh
     . "${BUNDLE_DIR}/lib/services.sh"
+    # shellcheck source=lib/reset.sh
+    . "${BUNDLE_DIR}/lib/reset.sh"
     # shellcheck source=lib/uninstall.sh
     . "${BUNDLE_DIR}/lib/uninstall.sh"
     # shellcheck source=lib/status.sh
@@ -198,25 +366,42 @@ open_log() {
     mkdir -p "$(dirname "${LOG_FILE}")"
     touch "${LOG_FILE}"
     chmod 0600 "${LOG_FILE}"
-    log_line "=== ${COMMAND} ${KA_CLUSTER}/${KA_NODE} from ${BUNDLE_DIR} (root: ${ROOT:-/})"
+    log_line "=== ${COMMAND} ${KA_CLUSTER}/${KA_NODE} from ${SOURCE_DIR} (root: ${ROOT:-/})"
+    log_line "[INFO]  bundle verified against SHA256SUMS; ${TRUST_NOTE}"
+}
+
+# A command that fails where set -e is in force ends the run; say which one (its own message is above).
+on_error() {
+    echo "[ERROR] failed (exit $1): $2" >&2
+    log_line "[ERROR] failed (exit $1): $2"
 }
 
 # --- main ---
-{
+main() {
     parse_args "$@"
+    set -E
+    trap 'on_error $? "${BASH_COMMAND}"' ERR
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    make_run_tmp
     case "${COMMAND}" in
-        status) load_bundle; run_status ;;
-        *)
-            verify_bundle
-            load_bundle
-            open_log
-            log_line "[INFO]  bundle verified against SHA256SUMS"
-            case "${COMMAND}" in
-                preflight) run_preflight ;;
-                install) run_install ;;
-                verify) run_verify ;;
-                uninstall) run_uninstall ;;
-            esac
+        status | uninstall) stage_bundle installer ;;
+        *) stage_bundle all ;;
+    esac
+    load_bundle
+    open_log
+    case "${COMMAND}" in
+        preflight) run_preflight ;;
+        install)
+            check_cluster_identity
+            run_install
+            trust_after_install
             ;;
+        verify) run_verify ;;
+        status) run_status ;;
+        uninstall) run_uninstall ;;
     esac
 }
+
+main "$@"

@@ -26,6 +26,7 @@ internal sealed class FrostingRunner(HostOptions options)
         try
         {
             var commandLine = CommandLine.Parse(args);
+            PlainOutput.WhenNotATerminal();
             console ??= new CakeConsole(new CakeEnvironment(new CakePlatform(), new CakeRuntime()));
             log = new CakeBuildLog(console, commandLine.Verbosity);
 

@@ -39,14 +39,14 @@ public static class BundleBenchmark
         var spec = SyntheticInputs.Cluster("bench", count, pins.Releases[0].Kubernetes);
         string PayloadDir(string key) => Path.Combine(dir, "payload", key);
         string NodeTree(string node) => Path.Combine(dir, "nodes", node);
-        SyntheticInputs.WritePayloads(spec, PayloadDir, binaryBytes, imageBytes);
+        var synthetic = SyntheticInputs.WritePayloads(spec, pins, PayloadDir, binaryBytes, imageBytes);
         foreach (var node in spec.Nodes)
         {
             SyntheticInputs.WriteNodeTree(spec, node, NodeTree(node.Name));
         }
 
-        var request = new BundleRequest(spec, pins, PayloadDir, NodeTree, installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "payload-members"),
-            1700000000, level, parallelism);
+        var request = new BundleRequest(spec, synthetic, PayloadDir, NodeTree, installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "payload-members"),
+            1700000000, level, parallelism, BundleSigner.Generate());
         // The machine is shared: Bundle (seconds) is timed three times from cold (no stored payload members, no earlier output) and the best
         // kept; the naive run lasts long enough to average the noise out and is timed once.
         var best = TimeSpan.MaxValue;

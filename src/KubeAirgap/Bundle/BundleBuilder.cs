@@ -10,7 +10,8 @@ namespace KubeAirgap.Bundle;
 /// <summary>
 /// Builds every node's tarball: the shared payload of each <see cref="PayloadKey"/> (bin/, images/) hashed and
 /// compressed once into the gzip member every tarball of that key starts with, then per node its own tree, the installer, lib/layout.env, lib/files.tsv, manifest.json and
-/// SHA256SUMS; then SHA256SUMS, bundle-manifest.json and the SBOM for the set.
+/// SHA256SUMS (+ its signature); then SHA256SUMS (+ signature), bundle-manifest.json and the SBOM for the set, the
+/// public key and verify-bundle.sh beside the tarballs.
 /// </summary>
 public static partial class BundleBuilder
 {
@@ -22,8 +23,14 @@ public static partial class BundleBuilder
     public static Result Build(BundleRequest request)
     {
         var spec = request.Spec;
-        Directory.CreateDirectory(request.OutputDir);
         var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k), StringComparer.Ordinal);
+        var refused = payloads.Values.SelectMany(p => PayloadProblems(request, p).Select(problem => $"payload {p.Key.Name}: {problem}")).ToList();
+        if (refused.Count > 0)
+        {
+            throw new InvalidDataException($"Bundle refuses {refused.Count} staged file(s) that pins.yaml does not vouch for:\n  {string.Join("\n  ", refused)}");
+        }
+
+        OutputDirectory.Create(request.OutputDir);
         var clash = spec.Nodes.Select(n => BundleRequest.TopDir(spec, n)).Intersect(payloads.Values.Select(p => BundleRequest.PayloadTopDir(spec, p.Key)), StringComparer.Ordinal).FirstOrDefault();
         if (clash is not null)
         {
@@ -51,6 +58,7 @@ public static partial class BundleBuilder
             var inputs = Fingerprint(content.Entries, top, payloadTop, request);
             if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && BundleEntry.Sha256Of(output) == old.Sha256)
             {
+                OutputDirectory.SetMode(output, content.Entries.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public);
                 results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
                 Interlocked.Increment(ref kept);
             }
@@ -77,19 +85,26 @@ public static partial class BundleBuilder
             results.Select(r => (Path.GetFileName(r.Path), r.Sha256))
                 .Append((BundleRequest.ManifestName, Hex(manifestBytes)))
                 .Append((BundleRequest.SbomName, Hex(sbom))));
-        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums);
-        var sigPath = Path.Combine(request.OutputDir, BundleRequest.SumsName + ".sig");
-        if (request.Signer is not null)
-        {
-            BundleJson.WriteAtomic(sigPath, request.Signer.Sign(sums));
-        }
-        else
-        {
-            File.Delete(sigPath);
-        }
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums, OutputDirectory.Public);
+        var signer = request.SignerOrThrow;
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName + ".sig"), signer.Sign(sums), OutputDirectory.Public);
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.PublicKeyName(spec)), Encoding.ASCII.GetBytes(signer.PublicKeyPem()), OutputDirectory.Public);
+        OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.VerifyScriptName), VerifyScript(), OutputDirectory.PublicExecutable);
 
         RemoveStale(request, results);
         return new Result(manifest, results, members.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept);
+    }
+
+    /// <summary>
+    /// Every staged file of <paramref name="payload"/> checked against its pin (<see cref="PayloadLedger"/>) and every
+    /// ELF binary against the payload's arch: the pins are the only source of truth up to the tarball.
+    /// </summary>
+    public static IReadOnlyList<string> PayloadProblems(BundleRequest request, Payload payload)
+    {
+        var files = payload.Entries.ToDictionary(e => e.Path, e => e.Sha256, StringComparer.Ordinal);
+        var problems = PayloadLedger.Problems(files, PayloadLedger.Read(payload.Dir), PayloadLedger.Expected(request.Pins, request.Spec.KubernetesVersion, payload.Key), PayloadLedger.KubeNginxSha256(payload.Dir)).ToList();
+        problems.AddRange(payload.Entries.Select(e => ElfArch.Mismatch(e.Path, e.Source!, payload.Key.Arch)).OfType<string>());
+        return problems;
     }
 
     /// <summary>Component versions from the pins release, for the given roles (sorted by name).</summary>
@@ -149,6 +164,16 @@ public static partial class BundleBuilder
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
         }
+    }
+
+    /// <summary>verify-bundle.sh, embedded from src/KubeAirgap/Bundle/verify-bundle.sh.</summary>
+    public static byte[] VerifyScript()
+    {
+        using var stream = typeof(BundleBuilder).Assembly.GetManifestResourceStream("KubeAirgap.Bundle.verify-bundle.sh")
+            ?? throw new InvalidOperationException("verify-bundle.sh is not embedded in the KubeAirgap assembly");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     internal static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));

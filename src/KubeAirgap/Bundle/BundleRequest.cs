@@ -21,6 +21,14 @@ public sealed record BundleRequest(
     public const string SbomName = "sbom.spdx.json";
     public const string SumsName = "SHA256SUMS";
 
+    public const string VerifyScriptName = "verify-bundle.sh";
+
+    /// <summary>The public key beside the tarballs, e.g. <c>prod-bundle-signing.pub</c> (what installs take as --pubkey).</summary>
+    public static string PublicKeyName(ClusterSpec spec) => $"{spec.Name}-bundle-signing.pub";
+
+    /// <summary>Every bundle set is signed (issue 15, finding 3): a request without a signer is a programming error.</summary>
+    public BundleSigner SignerOrThrow => Signer ?? throw new InvalidOperationException("Bundle signs every bundle set: BundleRequest.Signer is required");
+
     public static string TarballName(ClusterSpec spec, NodeSpec node) => $"{spec.Name}-{node.Name}-{node.Arch}.tar.gz";
 
     public static string TopDir(ClusterSpec spec, NodeSpec node) => $"{spec.Name}-{node.Name}";

@@ -14,7 +14,8 @@ public static partial class BundleVerifier
 {
     public sealed record NodeReport(string Node, string Bundle, long Size, int Files, int Images, int Secrets, IReadOnlyList<string> Problems);
 
-    public static IReadOnlyList<NodeReport> Verify(string outputDir)
+    /// <param name="pins">When given, every binary that pins.yaml pins as a plain file must have its pinned sha256.</param>
+    public static IReadOnlyList<NodeReport> Verify(string outputDir, Pins.PinsFile? pins = null)
     {
         var manifestPath = Path.Combine(outputDir, BundleRequest.ManifestName);
         if (!File.Exists(manifestPath))
@@ -24,12 +25,12 @@ public static partial class BundleVerifier
 
         var set = BundleJson.Read<BundleSetManifest>(manifestPath);
         var outer = Sha256Sums.Parse(File.ReadAllText(Path.Combine(outputDir, BundleRequest.SumsName)), Path.Combine(outputDir, BundleRequest.SumsName));
-        return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer)).ToList();
+        return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer, pins)).ToList();
     }
 
     private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, IReadOnlyList<string>? Images);
 
-    private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer)
+    private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer, Pins.PinsFile? pins)
     {
         var problems = new List<string>();
         var path = Path.Combine(dir, node.Bundle);
@@ -54,6 +55,11 @@ public static partial class BundleVerifier
         CheckInnerSums(items, problems);
         CheckManifest(node, items, problems);
         CheckUnits(items, problems);
+        if (pins is not null)
+        {
+            CheckPins(set, node, items, pins, problems);
+        }
+
         var named = CheckImages(items, archiveImages, problems);
         return new NodeReport(node.Name, node.Bundle, new FileInfo(path).Length, items.Count, Math.Max(named, archiveImages.Count),
             items.Values.Count(i => (i.Mode & 0x3F) == 0), problems);
@@ -71,13 +77,19 @@ public static partial class BundleVerifier
             using var reader = new TarReader(gzip);
             while (reader.GetNextEntry() is { } entry)
             {
+                if (UnsafeMember(entry) is { } unsafeMember)
+                {
+                    problems.Add(unsafeMember);
+                    continue;
+                }
+
                 if (entry.EntryType == TarEntryType.SymbolicLink)
                 {
                     links[entry.Name] = entry.LinkName;
                     continue;
                 }
 
-                if (entry.EntryType != TarEntryType.RegularFile || entry.DataStream is null)
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
                 {
                     continue;
                 }
@@ -106,6 +118,48 @@ public static partial class BundleVerifier
         }
 
         return (files, links);
+    }
+
+    /// <summary>
+    /// Why a member must not be in a bundle, or null: an absolute name or one with a <c>..</c> component (it would be
+    /// written outside the extraction directory), a hard link (it could name any file on the node, /etc/shadow
+    /// included), a device or FIFO, or any type other than file, folder and symlink.
+    /// </summary>
+    internal static string? UnsafeMember(TarEntry entry)
+    {
+        var name = entry.Name;
+        if (name.StartsWith('/'))
+        {
+            return $"{name}: absolute member name";
+        }
+
+        if (name.Split('/').Contains(".."))
+        {
+            return $"{name}: member name with a '..' component";
+        }
+
+        return entry.EntryType switch
+        {
+            TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.Directory or TarEntryType.SymbolicLink => null,
+            TarEntryType.HardLink => $"{name}: hard link to {entry.LinkName}",
+            TarEntryType.CharacterDevice or TarEntryType.BlockDevice => $"{name}: device node",
+            TarEntryType.Fifo => $"{name}: FIFO",
+            _ => $"{name}: member of type {entry.EntryType}, not a file, folder or symlink",
+        };
+    }
+
+    /// <summary>Every binary whose pin is a plain file (not an archive) must have the sha256 pins.yaml gives it for the node's arch.</summary>
+    private static void CheckPins(BundleSetManifest set, BundleNode node, Dictionary<string, Item> items, Pins.PinsFile pins, List<string> problems)
+    {
+        var roles = node.Roles.Where(Cluster.NodeRoles.ByName.ContainsKey).Select(r => Cluster.NodeRoles.ByName[r]).Order().ToList();
+        var key = new Layout.PayloadKey(node.Arch, roles);
+        foreach (var (path, pin) in PayloadLedger.Expected(pins, set.KubernetesVersion, key).OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (pin.PlainSha256 is { } want && items.TryGetValue(path, out var item) && item.Sha256 != want)
+            {
+                problems.Add($"{path}: sha256 {item.Sha256}, pins.yaml pins {pin.Row.Component} {pin.Row.Version} ({pin.Row.Arch}) as {want}");
+            }
+        }
     }
 
     /// <summary>

@@ -31,6 +31,12 @@ public static partial class BundleBuilder
             }
 
             var own = NodeTreeDirs.SelectMany(d => BundleEntry.Tree(tree, d, shared: false)).ToList();
+            var foreign = own.Select(e => ElfArch.Mismatch(e.Path, e.Source!, node.Arch)).OfType<string>().ToList();
+            if (foreign.Count > 0)
+            {
+                throw new InvalidDataException($"node {node.Name}: {string.Join("; ", foreign)}");
+            }
+
             var installable = payload.Entries.Concat(own).ToList();
             var versionDir = VersionDir(spec, payload.Entries);
             var layout = new NodeLayout(spec);
@@ -60,10 +66,7 @@ public static partial class BundleBuilder
             body.Add(manifestEntry);
             var sums = Sha256Sums.Render(body.Select(e => (e.Path, e.Sha256)));
             body.Add(BundleEntry.FromBytes("SHA256SUMS", sums, 0x1A4));
-            if (request.Signer is not null)
-            {
-                body.Add(BundleEntry.FromBytes("SHA256SUMS.sig", request.Signer.Sign(sums), 0x1A4));
-            }
+            body.Add(BundleEntry.FromBytes("SHA256SUMS.sig", request.SignerOrThrow.Sign(sums), 0x1A4));
 
             return new NodeContent(body, manifest, nodePaths);
         }

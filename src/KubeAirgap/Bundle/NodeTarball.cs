@@ -5,7 +5,7 @@ namespace KubeAirgap.Bundle;
 /// payload's member (<see cref="PayloadMembers"/>, the same bytes in every tarball of the payload key) copied,
 /// then one member with <c>&lt;top&gt;/</c>: its directories, the relative symlinks <c>bin</c> and <c>images</c>
 /// into the payload directory, the node's own files, and the end-of-archive marker. Entries are sorted; every
-/// header has uid/gid 0 and the same mtime.
+/// header has uid/gid 0 and the same mtime. A tarball holding a secret is 0600, others 0644.
 /// </summary>
 public static class NodeTarball
 {
@@ -36,7 +36,15 @@ public static class NodeTarball
         try
         {
             using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            using (var disk = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            File.Delete(temp);
+            var mode = own.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public;
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = mode;
+            }
+
+            using (var disk = new FileStream(temp, options))
             using (var file = new HashingWriteStream(disk, hash))
             {
                 if (members.BytesFor(payloadMember) is { } bytes)
@@ -80,6 +88,7 @@ public static class NodeTarball
             }
 
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            OutputDirectory.SetMode(temp, mode);
             File.Move(temp, output, overwrite: true);
         }
         finally

@@ -20,7 +20,7 @@ public static class SyntheticInputs
 
     public static readonly IReadOnlyList<string> CniPlugins = ["bridge", "host-local", "loopback", "portmap"];
 
-    public static ClusterSpec Cluster(string name, int nodes, string kubernetesVersion, string ipBase = "127.0.1.")
+    public static ClusterSpec Cluster(string name, int nodes, string kubernetesVersion, string ipBase = "127.0.1.", string arch = "amd64")
     {
         var all = new HashSet<NodeRole> { NodeRole.Etcd, NodeRole.ControlPlane, NodeRole.Worker };
         return new ClusterSpec
@@ -28,14 +28,16 @@ public static class SyntheticInputs
             Name = name,
             KubernetesVersion = kubernetesVersion,
             Nodes = Enumerable.Range(1, nodes)
-                .Select(i => new NodeSpec($"n{i:D2}", $"{ipBase}{i}", "amd64", i <= 3 ? all : new HashSet<NodeRole> { NodeRole.Worker }))
+                .Select(i => new NodeSpec($"n{i:D2}", $"{ipBase}{i}", arch, i <= 3 ? all : new HashSet<NodeRole> { NodeRole.Worker }))
                 .ToList(),
         };
     }
 
     /// <summary>Writes bin/, images/, addons/, meta/ for every payload key of <paramref name="spec"/>: each key gets the
-    /// binaries its roles need, and a binary's content depends on its name only (like the real ones).</summary>
-    public static void WritePayloads(ClusterSpec spec, Func<string, string> payloadDir, long binaryBytes, long imageBytes)
+    /// binaries its roles need, and a binary's content depends on its name only (like the real ones). The ledger
+    /// (<see cref="PayloadLedger"/>) records them as staged from <paramref name="pins"/>' artifacts; the returned pins are
+    /// <paramref name="pins"/> with each plain-file artifact's sha256 set to the synthetic file's, so Bundle's checks hold.</summary>
+    public static Pins.PinsFile WritePayloads(ClusterSpec spec, Pins.PinsFile pins, Func<string, string> payloadDir, long binaryBytes, long imageBytes)
     {
         var each = Math.Max(1024, binaryBytes / (Binaries.Count + CniPlugins.Count));
         foreach (var key in PayloadKey.AllOf(spec))
@@ -58,8 +60,46 @@ public static class SyntheticInputs
 
             Write(Path.Combine(dir, "addons", "calico.yaml"), Encoding.UTF8.GetBytes("# raw calico manifest (render patches it)\n"), 0x1A4);
             Write(Path.Combine(dir, "meta", "kube-nginx.json"),
-                Encoding.UTF8.GetBytes("{\"version\":\"1.30.4\",\"glibc\":\"2.17\",\"sha256\":\"" + new string('0', 64) + "\"}\n"), 0x1A4);
+                Encoding.UTF8.GetBytes("{\"version\":\"1.30.4\",\"glibc\":\"2.17\",\"sha256\":\"" + BundleEntry.Sha256Of(Path.Combine(dir, "bin", "kube-nginx")) + "\"}\n"), 0x1A4);
         }
+
+        return Seal(spec, pins, payloadDir);
+    }
+
+    /// <summary>
+    /// Records every payload's staged files in its ledger as if Fetch had staged them from <paramref name="pins"/>,
+    /// and returns <paramref name="pins"/> with each plain-file artifact's sha256 set to the synthetic file's (what a
+    /// test calls again after changing a payload on purpose).
+    /// </summary>
+    public static Pins.PinsFile Seal(ClusterSpec spec, Pins.PinsFile pins, Func<string, string> payloadDir)
+    {
+        var synthetic = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in PayloadKey.AllOf(spec))
+        {
+            var dir = payloadDir(key.Name);
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(dir, "bin"), "*", SearchOption.AllDirectories))
+            {
+                synthetic[Path.GetRelativePath(dir, file).Replace('\\', '/')] = BundleEntry.Sha256Of(file);
+            }
+        }
+
+        var matching = pins with
+        {
+            Components = pins.Components
+                .Select(c => c.Layout.Type != "file" || c.Layout.Files.FirstOrDefault(f => synthetic.ContainsKey(f.Path)) is not { } file
+                    ? c
+                    : c with { Artifacts = c.Artifacts.ToDictionary(a => a.Key, a => a.Value with { Sha256 = synthetic[file.Path], Sha512 = null }) })
+                .ToList(),
+        };
+        foreach (var key in PayloadKey.AllOf(spec))
+        {
+            var dir = payloadDir(key.Name);
+            PayloadLedger.Record(dir, PayloadLedger.Expected(matching, spec.KubernetesVersion, key).Values
+                .Where(e => File.Exists(Path.Combine(dir, e.Row.Path)))
+                .Select(e => (e.Row.Path, e.Row.Component, e.Row.Version, e.Row.Arch, e.Row.Digest)));
+        }
+
+        return matching;
     }
 
     private static bool Needed(string binary, IReadOnlyList<NodeRole> roles) => binary switch

@@ -7,11 +7,12 @@ namespace KubeAirgap.Cluster;
 /// <summary>Reads cluster.yaml into a <see cref="ClusterSpec"/>, reporting unknown fields and bad types with their location.</summary>
 public static class ClusterLoader
 {
-    public static ClusterSpec? Load(string path, DiagnosticBag diagnostics) =>
-        Read(YamlSource.Load(path, diagnostics), diagnostics);
+    /// <param name="displayName">the path as the user gave it, shown in diagnostics (default: the file name)</param>
+    public static ClusterSpec? Load(string path, DiagnosticBag diagnostics, string? displayName = null) =>
+        Read(YamlSource.Load(path, diagnostics, displayName), diagnostics, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
 
     public static ClusterSpec? Parse(string text, DiagnosticBag diagnostics, string name = "cluster.yaml") =>
-        Read(YamlSource.Parse(text, name, diagnostics), diagnostics);
+        Read(YamlSource.Parse(text, name, diagnostics), diagnostics, Directory.GetCurrentDirectory());
 
     /// <summary>Loads and validates; throws <see cref="InputException"/> listing every error.</summary>
     public static ClusterSpec LoadValid(string path, Pins.PinsFile? pins = null)
@@ -27,7 +28,7 @@ public static class ClusterLoader
         return spec!;
     }
 
-    private static ClusterSpec? Read(YamlSource source, DiagnosticBag diagnostics)
+    private static ClusterSpec? Read(YamlSource source, DiagnosticBag diagnostics, string baseDir)
     {
         if (source.Root is null)
         {
@@ -104,6 +105,7 @@ public static class ClusterLoader
             EtcdWalDir = Str(p, "etcdWalDir", fallback: pathDefaults.EtcdWalDir)!,
             K8sDir = Str(p, "k8sDir", fallback: pathDefaults.K8sDir)!,
             ContainerdDir = Str(p, "containerdDir", fallback: pathDefaults.ContainerdDir)!,
+            KubeletDir = Str(p, "kubeletDir"),
         };
         p.Done();
 
@@ -129,6 +131,14 @@ public static class ClusterLoader
 
         img.Done();
 
+        var dnsMap = root.Map("dns");
+        var upstreams = Located(dnsMap.Strings("upstreams"), sources);
+        dnsMap.Done();
+
+        var addonsMap = root.Map("addons");
+        var addonsExtra = Located(addonsMap.Strings("extra"), sources);
+        addonsMap.Done();
+
         sources["nodes"] = root.LocationOf("nodes");
         var nodes = root.Maps("nodes", required: true).Select(n => ReadNode(n, sources, diagnostics)).ToList();
         root.Done();
@@ -143,9 +153,21 @@ public static class ClusterLoader
             Paths = paths,
             Pki = pki,
             Images = new ImagesSpec { Extra = extra.Select(e => e.Value).ToList() },
+            Dns = new DnsSpec { Upstreams = upstreams },
+            Addons = new AddonsSpec { Extra = addonsExtra, BaseDir = baseDir },
             Nodes = nodes,
             Sources = sources,
         };
+    }
+
+    private static List<string> Located(List<(string Value, Location Location)> items, Dictionary<string, Location> sources)
+    {
+        foreach (var (_, location) in items)
+        {
+            sources[location.Path] = location;
+        }
+
+        return items.Select(i => i.Value).ToList();
     }
 
     private static NodeSpec ReadNode(YamlMap node, Dictionary<string, Location> sources, DiagnosticBag diagnostics)
@@ -169,7 +191,7 @@ public static class ClusterLoader
             }
             else
             {
-                diagnostics.Add(location.Error($"unknown role '{value}' (expected one of: {string.Join(", ", NodeRoles.ByName.Keys)})"));
+                diagnostics.Add(location.Error($"unknown role '{value}'{Suggestion.DidYouMean(value, NodeRoles.ByName.Keys)} (expected one of: {string.Join(", ", NodeRoles.ByName.Keys)})"));
             }
         }
 

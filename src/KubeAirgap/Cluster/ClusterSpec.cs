@@ -21,6 +21,10 @@ public sealed record ClusterSpec
 
     public ImagesSpec Images { get; init; } = new();
 
+    public DnsSpec Dns { get; init; } = new();
+
+    public AddonsSpec Addons { get; init; } = new();
+
     public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
 
     /// <summary>Where each field was written (path → file:line:column), for validation messages.</summary>
@@ -49,8 +53,13 @@ public sealed record NetworkSpec
     /// <summary>kube-proxy mode: ipvs (the guide's; deprecated since 1.35), nftables or iptables.</summary>
     public string ProxyMode { get; init; } = "nftables";
 
-    /// <summary>Calico's IP_AUTODETECTION_METHOD, e.g. <c>interface=eth0</c> (the guide's IFACE).</summary>
-    public string CalicoIpAutodetection { get; init; } = "interface=eth0";
+    /// <summary>
+    /// Calico's IP_AUTODETECTION_METHOD. The default, <c>kubernetes-internal-ip</c>, takes the node's InternalIP, which
+    /// kubelet sets from <c>--node-ip</c> (the inventory IP), so it works whatever the NIC is called (ens*, enp*, eth*).
+    /// </summary>
+    public string CalicoIpAutodetection { get; init; } = DefaultCalicoIpAutodetection;
+
+    public const string DefaultCalicoIpAutodetection = "kubernetes-internal-ip";
 }
 
 public sealed record ApiServerSpec
@@ -75,6 +84,9 @@ public sealed record PathsSpec
     public string K8sDir { get; init; } = "/data/k8s/k8s";
 
     public string ContainerdDir { get; init; } = "/data/k8s/containerd";
+
+    /// <summary>kubelet's --root-dir; null keeps kubelet's own default /var/lib/kubelet (CSI drivers and device plugins assume it).</summary>
+    public string? KubeletDir { get; init; }
 }
 
 public sealed record PkiSpec
@@ -97,4 +109,19 @@ public sealed record ImagesSpec
 {
     /// <summary>Additional images (users' workloads), as <c>name:tag@sha256:...</c> references.</summary>
     public IReadOnlyList<string> Extra { get; init; } = [];
+}
+
+public sealed record DnsSpec
+{
+    /// <summary>The site's own DNS servers, as IP addresses; CoreDNS forwards names outside the cluster domain to them. Empty: CoreDNS serves the cluster domain only.</summary>
+    public IReadOnlyList<string> Upstreams { get; init; } = [];
+}
+
+public sealed record AddonsSpec
+{
+    /// <summary>The user's own manifests: files or directories of YAML, as written (relative to cluster.yaml).</summary>
+    public IReadOnlyList<string> Extra { get; init; } = [];
+
+    /// <summary>The directory of cluster.yaml, against which relative <see cref="Extra"/> paths resolve.</summary>
+    public string BaseDir { get; init; } = ".";
 }

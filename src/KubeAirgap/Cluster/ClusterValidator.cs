@@ -29,6 +29,8 @@ public static partial class ClusterValidator
         CheckPaths(spec, d);
         CheckPki(spec, d);
         CheckImages(spec, d);
+        CheckDns(spec, d);
+        CheckAddons(spec, d);
         if (pins is not null)
         {
             CheckPins(spec, pins, d);
@@ -144,6 +146,11 @@ public static partial class ClusterValidator
             d.Add(spec.At("network.nodePortRange").Error($"'{network.NodePortRange}' is not a port range such as 30000-32767"));
         }
 
+        if (!CalicoAutodetection().IsMatch(network.CalicoIpAutodetection))
+        {
+            d.Add(spec.At("network.calicoIpAutodetection").Error($"'{network.CalicoIpAutodetection}' is not a Calico IP autodetection method (kubernetes-internal-ip, first-found, can-reach=<addr>, interface=<regex>, skip-interface=<regex>, cidr=<cidr>[,<cidr>])"));
+        }
+
         if (!ProxyModes.Contains(network.ProxyMode))
         {
             d.Add(spec.At("network.proxyMode").Error($"'{network.ProxyMode}' is not a kube-proxy mode ({string.Join(", ", ProxyModes)})"));
@@ -235,18 +242,7 @@ public static partial class ClusterValidator
     private static void CheckPaths(ClusterSpec spec, List<Diagnostic> d)
     {
         var paths = spec.Paths;
-        foreach (var (value, key) in new[]
-        {
-            (paths.Prefix, "prefix"), (paths.EtcdDataDir, "etcdDataDir"), (paths.EtcdWalDir, "etcdWalDir"),
-            (paths.K8sDir, "k8sDir"), (paths.ContainerdDir, "containerdDir"),
-        })
-        {
-            if (!value.StartsWith('/') || value.Split('/').Contains(".."))
-            {
-                d.Add(spec.At($"paths.{key}").Error($"'{value}' must be an absolute path without '..'"));
-            }
-        }
-
+        CheckDataPaths(spec, d);
         if (paths.EtcdDataDir == paths.EtcdWalDir)
         {
             d.Add(spec.At("paths.etcdWalDir").Error("the etcd WAL directory must differ from the data directory"));
@@ -297,6 +293,35 @@ public static partial class ClusterValidator
         }
     }
 
+    private static void CheckDns(ClusterSpec spec, List<Diagnostic> d)
+    {
+        for (var i = 0; i < spec.Dns.Upstreams.Count; i++)
+        {
+            var upstream = spec.Dns.Upstreams[i];
+            if (!IPAddress.TryParse(upstream, out var address) || address.ToString() != upstream.ToLowerInvariant().Trim())
+            {
+                d.Add(spec.At($"dns.upstreams[{i}]").Error($"'{upstream}' is not an IPv4 or IPv6 address (CoreDNS forwards to the site's DNS servers by address)"));
+            }
+            else if (IPAddress.IsLoopback(address))
+            {
+                d.Add(spec.At($"dns.upstreams[{i}]").Error($"{upstream} is a loopback address: inside a CoreDNS pod it is CoreDNS itself (a forwarding loop); give the site's DNS servers"));
+            }
+        }
+    }
+
+    private static void CheckAddons(ClusterSpec spec, List<Diagnostic> d)
+    {
+        for (var i = 0; i < spec.Addons.Extra.Count; i++)
+        {
+            var path = spec.Addons.Extra[i];
+            var full = Path.GetFullPath(path, spec.Addons.BaseDir);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                d.Add(spec.At($"addons.extra[{i}]").Error($"'{path}' does not exist (resolved to {full}; relative paths start at cluster.yaml's directory)"));
+            }
+        }
+    }
+
     private static void CheckPins(ClusterSpec spec, PinsFile pins, List<Diagnostic> d)
     {
         var release = pins.ReleaseFor(spec.KubernetesVersion);
@@ -335,6 +360,10 @@ public static partial class ClusterValidator
             }
         }
     }
+
+    /// <summary>The methods calico/node's autodetection accepts (Calico docs, "IP autodetection methods").</summary>
+    [GeneratedRegex("^(kubernetes-internal-ip|first-found|(can-reach|interface|skip-interface|cidr)=\\S+)$")]
+    private static partial Regex CalicoAutodetection();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex Dns1123Label();

@@ -6,7 +6,8 @@ namespace KubeAirgap.Fetch;
 /// <summary>
 /// Puts the fetched artifacts into each payload directory per their layout (<c>bin/etcd</c>, <c>bin/cni/bridge</c>,
 /// <c>addons/calico.yaml</c>...); source artifacts get a <see cref="StagedSource"/> record instead. A payload whose
-/// staged digests are unchanged (stamp file) is left alone.
+/// staged digests are unchanged (stamp file) is left alone, once every staged file is checked against the ledger
+/// (<see cref="Bundle.PayloadLedger"/>) written when it was staged: a changed or unaccounted file is refused.
 /// </summary>
 public static class Stager
 {
@@ -21,8 +22,9 @@ public static class Stager
             var directory = payloadDirectory(key);
             var stamp = string.Join('\n', items.Select(i => $"{i.Name} {i.Digest} {string.Join(';', i.Component.Layout.Files.Select(f => $"{f.MemberFor(i.Arch)}={f.Path}:{f.Mode}"))}").Order(StringComparer.Ordinal));
             var stampPath = Path.Combine(directory, StampFile);
-            if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && AllPresent(items, directory))
+            if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && AllPresent(items, directory) && File.Exists(Bundle.PayloadLedger.FileOf(directory)))
             {
+                Bundle.PayloadLedger.Refuse(directory, items, key.Arch);
                 continue;
             }
 
@@ -40,6 +42,7 @@ public static class Stager
                 }
             }
 
+            Bundle.PayloadLedger.Record(directory, items, key.Arch);
             File.WriteAllText(stampPath, stamp);
             staged.Add(key);
         }

@@ -8,7 +8,8 @@ namespace KubeAirgap.Images;
 /// <summary>
 /// Which images a payload (arch + role set) carries: the images <see cref="ComponentCatalog.ImagesByRole"/> names
 /// for its roles, at the versions the cluster's release pins (pins.yaml <c>images:</c>, by digest once locked),
-/// plus cluster.yaml <c>images.extra</c> on nodes that run workloads (workers).
+/// plus cluster.yaml <c>images.extra</c> on nodes that run workloads (workers) or apply manifests naming them
+/// (control-plane).
 /// </summary>
 public static class ImagePlan
 {
@@ -26,7 +27,7 @@ public static class ImagePlan
             references.Add(ImageReference.Parse(pin.PinnedRef));
         }
 
-        if (key.Roles.Contains(NodeRole.Worker))
+        if (key.Roles.Contains(NodeRole.Worker) || key.Roles.Contains(NodeRole.ControlPlane))
         {
             references.AddRange(cluster.Images.Extra.Select(ImageReference.Parse));
         }

@@ -28,6 +28,12 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string InstallLog = "/var/log/kube-airgap-install.log";
     public const string KubeletDir = "/var/lib/kubelet";
     public const string KubeletCertDir = "/var/lib/kubelet/pki";
+
+    /// <summary>
+    /// kubelet's resolvConf: a path the installer manages, a link to /run/systemd/resolve/resolv.conf on
+    /// systemd-resolved hosts (the real servers, not the 127.0.0.53 stub; kubeadm does the same), else to /etc/resolv.conf.
+    /// </summary>
+    public const string KubeletResolvConf = "/etc/kubernetes/resolv.conf";
     public const string SysctlFile = "/etc/sysctl.d/99-kubernetes.conf";
     public const string ModulesLoadFile = "/etc/modules-load.d/kubernetes.conf";
 
@@ -83,7 +89,8 @@ public sealed class NodeLayout(ClusterSpec spec)
 
     public string ContainerdRoot => spec.Paths.ContainerdDir;
 
-    public string KubeletRootDir => $"{spec.Paths.K8sDir}/kubelet";
+    /// <summary>kubelet's --root-dir: its own default unless the inventory sets paths.kubeletDir.</summary>
+    public string KubeletRootDir => spec.Paths.KubeletDir ?? KubeletDir;
 
     public string KubeProxyDir => $"{spec.Paths.K8sDir}/kube-proxy";
 

@@ -20,11 +20,15 @@ public static class ComponentCatalog
         [NodeRole.Worker] = ["kubelet", "kube-proxy", "containerd", "runc", "cni-plugins", "crictl"],
     };
 
-    /// <summary>Images by role: the sandbox image and CNI agents on workers, cluster add-ons on the node that applies them.</summary>
+    /// <summary>
+    /// Images by role. Workers run every add-on pod (the sandbox image, Calico's DaemonSet and Deployment, CoreDNS).
+    /// Control-plane nodes render the add-on manifests, so they carry the images those manifests name: the
+    /// completeness check holds every node to the images its own files name, whatever other roles exist.
+    /// </summary>
     public static readonly IReadOnlyDictionary<NodeRole, IReadOnlyList<string>> ImagesByRole = new Dictionary<NodeRole, IReadOnlyList<string>>
     {
         [NodeRole.Etcd] = [],
-        [NodeRole.ControlPlane] = [],
+        [NodeRole.ControlPlane] = ["calico-node", "calico-cni", "calico-kube-controllers", "coredns"],
         [NodeRole.Worker] = ["pause", "calico-node", "calico-cni", "calico-kube-controllers", "coredns"],
     };
 

@@ -25,6 +25,15 @@ public static class FileCatalog
     /// <summary>Where the patched Calico manifest goes (only with the control-plane role; see <see cref="NodeRenderer"/>).</summary>
     public const string CalicoOutput = "addons/calico.yaml";
 
+    /// <summary>
+    /// containerd's registry host configuration for every registry without its own directory (config_path's
+    /// <c>_default</c>): no host may pull or resolve, so a missing image fails at once instead of leaving the gap.
+    /// </summary>
+    public const string ContainerdDefaultHosts = "etc/containerd/certs.d/_default/hosts.toml";
+
+    /// <summary>The user's own manifests (cluster.yaml addons.extra) go below this folder, which sorts after every core add-on file.</summary>
+    public const string UserAddonsDir = "addons/user";
+
     public static readonly IReadOnlyList<FileSpec> Files =
     [
         // every node: the local L4 proxy in front of all apiservers
@@ -39,6 +48,7 @@ public static class FileCatalog
         new("etc/kubernetes/audit-policy.yaml", "0644", ControlPlane, "kubernetes/audit-policy.yaml.scriban"),
         new("etc/kubernetes/kube-scheduler.yaml", "0644", ControlPlane, "kubernetes/kube-scheduler.yaml.scriban"),
         new("addons/kubelet-api-rbac.yaml", "0644", ControlPlane, "addons/kubelet-api-rbac.yaml.scriban"),
+        new("addons/kubelet-certificate-rotation.yaml", "0644", ControlPlane, "addons/kubelet-certificate-rotation.yaml.scriban"),
         new("addons/coredns.yaml", "0644", ControlPlane, "addons/coredns.yaml.scriban"),
 
         new("etc/systemd/system/containerd.service", "0644", Worker, "systemd/containerd.service.scriban"),
@@ -46,6 +56,7 @@ public static class FileCatalog
         new("etc/systemd/system/kube-proxy.service", "0644", Worker, "systemd/kube-proxy.service.scriban"),
         new("etc/containerd/config.toml", "0644", Worker, TemplateSetting: "containerd.configTemplate"),
         new("etc/crictl.yaml", "0644", Worker, "containerd/crictl.yaml.scriban"),
+        new(ContainerdDefaultHosts, "0644", Worker, "containerd/hosts-default.toml.scriban"),
         new("var/lib/kubelet/config.yaml", "0644", Worker, "kubernetes/kubelet-config.yaml.scriban"),
         new("etc/kubernetes/kube-proxy.yaml", "0644", Worker, "kubernetes/kube-proxy.yaml.scriban"),
         new("etc/sysctl.d/99-kubernetes.conf", "0644", Worker, "host/sysctl.conf.scriban"),

@@ -208,7 +208,8 @@ public sealed class YamlMap
             var key = (k as YamlScalarNode)?.Value ?? "?";
             if (!_read.Contains(key))
             {
-                _diagnostics.Add(new Diagnostic(Severity.Error, _source.File, (int)k.Start.Line, (int)k.Start.Column, Child(key), "unknown field"));
+                var known = _read.Where(r => !_node.Children.ContainsKey(new YamlScalarNode(r)));
+                _diagnostics.Add(new Diagnostic(Severity.Error, _source.File, (int)k.Start.Line, (int)k.Start.Column, Child(key), "unknown field" + Suggestion.DidYouMean(key, known)));
             }
         }
     }

@@ -50,13 +50,19 @@ ensure_dir() {
             info "[dry-run] would create directory ${d}"
             continue
         fi
+        # recorded before it is made when the state directory exists: a run killed in between leaves a record
+        # of a directory that is not there (uninstall skips it), never a directory nobody knows install made
+        if [ -d "$(target "${KA_STATE_DIR}")" ]; then
+            printf '%s\n' "${d}" >>"$(state_file dirs.list)"
+        else
+            NEW_DIRS+=("${d}")
+        fi
         mkdir -m "${mode}" "$(target "${d}")"
         chown 0:0 "$(target "${d}")"
-        NEW_DIRS+=("${d}")
     done
     # The state directory may have just been created: write what is pending.
     if [ "${DRY_RUN}" = 0 ] && [ -d "$(target "${KA_STATE_DIR}")" ]; then
-        for d in "${NEW_DIRS[@]}"; do
+        for d in "${NEW_DIRS[@]+"${NEW_DIRS[@]}"}"; do
             printf '%s\n' "${d}" >>"$(state_file dirs.list)"
         done
         NEW_DIRS=()
@@ -87,48 +93,80 @@ backup() {
     info "backed up ${path} to ${KA_BACKUP_DIR}/${BACKUP_STAMP}${path}"
 }
 
-# put_file SOURCE MODE SHA256 NODE_PATH: install a file unless it is there already, identical; returns 0 when
-# it changed something, 1 when it did not. Secrets are created 0600 before they are filled.
+# retired NODE_PATH: whether install removed this bundle file from the node on purpose (super-admin.conf once
+# it is no longer needed); such a file is not installed again.
+retired() {
+    grep -qxF -- "$1" "$(state_file retired.list)" 2>/dev/null
+}
+
+# put_file SOURCE MODE SHA256 NODE_PATH: install a file unless it is there already, identical. Sets PUT_CHANGED=1
+# when it changed something, 0 when not; any failure ends the run. The copy is written under a temporary name,
+# created 0600 before it is filled, hashed again, and only then renamed into place.
+PUT_CHANGED=0
+# shellcheck disable=SC2034 # PUT_CHANGED is read by the callers
 put_file() {
-    local src=$1 mode=$2 sha=$3 path=$4 dest tmp
+    local src=$1 mode=$2 sha=$3 path=$4 dest tmp actual
+    PUT_CHANGED=0
+    if retired "${path}"; then
+        info "not installing ${path}: removed from this node on purpose (see ${KA_STATE_DIR}/retired.list)"
+        return 0
+    fi
     dest=$(target "${path}")
     if [ -f "${dest}" ] && [ ! -L "${dest}" ]; then
         if [ "$(file_sha "${dest}")" = "${sha}" ]; then
             if [ "$(file_mode "${dest}")" != "${mode#0}" ]; then
                 act "set mode ${mode} on ${path}" chmod "${mode}" "${dest}"
-                return 0
+                PUT_CHANGED=1
             fi
-            return 1
+            return 0
         fi
         backup "${path}"
     elif [ -e "${dest}" ] || [ -L "${dest}" ]; then
         fatal "${path}: exists and is not a regular file; remove it or move it away first"
     else
         [ "${DRY_RUN}" = 1 ] || ensure_dir "$(dirname "${path}")"
-        record installed.list "${path}"
+        # recorded before the file exists: a run killed in between leaves a record uninstall skips, never a
+        # file it does not know
+        grep -qxF -- "${path}" "$(state_file installed.list)" 2>/dev/null || record installed.list "${path}"
     fi
+    PUT_CHANGED=1
+    CHANGES=$((CHANGES + 1))
     if [ "${DRY_RUN}" = 1 ]; then
-        CHANGES=$((CHANGES + 1))
         info "[dry-run] would install ${path} (mode ${mode})"
         return 0
     fi
     tmp="${dest}.kube-airgap.tmp"
-    (umask 077 && cp "${src}" "${tmp}")
+    rm -f -- "${tmp}"
+    (umask 077 && cp -- "${src}" "${tmp}")
+    actual=$(file_sha "${tmp}")
+    if [ "${actual}" != "${sha}" ]; then
+        rm -f -- "${tmp}"
+        fatal "${path}: the copy written has sha256 ${actual}, expected ${sha}; not installed"
+    fi
     chown 0:0 "${tmp}"
     chmod "${mode}" "${tmp}"
-    mv -f "${tmp}" "${dest}"
-    CHANGES=$((CHANGES + 1))
+    mv -f -- "${tmp}" "${dest}"
     info "installed ${path} (mode ${mode})"
-    return 0
 }
 
-# put_content NODE_PATH MODE CONTENT: like put_file for generated content.
+# put_content NODE_PATH MODE CONTENT: like put_file for generated content (a trailing newline is kept as given).
 put_content() {
-    local path=$1 mode=$2 content=$3 tmpsrc sha rc=0
-    tmpsrc=$(mktemp)
-    printf '%s' "${content}" >"${tmpsrc}"
-    sha=$(file_sha "${tmpsrc}")
-    put_file "${tmpsrc}" "${mode}" "${sha}" "${path}" || rc=$?
-    rm -f "${tmpsrc}"
-    return "${rc}"
+    local path=$1 mode=$2 content=$3 src sha
+    src="${RUN_TMP}/content"
+    (umask 077 && printf '%s' "${content}" >"${src}")
+    sha=$(file_sha "${src}")
+    put_file "${src}" "${mode}" "${sha}" "${path}"
+    rm -f -- "${src}"
+}
+
+# write_state NAME CONTENT: replace a state file atomically (temp name in the same directory, then rename), so
+# that a killed run leaves the old or the new content, never a part. Not recorded: the state directory goes as a
+# whole on uninstall.
+write_state() {
+    [ "${DRY_RUN}" = 0 ] || return 0
+    local file
+    ensure_dir "${KA_STATE_DIR}" 0700
+    file=$(state_file "$1")
+    (umask 077 && printf '%s' "$2" >"${file}.tmp")
+    mv -f -- "${file}.tmp" "${file}"
 }

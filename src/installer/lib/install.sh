@@ -27,7 +27,8 @@ install_files() {
     while IFS=$'\t' read -r mode sha secret bpath npath; do
         [ -n "${bpath}" ] || continue
         count=$((count + 1))
-        if put_file "${BUNDLE_DIR}/${bpath}" "${mode}" "${sha}" "${npath}"; then
+        put_file "${BUNDLE_DIR}/${bpath}" "${mode}" "${sha}" "${npath}"
+        if [ "${PUT_CHANGED}" = 1 ]; then
             CHANGED_PATHS+=("${bpath}")
         fi
         : "${secret}"
@@ -72,7 +73,7 @@ prepare_data_dirs() {
 
 record_installed() {
     put_content "${KA_STATE_DIR}/installed.env" 0644 "$(printf "KA_CLUSTER='%s'\nKA_NODE='%s'\nKA_KUBERNETES_VERSION='%s'\nKA_VERSION_DIR='%s'\n" \
-        "${KA_CLUSTER}" "${KA_NODE}" "${KA_KUBERNETES_VERSION}" "${KA_VERSION_DIR}")" || true
+        "${KA_CLUSTER}" "${KA_NODE}" "${KA_KUBERNETES_VERSION}" "${KA_VERSION_DIR}")"
 }
 
 # --- system preparation: swap off, sysctl, kernel modules ---
@@ -105,7 +106,7 @@ apply_sysctl() {
         return 0
     fi
     act "apply ${KA_SYSCTL_FILE}" sysctl -q -p "${file}"
-    put_content "${KA_STATE_DIR}/sysctl.applied" 0644 "${sha}" || true
+    put_content "${KA_STATE_DIR}/sysctl.applied" 0644 "${sha}"
 }
 
 load_modules() {

@@ -112,7 +112,7 @@ import_images() {
         return 0
     fi
     act "import images into containerd (k8s.io)" "${KA_BIN_DIR}/ctr" --address "${KA_CONTAINERD_SOCKET}" -n k8s.io images import "${archive}"
-    put_content "${KA_STATE_DIR}/images.imported" 0644 "${sha}" || true
+    put_content "${KA_STATE_DIR}/images.imported" 0644 "${sha}"
 }
 
 apply_addons() {
@@ -134,5 +134,5 @@ apply_addons() {
     local kubeconfig=${KA_SUPER_ADMIN_KUBECONFIG}
     [ -f "${kubeconfig}" ] || kubeconfig=${KA_ADMIN_KUBECONFIG}
     act "apply add-ons from ${dir}" "${KA_BIN_DIR}/kubectl" --kubeconfig "${kubeconfig}" apply -R -f "${dir}" </dev/null
-    put_content "${KA_STATE_DIR}/addons.applied" 0644 "${sums}" || true
+    put_content "${KA_STATE_DIR}/addons.applied" 0644 "${sums}"
 }

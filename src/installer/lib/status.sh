@@ -7,6 +7,7 @@ drift() {
     while IFS=$'\t' read -r mode sha secret bpath npath; do
         [ -n "${bpath}" ] || continue
         : "${secret}"
+        retired "${npath}" && continue
         dest=$(target "${npath}")
         if [ ! -f "${dest}" ]; then
             echo "  missing   ${npath}"

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# uninstall: stops the units, removes the files install created, restores the files it replaced (the oldest
-# backup of each, i.e. what was there before kube-airgap), removes the directories it created when they are
-# empty. Data directories (etcd, containerd, kubelet), even empty ones, stay unless --purge.
+# uninstall: resets the node (lib/reset.sh: kubelet, pods, mounts, containerd and its shims, CNI and network
+# rules), stops the units, removes the files install created, restores the files it replaced (the oldest backup
+# of each, i.e. what was there before kube-airgap), removes the directories it created when they are empty. Data
+# directories (etcd, containerd, kubelet), even empty ones, stay unless --purge, and --purge deletes only those
+# that install created (dirs.list), once nothing is mounted below them.
 
 confirm() {
     [ "${YES}" = 0 ] || return 0
@@ -65,14 +67,23 @@ restore_current() {
     fi
 }
 
+created_by_install() {
+    grep -qxF -- "$1" "$(state_file dirs.list)" 2>/dev/null
+}
+
 purge_data() {
     local d
     for d in ${KA_DATA_DIRS}; do
         [ -e "$(target "${d}")" ] || continue
-        if [ "${PURGE}" = 1 ]; then
-            act "delete data directory ${d} (--purge)" rm -rf "$(target "${d}")"
-        else
+        if [ "${PURGE}" = 0 ]; then
             info "keeping data directory ${d} (use --purge to delete it)"
+        elif ! created_by_install "${d}"; then
+            info "keeping data directory ${d}: install did not create it (it is not in ${KA_STATE_DIR}/dirs.list)"
+        elif [ -n "$(mounts_under "${d}")" ]; then
+            warn "not deleting ${d}: still mounted below it: $(mounts_under "${d}" | tr '\n' ' ')"
+            return 1
+        else
+            act "delete data directory ${d} (--purge)" rm -rf --one-file-system -- "$(target "${d}")"
         fi
     done
 }
@@ -104,17 +115,25 @@ run_uninstall() {
         return 0
     fi
     confirm "Uninstall ${KA_CLUSTER}/${KA_NODE} from ${ROOT:-/}$([ "${PURGE}" = 0 ] || echo ' and DELETE its data (etcd!)')?"
-    stop_units
-    remove_installed
-    restore_backups
-    restore_current
-    purge_data
-    remove_dirs
-    if [ -z "${ROOT}" ] && [ -d /run/systemd/system ]; then
-        act "reload systemd" systemctl daemon-reload
+    reset_node
+    reset_step "stop and disable the units" stop_units
+    reset_step "delete data directories (--purge)" purge_data
+    reset_step "remove installed files" remove_installed
+    reset_step "restore backed-up files" restore_backups
+    reset_step "restore ${KA_PREFIX}/current" restore_current
+    if [ "${#RESET_FAILED[@]}" -eq 0 ]; then
+        reset_step "remove directories" remove_dirs
+    else
+        warn "keeping ${KA_STATE_DIR}: a step failed, and uninstall needs its records to run again"
+    fi
+    if [ -z "${ROOT}" ] && have_systemd; then
+        reset_step "reload systemd" act "reload systemd" systemctl daemon-reload
+    fi
+    if [ "${#RESET_FAILED[@]}" -gt 0 ]; then
+        fatal "uninstall of ${KA_CLUSTER}/${KA_NODE} incomplete: ${#RESET_FAILED[@]} step(s) failed: $(printf '%s; ' "${RESET_FAILED[@]}")see the messages above, fix, and run uninstall again" 7
     fi
     if [ "${DRY_RUN}" = 1 ]; then
-        info "dry run: ${CHANGES} action(s) would be taken; nothing was changed"
+        info "dry run: nothing was changed"
     else
         info "uninstalled ${KA_CLUSTER}/${KA_NODE} from ${ROOT:-/}"
     fi

@@ -180,7 +180,7 @@ public sealed class BundleBuildTests
         Assert.Equal("SPDX-2.3", root.GetProperty("spdxVersion").GetString());
         var packages = root.GetProperty("packages").EnumerateArray().ToList();
         var apiserver = packages.Single(p => p.GetProperty("name").GetString() == "kube-apiserver");
-        var pin = SyntheticBundle.Pins.Find("kube-apiserver", fixture.Spec.KubernetesVersion)!.For("amd64")!;
+        var pin = fixture.SyntheticPins.Find("kube-apiserver", fixture.Spec.KubernetesVersion)!.For("amd64")!;
         Assert.Equal(pin.Url, apiserver.GetProperty("downloadLocation").GetString());
         Assert.Equal(pin.Sha256, apiserver.GetProperty("checksums")[0].GetProperty("checksumValue").GetString());
         Assert.Equal("Apache-2.0", apiserver.GetProperty("licenseDeclared").GetString());

@@ -10,11 +10,11 @@ public sealed class SyntheticBundle : IDisposable
 {
     private static readonly Lazy<PinsFile> RepoPins = new(() => PinsLoader.LoadValid(Repo.File("pins.yaml")));
 
-    public SyntheticBundle(int nodes = 3, long binaryBytes = 256 * 1024, long imageBytes = 512 * 1024)
+    public SyntheticBundle(int nodes = 3, long binaryBytes = 256 * 1024, long imageBytes = 512 * 1024, string arch = "amd64")
     {
         Dir = new TempDirectory("kag-bundle");
-        Spec = SyntheticInputs.Cluster("t", nodes, Pins.Releases[0].Kubernetes);
-        SyntheticInputs.WritePayloads(Spec, PayloadDir, binaryBytes, imageBytes);
+        Spec = SyntheticInputs.Cluster("t", nodes, Pins.Releases[0].Kubernetes, arch: arch);
+        SyntheticPins = SyntheticInputs.WritePayloads(Spec, Pins, PayloadDir, binaryBytes, imageBytes);
         foreach (var node in Spec.Nodes)
         {
             SyntheticInputs.WriteNodeTree(Spec, node, NodeTree(node.Name));
@@ -27,6 +27,15 @@ public sealed class SyntheticBundle : IDisposable
 
     public static PinsFile Pins => RepoPins.Value;
 
+    /// <summary>The repository's pins with the plain-file artifacts' sha256 set to the synthetic binaries' (what Bundle checks them against).</summary>
+    public PinsFile SyntheticPins { get; private set; }
+
+    /// <summary>Records the payloads as staged again (ledger, pins) after a test changed them on purpose.</summary>
+    public void Reseal() => SyntheticPins = SyntheticInputs.Seal(Spec, Pins, PayloadDir);
+
+    /// <summary>The payload directory of the first (full) node's payload key.</summary>
+    public string FirstPayload => PayloadDir(KubeAirgap.Layout.PayloadKey.Of(Spec.Nodes[0]).Name);
+
     public string PayloadDir(string key) => Dir.Combine("inputs", "payload", key);
 
     public string NodeTree(string node) => Dir.Combine("inputs", "nodes", node);
@@ -34,9 +43,12 @@ public sealed class SyntheticBundle : IDisposable
     /// <summary>The payload directory in the tarballs of the 3 full nodes (n01-n03).</summary>
     public const string FullPayloadTop = "t-payload-amd64-etcd.control-plane.worker";
 
+    /// <summary>The key the fixture's bundles are signed with unless a test passes another.</summary>
+    public BundleSigner Signer { get; } = BundleSigner.Generate();
+
     public BundleRequest Request(string output, BundleSigner? signer = null, string? payloadCache = null) =>
-        new(Spec, Pins, PayloadDir, NodeTree, Repo.File("src", "installer"), Dir.Combine(output), payloadCache ?? Dir.Combine(output + "-payloads"),
-            1700000000, 6, 2, signer);
+        new(Spec, SyntheticPins, PayloadDir, NodeTree, Repo.File("src", "installer"), Dir.Combine(output), payloadCache ?? Dir.Combine(output + "-payloads"),
+            1700000000, 6, 2, signer ?? Signer);
 
     public BundleBuilder.Result Build(string output = "out", BundleSigner? signer = null, string? payloadCache = null) =>
         BundleBuilder.Build(Request(output, signer, payloadCache));

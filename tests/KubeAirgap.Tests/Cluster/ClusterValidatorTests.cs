@@ -41,6 +41,11 @@ public sealed class ClusterValidatorTests
     [InlineData("key algorithm", "keyAlgorithm: rsa-2048", "keyAlgorithm: dsa-1024", "16:17 pki.keyAlgorithm", "is not one of")]
     [InlineData("version in pins", "kubernetesVersion: 1.36.3", "kubernetesVersion: 1.30.0", "4:22 cluster.kubernetesVersion", "has no release entry in the pins file")]
     [InlineData("yaml syntax", "  name: demo", "  name: \"demo", "3:9", "YAML syntax error")]
+    [InlineData("dns upstream ip", "pki:\n", "dns:\n  upstreams: [10.0.0.53, ns1.example]\npki:\n", "16:26 dns.upstreams[1]", "'ns1.example' is not an IPv4 or IPv6 address")]
+    [InlineData("dns upstream loopback", "pki:\n", "dns:\n  upstreams: [127.0.0.53]\npki:\n", "16:15 dns.upstreams[0]", "is a loopback address")]
+    [InlineData("calico autodetection", "  proxyMode: nftables", "  proxyMode: nftables\n  calicoIpAutodetection: eth0", "11:26 network.calicoIpAutodetection", "not a Calico IP autodetection method")]
+    [InlineData("kubelet dir", "pki:\n", "paths:\n  kubeletDir: var/lib/kubelet\npki:\n", "16:15 paths.kubeletDir", "must be an absolute path")]
+    [InlineData("extra addons exist", "pki:\n", "addons:\n  extra: [./no-such-manifests]\npki:\n", "16:11 addons.extra[0]", "'./no-such-manifests' does not exist")]
     public void Should_Report_Each_Rule_With_Line_Column_And_Path(string rule, string from, string to, string where, string message)
     {
         var (_, diagnostics) = Check(With(from, to));
@@ -48,6 +53,50 @@ public sealed class ClusterValidatorTests
         var match = diagnostics.FirstOrDefault(d => d.Severity == Severity.Error && d.Message.Contains(message, StringComparison.Ordinal));
         Assert.True(match is not null, $"rule '{rule}': no error containing '{message}' in:\n{string.Join("\n", diagnostics)}");
         Assert.Contains($"cluster.yaml:{where}", match!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // README: "nodes[].roles: one or more of etcd, control-plane, worker" - every non-empty combination
+    [InlineData("etcd")]
+    [InlineData("control-plane")]
+    [InlineData("worker")]
+    [InlineData("etcd, control-plane")]
+    [InlineData("etcd, worker")]
+    [InlineData("control-plane, worker")]
+    [InlineData("etcd, control-plane, worker")]
+    public void Should_Accept_Every_Role_Set_The_Readme_Documents(string roles)
+    {
+        // the third node takes the role set; the first two keep etcd and control-plane, so the cluster stays whole
+        var yaml = Valid.Replace("roles: [etcd, control-plane, worker]", "roles: [etcd, control-plane]", StringComparison.Ordinal);
+        var lastRoles = yaml.LastIndexOf("roles: [etcd, control-plane]", StringComparison.Ordinal);
+        yaml = string.Concat(yaml.AsSpan(0, lastRoles), $"roles: [{roles}]");
+
+        var (_, diagnostics) = Check(yaml);
+
+        Assert.DoesNotContain(diagnostics, d => d.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Node_Without_Roles()
+    {
+        var (_, diagnostics) = Check(With("roles: [etcd, control-plane, worker]\n  - name: k8s-02", "roles: []\n  - name: k8s-02"));
+
+        Assert.Contains(diagnostics, d => d.Severity == Severity.Error && d.Message.Contains("at least one role", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Should_Read_Dns_Upstreams_Kubelet_Dir_And_Extra_Addons_With_Their_Defaults()
+    {
+        var (defaults, _) = Check(Valid);
+        Assert.Empty(defaults!.Dns.Upstreams);
+        Assert.Null(defaults.Paths.KubeletDir);
+        Assert.Empty(defaults.Addons.Extra);
+        Assert.Equal("kubernetes-internal-ip", defaults.Network.CalicoIpAutodetection);
+
+        var (set, diagnostics) = Check(With("pki:\n", "dns:\n  upstreams: [10.0.0.53, fd00::53]\npaths:\n  kubeletDir: /srv/kubelet\npki:\n"));
+        Assert.Empty(diagnostics);
+        Assert.Equal(["10.0.0.53", "fd00::53"], set!.Dns.Upstreams);
+        Assert.Equal("/srv/kubelet", set.Paths.KubeletDir);
     }
 
     [Fact]

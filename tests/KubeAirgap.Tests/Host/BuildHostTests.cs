@@ -40,10 +40,33 @@ public sealed class BuildHostTests
         var (exitCode, output) = Run(Repo.Root, "--target=Validate", $"--cluster={path}");
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("broken.yaml:11:12 network.podCidr: 10.254.0.0/24 overlaps the service CIDR 10.254.0.0/16", output, StringComparison.Ordinal);
-        Assert.Contains("broken.yaml:43:9 nodes[2].ip: '192.168.93.300' is not an IPv4 or IPv6 address", output, StringComparison.Ordinal);
+        Assert.Contains($"broken.yaml:{LineOf(broken, "podCidr: 10.254.0.0/24")}:12 network.podCidr: 10.254.0.0/24 overlaps the service CIDR 10.254.0.0/16", output, StringComparison.Ordinal);
+        Assert.Contains($"broken.yaml:{LineOf(broken, "ip: 192.168.93.300")}:9 nodes[2].ip: '192.168.93.300' is not an IPv4 or IPv6 address", output, StringComparison.Ordinal);
         Assert.Contains("Validation failed: 2 error(s)", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_Should_Suggest_The_Field_And_Role_Meant_And_Name_The_File_As_Given()
+    {
+        // Given: a misspelt field and a misspelt role, the inventory named by an absolute path
+        using var temp = new TempDirectory();
+        var broken = File.ReadAllText(Repo.File("cluster.yaml"))
+            .Replace("  podCidr: 172.30.0.0/16", "  podCIRD: 172.30.0.0/16", StringComparison.Ordinal)
+            .Replace("roles: [etcd, control-plane, worker]\n  - name: k8s-02", "roles: [etcd, contol-plane, worker]\n  - name: k8s-02", StringComparison.Ordinal);
+        var path = temp.Write("mine.yaml", broken);
+
+        // When
+        var (exitCode, output) = Run(Repo.Root, "--target=Validate", $"--cluster={path}");
+
+        // Then
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"{path}:{LineOf(broken, "podCIRD")}:3 network.podCIRD: unknown field; did you mean 'podCidr'?", output, StringComparison.Ordinal);
+        Assert.Contains("unknown role 'contol-plane'; did you mean 'control-plane'?", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The 1-based line of the first line containing <paramref name="text"/> (the shipped inventory changes).</summary>
+    private static int LineOf(string yaml, string text) =>
+        yaml.Split('\n').Select((line, index) => (line, index)).First(l => l.line.Contains(text, StringComparison.Ordinal)).index + 1;
 
     [Fact]
     public void Clean_Should_Delete_Artifacts_And_Keep_State()

@@ -16,7 +16,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         Directory.CreateDirectory(fake.Combine("sys/module"));
         var env = new Dictionary<string, string> { ["KA_PROC"] = fake.Combine("proc"), ["KA_SYS"] = fake.Combine("sys"), ["PATH"] = "/usr/bin:/bin" };
 
-        var run = Cmd.Run("bash", [Path.Combine(bundles.BundleDir("n01"), "install.sh"), "preflight"], environment: env);
+        var run = Cmd.Run("bash", [Path.Combine(bundles.BundleDir("n01"), "install.sh"), "preflight", "--pubkey", bundles.PubKey], environment: env);
 
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("PASS  arch amd64", run.Stdout, StringComparison.Ordinal);
@@ -37,7 +37,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         Directory.CreateDirectory(fake.Combine("sys/module/overlay"));
         var env = new Dictionary<string, string> { ["KA_PROC"] = fake.Combine("proc"), ["KA_SYS"] = fake.Combine("sys"), ["PATH"] = "/usr/bin:/bin" };
 
-        var run = Cmd.Run("bash", [Path.Combine(bundles.BundleDir("n02"), "install.sh"), "preflight"], environment: env);
+        var run = Cmd.Run("bash", [Path.Combine(bundles.BundleDir("n02"), "install.sh"), "preflight", "--pubkey", bundles.PubKey], environment: env);
 
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("[FAIL]  kernel modules: br_netfilter neither loaded, built in nor loadable", run.Stderr, StringComparison.Ordinal);

@@ -35,10 +35,8 @@ public sealed partial class NodeFilesTests
             var result = f.Run();
 
             // Then
-            string[] everyone =
-            [
-                "etc/kubernetes/kube-proxy.conf", "etc/kubernetes/kubelet.conf", "pki/ca.crt", "pki/kubelet.crt", "pki/kubelet.key",
-            ];
+            string[] everyone = ["pki/ca.crt"];
+            string[] worker = ["etc/kubernetes/kube-proxy.conf", "etc/kubernetes/kubelet.conf", "pki/kubelet.crt", "pki/kubelet.key"];
             string[] etcd = ["pki/etcd/ca.crt", "pki/etcd/healthcheck-client.crt", "pki/etcd/healthcheck-client.key", "pki/etcd/peer.crt", "pki/etcd/peer.key", "pki/etcd/server.crt", "pki/etcd/server.key"];
             string[] controlPlane =
             [
@@ -47,9 +45,9 @@ public sealed partial class NodeFilesTests
                 "pki/apiserver.crt", "pki/apiserver.key", "pki/ca.key", "pki/etcd/ca.crt", "pki/front-proxy-ca.crt", "pki/front-proxy-client.crt",
                 "pki/front-proxy-client.key", "pki/sa.key", "pki/sa.pub",
             ];
-            Assert.Equal(everyone.Concat(etcd).Concat(controlPlane).Append("etc/kubernetes/super-admin.conf").Distinct().Order(StringComparer.Ordinal), Files(f, "k8s-01"));
+            Assert.Equal(everyone.Concat(worker).Concat(etcd).Concat(controlPlane).Append("etc/kubernetes/super-admin.conf").Distinct().Order(StringComparer.Ordinal), Files(f, "k8s-01"));
             Assert.Equal(everyone.Concat(etcd).Order(StringComparer.Ordinal), Files(f, "etcd-02"));
-            Assert.Equal(everyone.Order(StringComparer.Ordinal), Files(f, "work-03"));
+            Assert.Equal(everyone.Concat(worker).Order(StringComparer.Ordinal), Files(f, "work-03"));
             Assert.Equal(Files(f, "k8s-01"), result.Files["k8s-01"].Select(x => x.BundlePath));
         }
 

@@ -26,6 +26,7 @@ public sealed class DocumentTests
         ("apps/v1", "Deployment"),
         ("apps/v1", "DaemonSet"),
         ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+        ("policy/v1", "PodDisruptionBudget"),
     ];
 
     private static readonly Dictionary<string, string> FieldLists = new(StringComparer.Ordinal)

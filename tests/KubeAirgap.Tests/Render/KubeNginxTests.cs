@@ -6,14 +6,15 @@ namespace KubeAirgap.Tests.Render;
 
 /// <summary>
 /// Debian's nginx (with its dynamic stream module) accepts the rendered kube-nginx.conf and proxies TLS connections to
-/// two apiserver stand-ins (openssl s_server on loopback), failing over when the backend it chose is stopped.
+/// two apiserver stand-ins (openssl s_server on loopback), spreading one local client's connections over both and failing
+/// over when a backend is stopped.
 /// </summary>
 public sealed class KubeNginxTests
 {
     private const string StreamModule = "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n";
 
     [Fact]
-    public void Should_be_accepted_by_nginx_and_fail_over_between_apiservers()
+    public void Should_be_accepted_by_nginx_balance_and_fail_over_between_apiservers()
     {
         // Given: two control-plane nodes on loopback addresses, apiserver and proxy ports free right now
         using var temp = new TempDirectory("kag-nginx");
@@ -26,7 +27,8 @@ public sealed class KubeNginxTests
         var conf = files.Content("etc/kube-nginx/kube-nginx.conf");
         Assert.Contains($"server {ips[0]}:{apiPort} max_fails=3 fail_timeout=30s;", conf, StringComparison.Ordinal);
         Assert.Contains($"server {ips[1]}:{apiPort} max_fails=3 fail_timeout=30s;", conf, StringComparison.Ordinal);
-        Assert.Contains("hash $remote_addr consistent;", conf, StringComparison.Ordinal);
+        Assert.Contains("least_conn;", conf, StringComparison.Ordinal);
+        Assert.DoesNotContain("hash $remote_addr", conf, StringComparison.Ordinal);
         Assert.Contains($"listen 127.0.0.1:{proxyPort};", conf, StringComparison.Ordinal);
 
         var prefix = temp.Combine("root", "var", "lib", "kube-nginx");
@@ -59,11 +61,13 @@ public sealed class KubeNginxTests
             using var nginx = new BackgroundProcess("nginx", ["-p", prefix, "-c", confPath, "-g", "daemon off;"]);
             nginx.WaitUntil(() => Ports.IsOpen("127.0.0.1", proxyPort), TimeSpan.FromSeconds(10), $"listening on 127.0.0.1:{proxyPort}");
 
-            // When: a client connects through the proxy
-            var first = ConnectThrough(proxyPort);
+            // When: the same local client connects through the proxy several times (every client of kube-nginx is 127.0.0.1)
+            var reached = Enumerable.Range(0, 4).Select(_ => ConnectThrough(proxyPort)).ToList();
 
-            // Then: it reached one of the apiservers over TLS
-            Assert.Contains(first, backends.Keys);
+            // Then: the connections are spread over both apiservers (hash $remote_addr sent them all to one)
+            Assert.All(reached, r => Assert.Contains(r, backends.Keys));
+            Assert.Equal(backends.Keys.Order(StringComparer.Ordinal), reached.Distinct().Order(StringComparer.Ordinal));
+            var first = reached[0];
 
             // When: that apiserver goes away and the client connects again
             backends[first].Stop();

@@ -1,4 +1,4 @@
-using KubeAirgap.Testing;
+using Build.Testing;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Testing;
@@ -16,7 +16,26 @@ public sealed class TestReportTests
         var report = TestReport.Read(path);
 
         Assert.Equal(new TestReport(7, 4, 2, 1), report);
-        Assert.Equal("4 passed, 2 failed", report.SummaryLine);
-        Assert.Equal("8 passed, 4 failed", TestReport.Sum([report, report]).SummaryLine);
+        Assert.Equal("4 passed, 2 failed, 1 skipped", report.SummaryLine);
+        Assert.Equal("8 passed, 4 failed, 2 skipped", TestReport.Sum([report, report]).SummaryLine);
+    }
+
+    [Theory]
+    [InlineData(5, 5, 0, 0, null)]
+    [InlineData(5, 4, 1, 0, "1 test(s) failed")]
+    [InlineData(0, 0, 0, 0, "no test ran")]
+    [InlineData(5, 4, 0, 1, "1 test(s) were skipped")]
+    public void An_Unexpected_Skip_Should_Make_The_Run_Red(int tests, int passed, int failed, int skipped, string? problem)
+    {
+        var report = new TestReport(tests, passed, failed, skipped);
+
+        if (problem is null)
+        {
+            Assert.Null(report.Problem);
+        }
+        else
+        {
+            Assert.StartsWith(problem, report.Problem, StringComparison.Ordinal);
+        }
     }
 }

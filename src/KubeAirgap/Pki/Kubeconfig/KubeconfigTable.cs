@@ -64,7 +64,7 @@ public static class KubeconfigTable
         Name = "kube-proxy",
         NodePath = NodeLayout.KubeProxyKubeconfig,
         ClientName = PkiIdentities.KubeProxyUser,
-        Holders = Holders.Everyone,
+        Holders = Holders.Worker,
     };
 
     /// <summary>Pre-issued per node (CN system:node:&lt;name&gt;, O system:nodes): no bootstrap token, no CSR approval.</summary>
@@ -74,6 +74,6 @@ public static class KubeconfigTable
         NodePath = NodeLayout.KubeletKubeconfig,
         NodeClientName = PkiIdentities.NodeUser,
         Organizations = [PkiIdentities.NodesGroup],
-        Holders = Holders.Everyone,
+        Holders = Holders.Worker,
     };
 }

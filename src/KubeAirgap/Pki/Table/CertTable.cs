@@ -176,6 +176,6 @@ public static class CertTable
         AltNames = Table.AltNames.Kubelet,
         NodeCertPath = NodeLayout.KubeletServingCert,
         NodeKeyPath = NodeLayout.KubeletServingKey,
-        Holders = Table.Holders.Everyone,
+        Holders = Table.Holders.Worker,
     };
 }

@@ -13,6 +13,9 @@ public static class Holders
 
     public static bool Etcd(NodeSpec node, ClusterTopology topology) => node.Has(NodeRole.Etcd);
 
+    /// <summary>Nodes that run kubelet and kube-proxy.</summary>
+    public static bool Worker(NodeSpec node, ClusterTopology topology) => node.Has(NodeRole.Worker);
+
     public static bool ControlPlaneOrEtcd(NodeSpec node, ClusterTopology topology) => node.Has(NodeRole.ControlPlane) || node.Has(NodeRole.Etcd);
 
     /// <summary>The node that applies add-ons once (and, like kubeadm init's node, bootstraps RBAC with super-admin.conf).</summary>

@@ -6,8 +6,8 @@ using YamlDotNet.RepresentationModel;
 namespace KubeAirgap.Render.Calico;
 
 /// <summary>
-/// Patches Calico's release manifest as YAML documents (never as text): the IPv4 pool CIDR and IP autodetection method
-/// on the calico-node container, the CNI host directories on every workload's volumes, and every container image
+/// Patches Calico's release manifest as YAML documents (never as text): <see cref="CalicoPatch.NodeEnv"/> (pool CIDR,
+/// IP autodetection, Felix's nftables mode and usage reporting) on the calico-node container, the CNI host directories on every workload's volumes, and every container image
 /// replaced by its pinned reference. An image the pins do not know is an error, so nothing unpinned slips through.
 /// </summary>
 public static class CalicoPatcher
@@ -44,8 +44,11 @@ public static class CalicoPatcher
                 PatchImage(container, patch, where);
                 if (Scalar(root, "kind") == "DaemonSet" && name == "calico-node" && Scalar(container, "name") == "calico-node")
                 {
-                    SetEnv(container, "CALICO_IPV4POOL_CIDR", patch.PoolCidr);
-                    SetEnv(container, "IP_AUTODETECTION_METHOD", patch.IpAutodetectionMethod);
+                    foreach (var (key, value) in patch.NodeEnv)
+                    {
+                        SetEnv(container, key, value);
+                    }
+
                     sawCalicoNode = true;
                 }
             }

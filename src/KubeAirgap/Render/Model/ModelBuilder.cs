@@ -86,7 +86,8 @@ public static class ModelBuilder
             $"{spec.Pki.LeafValidityDays * 24}h",
             Pki.PkiIdentities.ApiServerKubeletClientUser,
             Pki.PkiIdentities.ClusterAdminsGroup,
-            spec.Pki.CaKeyOnNodes);
+            spec.Pki.CaKeyOnNodes,
+            Pki.PkiIdentities.NodesGroup);
 
         var failCgroupV1 = versions.Optional("kubelet.failCgroupV1") is { } f ? bool.Parse(f) : (bool?)null;
         var mode = spec.Network.ProxyMode;
@@ -142,7 +143,7 @@ public static class ModelBuilder
             containerd,
             new KubeNginxModel(ClusterTopology.HostPort(local, spec.ApiServer.LocalProxyPort), topology.ApiServerUpstreams),
             new HostModel(modules, sysctls),
-            new AddonsModel(Image(pins, release, "coredns"), Math.Min(2, Math.Max(1, topology.WorkerNodes.Count))));
+            new AddonsModel(Image(pins, release, "coredns"), Math.Min(2, Math.Max(1, topology.WorkerNodes.Count)), spec.Dns.Upstreams));
     }
 
     /// <summary>The pinned reference (<c>ref@digest</c> once locked) of <paramref name="name"/> in the release.</summary>

@@ -31,7 +31,7 @@ public sealed record NodePaths
         AuditPolicy = P(NodeLayout.AuditPolicy);
         AuditLog = P(layout.AuditLogDir + "/audit.log");
         EncryptionConfig = P(NodeLayout.EncryptionConfig);
-        ResolvConf = "/etc/resolv.conf";
+        ResolvConf = P(NodeLayout.KubeletResolvConf);
         Kubeconfig = new KubeconfigPaths(
             P(NodeLayout.AdminKubeconfig),
             P(NodeLayout.ControllerManagerKubeconfig),

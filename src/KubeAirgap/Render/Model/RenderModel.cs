@@ -48,7 +48,8 @@ public sealed record ControlPlaneModel(
     string ClusterSigningDuration,
     string ApiServerKubeletClientUser,
     string ClusterAdminsGroup,
-    bool CaSigner);
+    bool CaSigner,
+    string NodesGroup);
 
 public sealed record KubeletModel(bool? FailCgroupV1);
 
@@ -65,4 +66,5 @@ public sealed record HostModel(IReadOnlyList<string> Modules, IReadOnlyList<Sysc
 
 public sealed record SysctlModel(string Key, string Value);
 
-public sealed record AddonsModel(string CorednsImage, int CorednsReplicas);
+/// <summary>Cluster add-ons; <see cref="DnsUpstreams"/> empty means CoreDNS serves the cluster domain only.</summary>
+public sealed record AddonsModel(string CorednsImage, int CorednsReplicas, IReadOnlyList<string> DnsUpstreams);

@@ -15,6 +15,7 @@ public sealed class TestContainerd : IDisposable
 
     public TestContainerd()
     {
+        NeedsRoot.Check("containerd runs as root");
         // the default config, with every path moved under the temp dir
         var defaults = Cmd.Run("containerd", "config", "default").EnsureSuccess("containerd config default").Stdout;
         var config = defaults

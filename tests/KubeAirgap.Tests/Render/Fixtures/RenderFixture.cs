@@ -12,7 +12,8 @@ internal static class RenderFixture
 {
     public static string Templates => Repo.File("templates");
 
-    public static string CalicoManifest => Repo.File("tests", "KubeAirgap.Tests", "Render", "Fixtures", "calico.yaml");
+    /// <summary>The real upstream manifest (projectcalico/calico v3.31.7 manifests/calico.yaml, sha256 in pins.yaml).</summary>
+    public static string CalicoManifest => Repo.File("tests", "fixtures", "upstream", "calico-v3.31.7.yaml");
 
     /// <summary>Pins the versions Debian packages here (etcd 3.4.23, containerd 1.6.20) for Kubernetes 1.35.7 and 1.36.3.</summary>
     public static PinsFile DebianPins => PinsLoader.LoadValid(Repo.File("tests", "KubeAirgap.Tests", "Render", "Fixtures", "pins-debian.yaml"));

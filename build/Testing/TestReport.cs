@@ -1,12 +1,22 @@
 using System.Text.Json;
 
-namespace KubeAirgap.Testing;
+namespace Build.Testing;
 
 /// <summary>Counts from a CTRF (Common Test Report Format) JSON file, as xunit.v3 writes it with --report-xunit-ctrf.</summary>
 public sealed record TestReport(int Tests, int Passed, int Failed, int Skipped)
 {
-    /// <summary>The closing line CI looks for: <c>N passed, N failed</c>.</summary>
-    public string SummaryLine => $"{Passed} passed, {Failed} failed";
+    /// <summary>The closing line CI looks for: <c>N passed, N failed, N skipped</c>.</summary>
+    public string SummaryLine => $"{Passed} passed, {Failed} failed, {Skipped} skipped";
+
+    /// <summary>
+    /// What makes the run red: a failure, no test at all, or a skip. Nothing in this suite is skipped on purpose
+    /// (a test that cannot run here fails and says why), so a skip means a test silently stopped testing.
+    /// </summary>
+    public string? Problem =>
+        Failed > 0 ? $"{Failed} test(s) failed"
+        : Tests == 0 ? "no test ran"
+        : Skipped > 0 ? $"{Skipped} test(s) were skipped; this suite expects none (see the test output for which)"
+        : null;
 
     public static TestReport Read(string ctrfPath)
     {

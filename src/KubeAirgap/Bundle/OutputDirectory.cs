@@ -1,0 +1,59 @@
+namespace KubeAirgap.Bundle;
+
+/// <summary>
+/// Build-host permissions of what Bundle writes: the output directory is 0700 (its tarballs hold ca.key, sa.key,
+/// admin.conf and the encryption config), a tarball holding any secret is 0600, and the files an operator hands
+/// on to others (SHA256SUMS, its signature, the public key, verify-bundle.sh, the manifests) are 0644.
+/// </summary>
+public static class OutputDirectory
+{
+    public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    public const UnixFileMode Secret = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public const UnixFileMode Public = Secret | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    public const UnixFileMode PublicExecutable = Public | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    /// <summary>Creates <paramref name="dir"/> (and its parents) and makes it 0700, also when it existed with a wider mode.</summary>
+    public static void Create(string dir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dir);
+            return;
+        }
+
+        Directory.CreateDirectory(dir, Private);
+        File.SetUnixFileMode(dir, Private);
+    }
+
+    /// <summary>Sets <paramref name="mode"/> on <paramref name="file"/> (a no-op on Windows).</summary>
+    public static void SetMode(string file, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, mode);
+        }
+    }
+
+    /// <summary>Writes <paramref name="content"/> to a temporary name created with <paramref name="mode"/>, then renames it over <paramref name="path"/>.</summary>
+    public static void WriteAtomic(string path, byte[] content, UnixFileMode mode)
+    {
+        var temp = path + ".tmp";
+        File.Delete(temp);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = mode;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            stream.Write(content);
+        }
+
+        SetMode(temp, mode);
+        File.Move(temp, path, overwrite: true);
+    }
+}
