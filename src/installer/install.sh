@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kube-airgap node installer: installs this node from the bundle it sits in, with nothing fetched from outside.
 #
-# Usage: sudo ./install.sh [preflight|install|verify|status|uninstall] [options]
+# Usage: sudo ./install.sh [preflight|install|verify|status|uninstall|etcd-restore SNAPSHOT] [options]
 #   preflight       check the host; print every failing check (nothing is changed)
 #   install         (default) verify the bundle, then install and start this node; safe to run again
 #   verify          verify the bundle (SHA256SUMS, signature) and the installed files against it
@@ -9,6 +9,7 @@
 #   uninstall       reset the node like kubeadm reset (pods, mounts, network rules), remove what install
 #                   added, restore the backed-up files; data stays. The node keeps a copy of the installer:
 #                   /opt/kube-airgap/uninstall.sh runs this without the tarball.
+#   etcd-restore SNAPSHOT  restore this etcd member from SNAPSHOT, etcd stopped on every member (docs/day2.md)
 # Options:
 #   --dry-run             print every action, change nothing
 #   --root DIR            install into DIR instead of / (skips sysctl -w, modprobe, swapoff, units, image import,
@@ -20,6 +21,7 @@
 #                         tarball; the first install pins it as /etc/kube-airgap/trusted.pub, and later bundles
 #                         must be signed by the pinned key
 #   --insecure-unsigned   accept a bundle that is unsigned or not signed by the trusted key (logged)
+#   --start               etcd-restore only: start etcd after restoring (default: leave it stopped)
 #   --replace-cluster     install only: accept a bundle of another cluster (other CA or signing key) and pin its key
 #   -h, --help
 #
@@ -56,6 +58,8 @@ NO_START=0
 YES=0
 PURGE=0
 PUBKEY=
+SNAPSHOT=
+ETCD_RESTORE_START=0
 INSECURE=0
 REPLACE_CLUSTER=0
 LOG_FILE=
@@ -124,6 +128,13 @@ set_command() {
     COMMAND=$1
 }
 
+# snapshot_arg VALUE: etcd-restore's SNAPSHOT, a file name (not missing, not an option).
+snapshot_arg() {
+    case "$1" in
+        "" | -*) fatal "etcd-restore needs a snapshot file: install.sh etcd-restore SNAPSHOT [--yes] [--start]" 2 ;;
+    esac
+}
+
 # non_empty OPTION VALUE: an empty value is a usage error, never a default.
 non_empty() {
     [ -n "$2" ] || fatal "$1 needs a non-empty value (see --help)" 2
@@ -133,6 +144,8 @@ parse_args() {
     while [ $# -gt 0 ]; do
         case "$1" in
             preflight | install | verify | status | uninstall) set_command "$1" ;;
+            etcd-restore) set_command "$1"; snapshot_arg "${2:-}"; SNAPSHOT=$2; shift ;;
+            --start) ETCD_RESTORE_START=1 ;;
             --dry-run) DRY_RUN=1 ;;
             --root) [ $# -ge 2 ] || fatal "--root needs a directory" 2; non_empty --root "$2"; ROOT=$2; shift ;;
             --root=*) ROOT=${1#--root=}; non_empty --root "${ROOT}" ;;
@@ -355,6 +368,8 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/uninstall.sh"
     # shellcheck source=lib/status.sh
     . "${BUNDLE_DIR}/lib/status.sh"
+    # shellcheck source=lib/day2.sh
+    . "${BUNDLE_DIR}/lib/day2.sh"
 }
 
 open_log() {
@@ -401,6 +416,7 @@ main() {
         verify) run_verify ;;
         status) run_status ;;
         uninstall) run_uninstall ;;
+        etcd-restore) run_etcd_restore "${SNAPSHOT}" ;;
     esac
 }
 

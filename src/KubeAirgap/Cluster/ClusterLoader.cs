@@ -139,6 +139,8 @@ public static class ClusterLoader
         var addonsExtra = Located(addonsMap.Strings("extra"), sources);
         addonsMap.Done();
 
+        var etcd = EtcdSection.Read(root.Map("etcd"), sources);
+
         sources["nodes"] = root.LocationOf("nodes");
         var nodes = root.Maps("nodes", required: true).Select(n => ReadNode(n, sources, diagnostics)).ToList();
         root.Done();
@@ -155,6 +157,7 @@ public static class ClusterLoader
             Images = new ImagesSpec { Extra = extra.Select(e => e.Value).ToList() },
             Dns = new DnsSpec { Upstreams = upstreams },
             Addons = new AddonsSpec { Extra = addonsExtra, BaseDir = baseDir },
+            Etcd = etcd,
             Nodes = nodes,
             Sources = sources,
         };

@@ -25,6 +25,8 @@ public sealed record ClusterSpec
 
     public AddonsSpec Addons { get; init; } = new();
 
+    public EtcdSpec Etcd { get; init; } = new();
+
     public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
 
     /// <summary>Where each field was written (path → file:line:column), for validation messages.</summary>

@@ -31,6 +31,7 @@ public static partial class ClusterValidator
         CheckImages(spec, d);
         CheckDns(spec, d);
         CheckAddons(spec, d);
+        EtcdSection.Check(spec, d);
         if (pins is not null)
         {
             CheckPins(spec, pins, d);

@@ -41,6 +41,9 @@ public static class FileCatalog
         new("etc/kube-nginx/kube-nginx.conf", "0644", Every, "kube-nginx/kube-nginx.conf.scriban"),
 
         new("etc/systemd/system/etcd.service", "0644", Etcd, "systemd/etcd.service.scriban"),
+        new("etc/systemd/system/etcd-backup.service", "0644", Etcd, "systemd/etcd-backup.service.scriban"),
+        new("etc/systemd/system/etcd-backup.timer", "0644", Etcd, "systemd/etcd-backup.timer.scriban"),
+        new("etc/kube-airgap/etcd-backup.sh", "0755", Etcd, "etcd/etcd-backup.sh.scriban"),
 
         new("etc/systemd/system/kube-apiserver.service", "0644", ControlPlane, "systemd/kube-apiserver.service.scriban"),
         new("etc/systemd/system/kube-controller-manager.service", "0644", ControlPlane, "systemd/kube-controller-manager.service.scriban"),

@@ -134,6 +134,22 @@ public sealed class RenderedConfigContractTests
         Assert.Contains($"unknown flag: --pod-infra-container-image (not a flag of kubelet {version})", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1.35.7")]
+    [InlineData("1.36.3")]
+    public void Should_fail_on_a_kubelet_flag_that_belongs_in_the_config_file(string version)
+    {
+        // Given: AddKubeletConfigFlags deprecates every flag bound to a KubeletConfiguration field (not -v)
+        var contract = new UpstreamContract(version);
+
+        // When
+        var errors = contract.CheckFlags("kubelet", ["--cgroup-driver=systemd", "--client-ca-file=/etc/kubernetes/pki/ca.crt", "--v=2"]);
+
+        // Then
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.Contains("should be set via the config file", e, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Should_fail_on_an_etcd_flag_the_pinned_etcd_deprecates()
     {

@@ -88,7 +88,7 @@ public sealed partial class EtcdClusterTests
         return Whitespace().Split(line["ExecStart=".Length..].Trim());
     }
 
-    private static string[] FreeLoopbackTriple()
+    internal static string[] FreeLoopbackTriple()
     {
         for (var attempt = 0; attempt < 20; attempt++)
         {
@@ -103,11 +103,11 @@ public sealed partial class EtcdClusterTests
         throw new InvalidOperationException("no free loopback addresses for etcd");
     }
 
-    private static Cmd.Result Etcdctl(string[] client, string endpoints, params string[] args) =>
+    internal static Cmd.Result Etcdctl(string[] client, string endpoints, params string[] args) =>
         Cmd.Run("etcdctl", ["--endpoints", endpoints, .. client, "--dial-timeout", "3s", "--command-timeout", "5s", .. args],
             environment: new Dictionary<string, string> { ["ETCDCTL_API"] = "3" }, timeout: TimeSpan.FromSeconds(20));
 
-    private static void Issue(string caDir, string dir, string name, string cn, string usage, string? ip)
+    internal static void Issue(string caDir, string dir, string name, string cn, string usage, string? ip)
     {
         var sans = ip is null ? string.Empty : $"subjectAltName=IP:{ip},IP:127.0.0.1,DNS:localhost\n";
         File.WriteAllText(Path.Combine(dir, name + ".ext"), $"{sans}extendedKeyUsage={usage}\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
@@ -115,7 +115,7 @@ public sealed partial class EtcdClusterTests
         Openssl(dir, $"x509 -req -in {name}.csr -CA {caDir}/ca.crt -CAkey {caDir}/ca.key -CAcreateserial -CAserial {dir}/{name}.srl -out {name}.crt -days 1 -extfile {name}.ext");
     }
 
-    private static void Openssl(string dir, string args) =>
+    internal static void Openssl(string dir, string args) =>
         Cmd.Run("openssl", args.Split(' '), workingDirectory: dir).EnsureSuccess("openssl " + args);
 
     [GeneratedRegex(@"\s+")]

@@ -77,14 +77,14 @@ public sealed class RoleSetTests
         }
 
         PkiBuild.Run(new PkiEngine(spec, temp.Combine("state"), new TestClock(PkiFixture.Start), _ => { }), spec, Tree);
-        SyntheticInputs.WritePayloads(spec, Payload, 64 * 1024, 4 * 1024);
+        var bundlePins = SyntheticInputs.WritePayloads(spec, pins, Payload, 64 * 1024, 4 * 1024);
         foreach (var key in PayloadKey.AllOf(spec))
         {
             WriteArchive(Path.Combine(Payload(key.Name), "images", "images.oci.tar"), ImagePlan.For(key, spec, pins).Select(r => r.Canonical));
         }
 
         // When: bundled and verified
-        var request = new BundleRequest(spec, pins, Payload, Tree, Repo.File("src", "installer"), temp.Combine("out"), temp.Combine("cache"), 1700000000, 1, 2);
+        var request = new BundleRequest(spec, bundlePins, Payload, Tree, Repo.File("src", "installer"), temp.Combine("out"), temp.Combine("cache"), 1700000000, 1, 2);
         var result = BundleBuilder.Build(request);
         var reports = BundleVerifier.Verify(temp.Combine("out"));
 

@@ -78,7 +78,8 @@ public static class ModelBuilder
             $"http://{ClusterTopology.HostPort(local, 2381)}",
             topology.EtcdInitialCluster,
             $"{spec.Name}-etcd",
-            versions.FlagsFor("etcd"));
+            versions.FlagsFor("etcd"),
+            EtcdBackupModel.Of(spec, versions, options.NodeRoot, $"https://{ClusterTopology.HostPort(local, ClusterTopology.EtcdClientPort)}"));
 
         var controlPlane = new ControlPlaneModel(
             string.Join(",", topology.EtcdEndpoints),

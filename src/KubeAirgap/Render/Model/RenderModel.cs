@@ -40,7 +40,8 @@ public sealed record EtcdModel(
     string MetricsUrl,
     string InitialCluster,
     string InitialClusterToken,
-    IReadOnlyList<string> VersionFlags);
+    IReadOnlyList<string> VersionFlags,
+    EtcdBackupModel Backup);
 
 public sealed record ControlPlaneModel(
     string EtcdServers,

@@ -37,6 +37,11 @@ public static class VersionTable
         new(Versioned.Containerd, "containerd.cniBinKey", "[1.5,2.1)", "bin_dir", "containerd release/2.0 docs/cri/config.md: bin_dir only"),
         new(Versioned.Containerd, "containerd.cniBinKey", "[2.1,)", "bin_dirs", "containerd release/2.2 docs/cri/config.md: bin_dir deprecated since v2.1, use bin_dirs"),
 
+        // Checking a snapshot: etcdctl up to 3.4; 3.5 moved the offline snapshot commands to etcdutl and deprecated
+        // etcdctl's, 3.6 removed them from etcdctl.
+        new(Versioned.Etcd, "etcd.snapshotTool", "[3.4,3.5)", "etcdctl", "etcd 3.4: etcdctl snapshot status/restore"),
+        new(Versioned.Etcd, "etcd.snapshotTool", "[3.5,)", "etcdutl", "etcd CHANGELOG-3.5/3.6: etcdctl snapshot status/restore deprecated in 3.5, removed in 3.6; use etcdutl"),
+
         // kubelet: since 1.35 it refuses cgroup v1 hosts unless told otherwise; say so explicitly (kubespray
         // renders failCgroupV1 only for kube_version >= 1.35).
         new(Versioned.Kubernetes, "kubelet.failCgroupV1", "[1.35,)", "true", "CHANGELOG-1.35 / kubespray kubelet-config template"),
