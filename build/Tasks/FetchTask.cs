@@ -1,5 +1,6 @@
 using KubeAirgap.Fetch;
 using KubeAirgap.Fetch.Download;
+using KubeAirgap.Fetch.Lock;
 using KubeAirgap.Fetch.Progress;
 using KubeAirgap.Layout;
 using Spectre.Console;
@@ -15,9 +16,23 @@ public sealed class FetchTask : AsyncFrostingTask<BuildContext>
     {
         var cluster = context.Cluster;
         var pins = context.Pins;
-        var plan = FetchPlan.For(pins, cluster.KubernetesVersion, PayloadKey.AllOf(cluster), context.PinsPath);
-        var cache = new ArtifactCache(context.Paths.Cache);
+        var cache = new ArtifactCache(context.Paths.Cache) { OnRejected = message => context.Warning("{0}", message) };
         using var downloader = new VerifiedDownloader(cache, DownloadOptionsOf(context));
+        var unlocked = FetchPlan.Unlocked(pins, cluster.KubernetesVersion, PayloadKey.AllOf(cluster));
+        if (unlocked.Count > 0 && !context.Offline)
+        {
+            // the first build with internet needs no separate Lock: upstream's published checksums, over https only
+            var report = await new PinsLocker(downloader).LockAsync(context.PinsPath, allowDownload: false,
+                (component, arch) => unlocked.Contains((component.Name, component.Version, arch)));
+            foreach (var line in report.Lines())
+            {
+                context.Information("{0}", line);
+            }
+
+            pins = context.Pins = KubeAirgap.Pins.PinsLoader.LoadValid(context.PinsPath);
+        }
+
+        var plan = FetchPlan.For(pins, cluster.KubernetesVersion, PayloadKey.AllOf(cluster), context.PinsPath, context.Offline);
         var fetcher = new Fetcher(downloader, MirrorsOf(context), context.Setting("Fetch", "Parallelism", 4), Path.GetDirectoryName(context.PinsPath)!);
         context.Information("Fetch: {0} artifact(s) for {1} payload(s), cache {2}{3}",
             plan.Artifacts.Count, plan.ByPayload.Count, cache.Root, context.Offline ? " (offline)" : string.Empty);

@@ -1,7 +1,9 @@
+using Cake.Common;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;
 using KubeAirgap.Fetch.Progress;
 using KubeAirgap.Images;
+using KubeAirgap.Images.Lock;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Layout;
 
@@ -26,27 +28,52 @@ public sealed class ImagesTask : AsyncFrostingTask<BuildContext>
             MaxAttempts = downloads.Retries + 1,
             BaseDelay = downloads.RetryDelay,
         };
-        var client = new RegistryClient(options, new ArtifactCache(context.Paths.Cache), downloads);
+        var client = new RegistryClient(options with { RequireDigests = !AllowUnpinned(context) }, new ArtifactCache(context.Paths.Cache), downloads);
         client.OnRetry = message => context.Warning("{0}", message);
         return client;
     }
+
+    /// <summary>--allow_unpinned_images=true: build with images that have no digest (the bundle says so).</summary>
+    internal static bool AllowUnpinned(BuildContext context) =>
+        context.HasArgument("allow_unpinned_images") && context.Argument("allow_unpinned_images", "true") != "false";
 
     public override async Task RunAsync(BuildContext context)
     {
         var cluster = context.Cluster;
         var pins = context.Pins;
         using var client = ClientOf(context);
+        var unpinned = ImagePinning.Unpinned(PayloadKey.AllOf(cluster).SelectMany(k => ImagePlan.For(k, cluster, pins)));
+        IReadOnlyList<ImageLockEntry> attempts = [];
+        if (unpinned.Count > 0 && !context.Offline && ImagePinning.PinsEntries(pins, unpinned) is { Count: > 0 } entries)
+        {
+            // trust on first use: the upstream registry over TLS, recorded in pins.yaml for every later build
+            attempts = await new ImageDigestLocker(client).LockAsync(context.PinsPath, entries).ConfigureAwait(false);
+            foreach (var entry in attempts)
+            {
+                context.Information("{0}", entry);
+            }
+
+            pins = context.Pins = KubeAirgap.Pins.PinsLoader.LoadValid(context.PinsPath);
+            unpinned = ImagePinning.Unpinned(PayloadKey.AllOf(cluster).SelectMany(k => ImagePlan.For(k, cluster, pins)));
+        }
+
+        if (unpinned.Count > 0)
+        {
+            var refusal = ImagePinning.Refusal(unpinned, context.Offline, attempts);
+            if (!AllowUnpinned(context))
+            {
+                throw refusal;
+            }
+
+            context.Warning("--allow_unpinned_images: {0}", refusal.Message);
+        }
+
         client.Progress = new LogProgress(line => context.Verbose("{0}", line));
         var stage = new ImageStage(client, context.Setting("Registries", "Parallelism", 4)) { Log = message => context.Information("{0}", message) };
         var mtime = SourceDateEpoch();
         foreach (var key in PayloadKey.AllOf(cluster))
         {
             var images = ImagePlan.For(key, cluster, pins);
-            foreach (var unpinned in images.Where(i => i.Digest is null))
-            {
-                context.Warning("{0}: not pinned by digest; run the Lock task to record it", unpinned);
-            }
-
             await stage.BuildAsync(ArchiveOf(context, cluster.Name, key), images, key.Arch, mtime).ConfigureAwait(false);
         }
 

@@ -6,7 +6,7 @@ using KubeAirgap.Images.Lock;
 namespace Build.Tasks;
 
 [TaskName("Lock")]
-[TaskDescription("Fills missing checksums in pins.yaml from upstream's published checksum files (--lock_download=true: compute the rest from a download, marked as such), and image digests from the registries")]
+[TaskDescription("Fills missing checksums in pins.yaml from upstream's published checksum files over https (--lock_download=true: compute the rest from a download, marked as such), and image digests from the upstream registries over TLS (trust on first use); never through mirrors")]
 public sealed class LockTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
@@ -17,7 +17,7 @@ public sealed class LockTask : AsyncFrostingTask<BuildContext>
         }
 
         using var downloader = new VerifiedDownloader(new ArtifactCache(context.Paths.Cache), FetchTask.DownloadOptionsOf(context));
-        var locker = new PinsLocker(downloader, FetchTask.MirrorsOf(context));
+        var locker = new PinsLocker(downloader);
         var report = await locker.LockAsync(context.PinsPath, context.Setting("Lock", "Download", false));
         foreach (var (entry, line) in report.Entries.Zip(report.Lines()))
         {

@@ -35,12 +35,14 @@ public sealed class NginxTask : FrostingTask<BuildContext>
             if (prebuilt.Length > 0)
             {
                 var version = NginxSource.Pinned(pins, cluster.KubernetesVersion).Version;
-                build = NginxBuilder.Prebuilt(System.IO.Path.GetFullPath(prebuilt, context.Root), arch.Key, version);
+                build = NginxBuilder.Prebuilt(System.IO.Path.GetFullPath(prebuilt, context.Root), arch.Key, version,
+                    context.Setting("Nginx", $"PrebuiltSha256_{arch.Key}", string.Empty));
             }
             else
             {
                 var source = NginxSource.Locate(pins, cluster.KubernetesVersion, context.Paths.Payload(cluster.Name, arch.First().Name),
-                    explicitSource.Length > 0 ? System.IO.Path.GetFullPath(explicitSource, context.Root) : null);
+                    explicitSource.Length > 0 ? System.IO.Path.GetFullPath(explicitSource, context.Root) : null,
+                    System.IO.Path.GetDirectoryName(context.PinsPath)!);
                 context.Information("nginx {0} source: {1}{2}", source.Version, source.TarballPath,
                     source.SignedBy is null ? string.Empty : $" (OpenPGP signature verified, signer {source.SignedBy})");
                 build = NginxBuilder.Build(source.TarballPath, source.Sha256, options with { TargetArch = arch.Key });

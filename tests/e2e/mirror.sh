@@ -106,7 +106,21 @@ build_files() {
   [ -f "$nginx_src" ] || fatal "$nginx_src missing (run tests/install-test-deps.sh)"
   echo "$nginx_sha256  $nginx_src" | sha256sum -c --quiet - || fatal "$nginx_src: sha256 mismatch"
   cp "$nginx_src" "$(placed "$www/nginx.org/download/nginx-1.22.1.tar.gz")"
+  sign_nginx "$www/nginx.org/download/nginx-1.22.1.tar.gz"
   rm -rf "$stage"
+}
+
+# Debian ships no .asc for the nginx source, and a source must be verified by an OpenPGP signature: sign it with
+# a throw-away test key made here (kept in DIR, trusted only by the test pins written below).
+sign_nginx() { # TARBALL
+  local home="$dir/gnupg"
+  rm -rf "$home"; mkdir -m 0700 "$home"
+  GNUPGHOME="$home" gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key 'kube-airgap test mirror <test-mirror@kube-airgap.invalid>' rsa2048 sign never
+  GNUPGHOME="$home" gpg --batch --quiet --armor --export >"$dir/test-signing.key"
+  GNUPGHOME="$home" gpg --batch --quiet --armor --detach-sign --output "$1.asc" "$1"
+  GNUPGHOME="$home" gpgconf --kill gpg-agent
+  info "signed $1 with the test key $dir/test-signing.key"
 }
 
 build_images() { # OCI layouts with busybox-static: the test stand-ins for pause and coredns
@@ -322,7 +336,11 @@ EOF
     noarch:
       url: https://nginx.org/download/nginx-1.22.1.tar.gz
       sha256: $nginx_sha256
-      source: Debian nginx_1.22.1.orig.tar.gz (1.22.1-9+deb12u9), byte-identical to nginx.org's nginx-1.22.1.tar.gz; Debian ships no .asc
+      source: Debian nginx_1.22.1.orig.tar.gz (1.22.1-9+deb12u9), byte-identical to nginx.org's nginx-1.22.1.tar.gz; Debian ships no .asc, so mirror.sh signs it with a test key
+      signature:
+        url: https://nginx.org/download/nginx-1.22.1.tar.gz.asc
+        keys:
+        - $dir/test-signing.key
 images:
 - name: pause
   version: 3.10.2
@@ -359,7 +377,7 @@ EOF
 
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
-if [ ! -f "$dir/www/.complete" ]; then
+if [ ! -f "$dir/www/.complete" ] || [ ! -f "$dir/test-signing.key" ]; then
   build_files
   build_images
   touch "$dir/www/.complete"

@@ -89,7 +89,7 @@ public static class Sbom
                 ["licenseDeclared"] = "NOASSERTION",
                 ["copyrightText"] = "NOASSERTION",
                 ["filesAnalyzed"] = false,
-                ["comment"] = image.PinnedRef,
+                ["comment"] = image.Digest is null ? $"{image.Ref} UNPINNED: not pinned by digest (built with --allow_unpinned_images)" : image.PinnedRef,
             };
             if (image.Digest is { } digest && digest.StartsWith("sha256:", StringComparison.Ordinal))
             {

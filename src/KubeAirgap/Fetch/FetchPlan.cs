@@ -23,7 +23,8 @@ public sealed record FetchPlan(IReadOnlyList<FetchItem> Artifacts, IReadOnlyDict
     /// release for <paramref name="kubernetesVersion"/>. Every problem (no release, component not pinned, no artifact for
     /// an arch, no checksum yet) is reported at once.
     /// </summary>
-    public static FetchPlan For(PinsFile pins, string kubernetesVersion, IEnumerable<PayloadKey> payloads, string pinsFile = "pins.yaml")
+    /// <param name="offline">The build may not use the network: a missing checksum cannot be filled by Lock or Fetch then.</param>
+    public static FetchPlan For(PinsFile pins, string kubernetesVersion, IEnumerable<PayloadKey> payloads, string pinsFile = "pins.yaml", bool offline = false)
     {
         var problems = new List<string>();
         var release = pins.ReleaseFor(kubernetesVersion);
@@ -63,7 +64,9 @@ public sealed record FetchPlan(IReadOnlyList<FetchItem> Artifacts, IReadOnlyDict
                 var arch = component.Artifacts.ContainsKey(payload.Arch) ? payload.Arch : PinsFile.NoArch;
                 if (!artifact.HasChecksum)
                 {
-                    problems.Add($"{name} {version} ({arch}) has no checksum (sha256: null): run `./build.sh --target=Lock` to fill it from upstream's published checksums");
+                    problems.Add(offline
+                        ? $"{name} {version} ({arch}) has no checksum (sha256: null), and --offline cannot look one up: write the sha256 from a source you trust into {pinsFile}"
+                        : $"{name} {version} ({arch}) has no checksum (sha256: null) and upstream publishes none that Fetch found: write it into {pinsFile} from a source you trust, or `./build.sh --target=Lock --lock_download=true` to compute it (trust on first use)");
                     continue;
                 }
 
@@ -87,5 +90,28 @@ public sealed record FetchPlan(IReadOnlyList<FetchItem> Artifacts, IReadOnlyDict
         }
 
         return new FetchPlan([.. unique.Values], byPayload);
+    }
+
+    /// <summary>The (component, version, arch) entries the payloads need that have no checksum yet.</summary>
+    public static IReadOnlySet<(string Name, string Version, string Arch)> Unlocked(PinsFile pins, string kubernetesVersion, IEnumerable<PayloadKey> payloads)
+    {
+        var result = new HashSet<(string, string, string)>();
+        if (pins.ReleaseFor(kubernetesVersion) is not { } release)
+        {
+            return result;
+        }
+
+        foreach (var payload in payloads)
+        {
+            foreach (var name in ComponentCatalog.ComponentsFor(payload.Roles))
+            {
+                if (release.VersionOf(name) is { } version && pins.Find(name, version) is { } component && component.For(payload.Arch) is { HasChecksum: false })
+                {
+                    result.Add((name, component.Version, component.Artifacts.ContainsKey(payload.Arch) ? payload.Arch : PinsFile.NoArch));
+                }
+            }
+        }
+
+        return result;
     }
 }

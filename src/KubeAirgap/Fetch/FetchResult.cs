@@ -32,3 +32,26 @@ public sealed class FetchFailedException(IReadOnlyList<Exception> failures)
 {
     public IReadOnlyList<Exception> Failures { get; } = failures;
 }
+
+/// <summary>
+/// Host names did not resolve: the build has no network (or no DNS). Says which hosts, how many artifacts that left
+/// unfetched, and what to do, in a few lines instead of one failure per URL.
+/// </summary>
+public sealed class NetworkUnavailableException(IReadOnlyDictionary<string, string> hosts, int failedArtifacts, string cacheDirectory)
+    : Exception(Format(hosts, failedArtifacts, cacheDirectory))
+{
+    public IReadOnlyCollection<string> Hosts { get; } = hosts.Keys.Order(StringComparer.Ordinal).ToList();
+
+    public static string Hint(string cacheDirectory) =>
+        $"No network? Build with --offline from a filled cache ({cacheDirectory}), point cake.config [Mirrors] Map (and [Registries] Mirrors) "
+        + "at an internal mirror, or run the whole pipeline offline against local fixtures with --target=Demo.";
+
+    private static string Format(IReadOnlyDictionary<string, string> hosts, int failedArtifacts, string cacheDirectory)
+    {
+        var names = hosts.Keys.Order(StringComparer.Ordinal).ToList();
+        var shown = string.Join(", ", names.Take(4)) + (names.Count > 4 ? $" and {names.Count - 4} more" : string.Empty);
+        var reason = hosts[names[0]];
+        return $"cannot reach {shown}: the host name could not be resolved ({reason}); {failedArtifacts} artifact(s) not fetched, "
+            + "and no other URL on those hosts was tried." + Environment.NewLine + Hint(cacheDirectory);
+    }
+}

@@ -72,6 +72,11 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
                 }
             }).ConfigureAwait(false);
 
+        if (failures.Count > 0 && downloader.Hosts.Unresolvable.Count > 0)
+        {
+            throw new NetworkUnavailableException(downloader.Hosts.Unresolvable, failures.Count, downloader.Cache.Root);
+        }
+
         return failures.Count switch
         {
             0 => new FetchResult([.. results.Select(r => r!)]),
@@ -100,8 +105,7 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
         // the signature's own digest is unknown: it is verified against the artifact before it is kept
         var (bytes, _) = await downloader.GetSmallAsync($"{item.Name} signature", Candidates(item.Name, signature.Url), 64 * 1024,
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        var temp = Path.Combine(cache.Root, "tmp", $"sig-{Guid.NewGuid():N}.asc");
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        var temp = Path.Combine(cache.EnsureDirectory(Path.Combine(cache.Root, "tmp")), $"sig-{Guid.NewGuid():N}.asc");
         try
         {
             await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);

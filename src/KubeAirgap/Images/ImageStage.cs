@@ -13,6 +13,19 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
     /// <summary>Where a payload's archive lives, below its payload folder.</summary>
     public const string ArchiveRelativePath = "images/images.oci.tar";
 
+    /// <summary>
+    /// Beside the archive when it holds images that were not pinned by digest (--allow_unpinned_images): one
+    /// reference per line. Bundle reads it into the manifest and SBOM; it travels in the tarball so the node sees it too.
+    /// </summary>
+    public const string UnpinnedRelativePath = "images/UNPINNED";
+
+    /// <summary>The unpinned references recorded beside <paramref name="archivePath"/> (none when the file is absent).</summary>
+    public static IReadOnlyList<string> UnpinnedOf(string archivePath)
+    {
+        var file = Path.Combine(Path.GetDirectoryName(archivePath)!, Path.GetFileName(UnpinnedRelativePath));
+        return File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToList() : [];
+    }
+
     public Action<string>? Log { get; set; }
 
     /// <summary>
@@ -24,6 +37,7 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
     {
         var puller = new ImagePuller(client, parallelism) { Log = Log };
         var pulled = await puller.PullAllAsync(images, arch, cancellationToken).ConfigureAwait(false);
+        RecordUnpinned(archivePath, ImagePinning.Unpinned(images));
         if (File.Exists(archivePath) && ReadIndexJson(archivePath) is { } existing && existing.AsSpan().SequenceEqual(OciArchive.IndexJson(pulled)))
         {
             Log?.Invoke($"{archivePath}: up to date ({pulled.Count} image(s))");
@@ -45,6 +59,25 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
         }
 
         return CompletenessCheck.Check(uses, OciArchiveContents.Read(archivePath), arch);
+    }
+
+    private static void RecordUnpinned(string archivePath, IReadOnlyList<ImageReference> unpinned)
+    {
+        var file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(archivePath))!, Path.GetFileName(UnpinnedRelativePath));
+        if (unpinned.Count == 0)
+        {
+            if (File.Exists(file))
+            {
+                File.Delete(file);
+            }
+
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var temp = file + ".tmp";
+        File.WriteAllLines(temp, unpinned.Select(u => u.ToString()));
+        File.Move(temp, file, overwrite: true);
     }
 
     private static byte[]? ReadIndexJson(string archivePath)

@@ -45,14 +45,27 @@ public static partial class NginxBuilder
     }
 
     /// <summary>
-    /// Uses a kube-nginx built elsewhere (e.g. on a machine of the node's arch): checks it is an ELF binary of
-    /// <paramref name="arch"/>, depends on libc only and is nginx <paramref name="version"/>.
+    /// Uses a kube-nginx built elsewhere (e.g. on a machine of the node's arch): its sha256 must be the pinned one
+    /// (<c>[Nginx] PrebuiltSha256_&lt;arch&gt;</c>), and it must be an ELF binary of <paramref name="arch"/> that depends on
+    /// libc only and is nginx <paramref name="version"/>.
     /// </summary>
-    public static NginxBuild Prebuilt(string binaryPath, string arch, string version)
+    public static NginxBuild Prebuilt(string binaryPath, string arch, string version, string? pinnedSha256)
     {
         if (!File.Exists(binaryPath))
         {
             throw new KubeNginxException($"prebuilt kube-nginx for {arch} not found: {binaryPath}");
+        }
+
+        var actual = Sha256Of(binaryPath);
+        if (string.IsNullOrWhiteSpace(pinnedSha256))
+        {
+            throw new KubeNginxException(
+                $"prebuilt kube-nginx {binaryPath} for {arch} is not pinned: set [Nginx] PrebuiltSha256_{arch}={actual} in cake.config once you have checked where it came from");
+        }
+
+        if (!string.Equals(pinnedSha256.Trim(), actual, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new KubeNginxException($"prebuilt kube-nginx {binaryPath} for {arch}: sha256 mismatch: pinned {pinnedSha256.Trim()}, actual {actual}");
         }
 
         var target = TargetArch.Of(arch);

@@ -37,9 +37,9 @@ public static class NginxCache
     public static string Store(string entry, string binary, KubeNginxMetadata metadata, Action<string> log)
     {
         var parent = Path.GetDirectoryName(entry)!;
-        Directory.CreateDirectory(parent);
+        Fetch.ArtifactCache.CreateOwnerOnly(parent);
         var temp = Path.Combine(parent, $".tmp-{Path.GetFileName(entry)[..16]}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        Fetch.ArtifactCache.CreateOwnerOnly(temp);
         try
         {
             var target = Path.Combine(temp, NginxBuilder.BinaryName);

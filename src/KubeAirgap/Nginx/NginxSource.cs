@@ -7,7 +7,8 @@ namespace KubeAirgap.Nginx;
 /// The nginx source release a cluster's kube-nginx is built from. pins.yaml names the version and digest; the Fetch
 /// task downloads the tarball, checks the digest and the OpenPGP signature, keeps it in the cache and writes a
 /// <see cref="StagedSource"/> record (<c>&lt;payload&gt;/sources/nginx.json</c>) pointing at it. <c>[Nginx] Source</c> may
-/// name a local tarball instead; it is held to the same pinned digest.
+/// name a local tarball instead; it is held to the same pinned digest and its signature (<c>&lt;tarball&gt;.asc</c> beside
+/// it) is verified against the same pinned keys. There is no unsigned path.
 /// </summary>
 public sealed record NginxSource(string Version, string Sha256, string TarballPath, string? SignedBy)
 {
@@ -24,6 +25,11 @@ public sealed record NginxSource(string Version, string Sha256, string TarballPa
             ?? throw new KubeNginxException($"pins.yaml: no component '{ComponentName}' version {version}");
         var artifact = component.For(PinsFile.NoArch)
             ?? throw new KubeNginxException($"pins.yaml: {ComponentName} {version} has no '{PinsFile.NoArch}' source artifact");
+        if (artifact.Signature is null)
+        {
+            throw new KubeNginxException($"pins.yaml: {ComponentName} {version} ({artifact.Url}) has no 'signature:' (url, keys): the nginx source must be verified by its OpenPGP signature");
+        }
+
         return artifact.HasChecksum
             ? (version, artifact)
             : throw new KubeNginxException($"pins.yaml: {ComponentName} {version} ({artifact.Url}) has no checksum; fill it with the Lock task");
@@ -31,14 +37,30 @@ public sealed record NginxSource(string Version, string Sha256, string TarballPa
 
     /// <param name="payloadDirectory">A payload directory Fetch staged (every payload carries the nginx source record).</param>
     /// <param name="explicitTarball">[Nginx] Source, or null/empty to use what Fetch staged.</param>
-    public static NginxSource Locate(PinsFile pins, string kubernetesVersion, string payloadDirectory, string? explicitTarball)
+    /// <param name="pinsDirectory">Where pins.yaml lies (its signature key paths are relative to it).</param>
+    public static NginxSource Locate(PinsFile pins, string kubernetesVersion, string payloadDirectory, string? explicitTarball, string pinsDirectory)
     {
         var (version, artifact) = Pinned(pins, kubernetesVersion);
         var pinned = artifact.Sha256 is { } sha256 ? Digest.Sha256(sha256) : Digest.Sha512(artifact.Sha512!);
         if (!string.IsNullOrWhiteSpace(explicitTarball))
         {
             var path = Path.GetFullPath(explicitTarball);
-            return new NginxSource(version, Sha256For(path, pinned), path, null);
+            var sha = Sha256For(path, pinned);
+            var signature = path + ".asc";
+            if (!File.Exists(signature))
+            {
+                throw new KubeNginxException($"[Nginx] Source {path}: its OpenPGP signature {signature} is missing (download it from {artifact.Signature!.Url}); a local source is verified like a fetched one");
+            }
+
+            try
+            {
+                var signer = Fetch.Pgp.PgpVerifier.Verify(path, signature, artifact.Signature!.Keys.Select(k => Path.GetFullPath(k, pinsDirectory)));
+                return new NginxSource(version, sha, path, signer.Fingerprint);
+            }
+            catch (Fetch.Pgp.SignatureException e)
+            {
+                throw new KubeNginxException($"[Nginx] Source {path}: {e.Message}", e);
+            }
         }
 
         var record = StagedSource.FileOf(payloadDirectory, ComponentName);
@@ -54,6 +76,11 @@ public sealed record NginxSource(string Version, string Sha256, string TarballPa
         {
             throw new KubeNginxException(
                 $"{record} is stale: it records nginx {staged.Version} ({staged.Digest}), pins.yaml now pins {version} ({pinned}); run the Fetch task again");
+        }
+
+        if (string.IsNullOrEmpty(staged.SignedBy))
+        {
+            throw new KubeNginxException($"{record} records no verified signature for {staged.Path}; run the Fetch task again");
         }
 
         if (!File.Exists(staged.Path))

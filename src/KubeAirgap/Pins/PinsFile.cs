@@ -63,9 +63,20 @@ public sealed record Artifact(string Url, string? Sha256, string? Sha512, string
 /// <summary>A detached OpenPGP signature and the keys (paths relative to pins.yaml) allowed to have made it.</summary>
 public sealed record Signature(string Url, IReadOnlyList<string> Keys);
 
-/// <summary>A container image pinned by reference and, once locked, by digest.</summary>
+/// <summary>
+/// A container image pinned by reference and by digest. <see cref="DigestSource"/> says where the digest came from;
+/// <c>tofu</c> (trust on first use) means it was, or will be, taken from the upstream registry over TLS by the first
+/// build with internet (<c>tofu 2026-11-29 from registry.k8s.io</c> once recorded).
+/// </summary>
 public sealed record ImagePin(string Name, string Version, string Ref, string? Digest, string? Source)
 {
+    public const string TofuMarker = "tofu";
+
+    public string? DigestSource { get; init; }
+
+    /// <summary>The digest is (to be) recorded by trust on first use rather than copied from a published source.</summary>
+    public bool IsTofu => DigestSource is { } source && (source == TofuMarker || source.StartsWith(TofuMarker + " ", StringComparison.Ordinal));
+
     /// <summary><c>ref@digest</c> when the digest is known, else the tag reference.</summary>
     public string PinnedRef => Digest is null ? Ref : $"{Ref}@{Digest}";
 }

@@ -9,6 +9,9 @@ public static class PinsLoader
 {
     private static readonly HashSet<string> LayoutTypes = ["file", "tar.gz", "tgz", "zip", "source"];
 
+    /// <summary>The only modes a pinned file may get on a node: no setuid/setgid/sticky, nothing group- or world-writable.</summary>
+    public static readonly IReadOnlyList<string> AllowedModes = ["0644", "0755", "0600"];
+
     public static PinsFile? Load(string path, DiagnosticBag diagnostics, string? displayName = null) =>
         Read(YamlSource.Load(path, diagnostics, displayName), diagnostics);
 
@@ -55,7 +58,10 @@ public static class PinsLoader
                 m.String("version", required: true) ?? string.Empty,
                 m.String("ref", required: true) ?? string.Empty,
                 m.String("digest"),
-                m.String("source"));
+                m.String("source"))
+            {
+                DigestSource = m.String("digestSource"),
+            };
             if (image.Digest is { } digest && !IsHex(digest.Replace("sha256:", string.Empty, StringComparison.Ordinal), 64))
             {
                 m.Error(m.LocationOf("digest"), $"'{digest}' is not a sha256:<64 hex> digest");
@@ -92,9 +98,9 @@ public static class PinsLoader
                 f.String("member", required: true) ?? string.Empty,
                 f.String("path", required: true) ?? string.Empty,
                 f.String("mode", fallback: "0644")!);
-            if (file.Mode.Length is < 3 or > 4 || !file.Mode.All(c => c is >= '0' and <= '7'))
+            if (!AllowedModes.Contains(file.Mode))
             {
-                f.Error(f.LocationOf("mode"), $"'{file.Mode}' is not an octal file mode such as 0755");
+                f.Error(f.LocationOf("mode"), $"'{file.Mode}' is not an allowed file mode (pins accept only {string.Join(", ", AllowedModes)})");
             }
 
             if (file.Path.StartsWith('/') || file.Path.Split('/').Contains(".."))
@@ -136,6 +142,11 @@ public static class PinsLoader
             {
                 signature = new Signature(sig.String("url", required: true) ?? string.Empty, sig.Strings("keys", required: true).Select(k => k.Value).ToList());
                 sig.Done();
+            }
+
+            if (type == "source" && signature is null)
+            {
+                a.Error(a.LocationOf("url"), $"{name} {version} ({arch}) is a source artifact without a 'signature:' (url, keys): sources must be verified by their upstream's OpenPGP signature");
             }
 
             artifacts[arch] = new Artifact(url, sha256, sha512, a.String("source"), signature);

@@ -76,7 +76,6 @@ public sealed class PgpVerifierTests : IDisposable
     [InlineData("arut.key", "43387825DDB1BB97EC36BA5D007C8D7C15D87369")]
     [InlineData("pluknet.key", "D6786CE303D9A9022998DC6CC8464D549AF75C0A")]
     [InlineData("thresh.key", "13C82A63B603576156E30A4EA0EA981B66B0D967")]
-    [InlineData("sb.key", "7338973069ED3F443F4D37DFA64FD5B17ADB39A8")]
     public void Should_Load_The_Real_Nginx_Developer_Keys(string file, string fingerprint)
     {
         var keys = PgpVerifier.LoadKeys(Repo.File("pgp", file));

@@ -14,7 +14,7 @@ public sealed class PinsLockerTests
     public async Task Should_Fill_Checksums_From_Each_Upstream_Format_And_Keep_Comments()
     {
         // Given
-        await using var f = await DownloadFixture.StartAsync();
+        await using var f = await DownloadFixture.StartTlsAsync();
         var kubelet = DownloadFixture.RandomBytes(1000, 1);
         var etcd = DownloadFixture.RandomBytes(1000, 2);
         var containerd = DownloadFixture.RandomBytes(1000, 3);
@@ -74,7 +74,7 @@ public sealed class PinsLockerTests
         using var downloader = f.CreateDownloader();
 
         // When
-        var report = await new PinsLocker(downloader, MirrorMap.None).LockAsync(pins, allowDownload: false, TestContext.Current.CancellationToken);
+        var report = await new PinsLocker(downloader).LockAsync(pins, allowDownload: false, cancellationToken: TestContext.Current.CancellationToken);
 
         // Then
         Assert.Empty(report.Unfilled);
@@ -100,7 +100,7 @@ public sealed class PinsLockerTests
     public async Task Should_Fill_From_A_Bare_Download_Only_When_Allowed_And_Say_So()
     {
         // Given
-        await using var f = await DownloadFixture.StartAsync();
+        await using var f = await DownloadFixture.StartTlsAsync();
         var manifest = "kind: DaemonSet\n"u8.ToArray();
         var url = f.Server.Add("calico/v3/manifests/calico.yaml", manifest);
         var yaml = $"""
@@ -117,10 +117,10 @@ public sealed class PinsLockerTests
             """;
         var pins = f.Temp.Write("pins.yaml", yaml);
         using var downloader = f.CreateDownloader();
-        var locker = new PinsLocker(downloader, MirrorMap.None);
+        var locker = new PinsLocker(downloader);
 
         // When
-        var refused = await locker.LockAsync(pins, allowDownload: false, TestContext.Current.CancellationToken);
+        var refused = await locker.LockAsync(pins, allowDownload: false, cancellationToken: TestContext.Current.CancellationToken);
 
         // Then: nothing written, and the report says why and how
         Assert.Equal(yaml, File.ReadAllText(pins));
@@ -129,7 +129,7 @@ public sealed class PinsLockerTests
         Assert.Contains("--lock_download=true", problem, StringComparison.Ordinal);
 
         // When allowed
-        var computed = await locker.LockAsync(pins, allowDownload: true, TestContext.Current.CancellationToken);
+        var computed = await locker.LockAsync(pins, allowDownload: true, cancellationToken: TestContext.Current.CancellationToken);
 
         // Then: filled, and marked as computed from a download
         var entry = Assert.Single(computed.Filled);
@@ -144,16 +144,17 @@ public sealed class PinsLockerTests
     public async Task Should_Change_Only_The_Filled_Lines_Of_The_Real_Pins_File()
     {
         // Given: the real pins.yaml, with the calico manifest (no published checksum) served by the loopback server
-        await using var f = await DownloadFixture.StartAsync();
+        await using var f = await DownloadFixture.StartTlsAsync();
         var manifest = "kind: List\n"u8.ToArray();
         var url = f.Server.Add("projectcalico/calico/v3.31.7/manifests/calico.yaml", manifest);
         var original = File.ReadAllText(Support.Repo.File("pins.yaml"))
-            .Replace("https://raw.githubusercontent.com/projectcalico/calico/v3.31.7/manifests/calico.yaml", url.ToString(), StringComparison.Ordinal);
+            .Replace("https://raw.githubusercontent.com/projectcalico/calico/v3.31.7/manifests/calico.yaml", url.ToString(), StringComparison.Ordinal)
+            .Replace("sha256: d6d8a489a4ed8e5b8efd8b339047b496ca657b55ee2e3618e791507b0a853e8d", "sha256: null", StringComparison.Ordinal);
         var pins = f.Temp.Write("pins.yaml", original);
         using var downloader = f.CreateDownloader();
 
         // When
-        var report = await new PinsLocker(downloader, MirrorMap.None).LockAsync(pins, allowDownload: true, TestContext.Current.CancellationToken);
+        var report = await new PinsLocker(downloader).LockAsync(pins, allowDownload: true, cancellationToken: TestContext.Current.CancellationToken);
 
         // Then: one entry filled; exactly its sha256 and source lines differ
         Assert.Single(report.Filled);

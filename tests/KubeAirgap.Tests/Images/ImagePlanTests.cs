@@ -24,8 +24,8 @@ public sealed class ImagePlanTests
             var images = ImagePlan.For(key, cluster, _pins).Select(i => i.ToString()).ToList();
 
             // Then
-            Assert.Contains("registry.k8s.io/pause:3.10.2", images);
-            Assert.Contains("registry.k8s.io/coredns/coredns:v1.14.2", images);
+            Assert.Contains("registry.k8s.io/pause:3.10.2@sha256:f548e0e8e3dc1896ca956272154dde3314e8cc4fde0a57577ee9fa1c63f5baf4", images);
+            Assert.Contains("registry.k8s.io/coredns/coredns:v1.14.2@sha256:e7e6440cfd1e919280958f5b5a6ab2b184d385bba774c12ad2a9e1e4183f90d9", images);
             Assert.Contains("quay.io/calico/node:v3.31.7", images);
             Assert.Equal(ComponentCatalog.ImagesByRole[NodeRole.Worker].Count, images.Count);
         }

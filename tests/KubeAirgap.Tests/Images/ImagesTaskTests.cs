@@ -87,7 +87,7 @@ public sealed class ImagesTaskTests : IDisposable
         host.Options.TaskTypes = [typeof(ValidateTask), typeof(FetchTask), typeof(PkiTask), typeof(RenderTask), typeof(ImagesTask)];
         host.Options.Console = console;
         var exitCode = host.Run([
-            "--target=Images", "--exclusive", $"--working={_dir.Path}", "--fetch_retries=1", "--fetch_retrydelayseconds=0",
+            "--target=Images", "--exclusive", $"--working={_dir.Path}", "--fetch_retries=1", "--fetch_retrydelayseconds=0", "--allow_unpinned_images=true",
             $"--registries_mirrors=registry.k8s.io=http://{_mirror.Host} quay.io=http://{_mirror.Host}", "--registries_fallbacktoupstream=false",
         ]);
         return (exitCode, console.All);

@@ -40,7 +40,7 @@ public sealed class RegistryAuthTests
             using var client = _fixture.Client(credentials);
 
             // When
-            var resolved = await client.ResolveDigestAsync($"{_registry.Host}/private/app:2", TestContext.Current.CancellationToken);
+            var resolved = (await client.GetManifestAsync(KubeAirgap.Images.Oci.ImageReference.Parse($"{_registry.Host}/private/app:2"), "2", TestContext.Current.CancellationToken)).Digest;
 
             // Then
             Assert.Equal(digest, resolved);

@@ -88,7 +88,7 @@ public sealed class RegistryClientTests
             using var client = _fixture.Client();
 
             // When
-            var resolved = await client.ResolveDigestAsync($"{_registry.Host}/test/lock:v1", TestContext.Current.CancellationToken);
+            var resolved = (await client.GetManifestAsync(KubeAirgap.Images.Oci.ImageReference.Parse($"{_registry.Host}/test/lock:v1"), "v1", TestContext.Current.CancellationToken)).Digest;
 
             // Then
             Assert.Equal(digest, resolved);

@@ -80,7 +80,7 @@ public sealed class FetchThenNginxTests(NginxBuildFixture fixture)
             Stager.Stage(plan, fetched, _ => payloadDir);
         }
 
-        var source = NginxSource.Locate(pins, Kubernetes, payloadDir, explicitTarball: null);
+        var source = NginxSource.Locate(pins, Kubernetes, payloadDir, explicitTarball: null, dir.Path);
         File.WriteAllText(fixture.InvocationLog, string.Empty);
         var build = NginxBuilder.Build(source.TarballPath, source.Sha256, fixture.Options());
         KubeNginxPayload.Publish(build, payloadDir);

@@ -88,8 +88,8 @@ public sealed partial class NginxBuilderTests
         public void Should_Accept_A_Portable_Binary_Of_The_Pinned_Version_Only()
         {
             // When
-            var prebuilt = NginxBuilder.Prebuilt(fixture.First.BinaryPath, TargetArch.Host.Name, NginxBuildFixture.Version);
-            var wrongVersion = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(fixture.First.BinaryPath, TargetArch.Host.Name, "1.30.4"));
+            var prebuilt = NginxBuilder.Prebuilt(fixture.First.BinaryPath, TargetArch.Host.Name, NginxBuildFixture.Version, fixture.First.Metadata.Sha256);
+            var wrongVersion = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(fixture.First.BinaryPath, TargetArch.Host.Name, "1.30.4", fixture.First.Metadata.Sha256));
 
             // Then
             Assert.Equal(fixture.First.Metadata.Sha256, prebuilt.Metadata.Sha256);
@@ -104,7 +104,7 @@ public sealed partial class NginxBuilderTests
             var openssl = Toolchain.Which("openssl", NginxBuildFixture.HostPath)!;
 
             // When
-            var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(openssl, TargetArch.Host.Name, NginxBuildFixture.Version));
+            var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(openssl, TargetArch.Host.Name, NginxBuildFixture.Version, NginxBuilder.Sha256Of(openssl)));
 
             // Then
             Assert.Contains("libssl.so.3", e.Message, StringComparison.Ordinal);
@@ -118,10 +118,23 @@ public sealed partial class NginxBuilderTests
             var other = TargetArch.All.First(a => a != TargetArch.Host);
 
             // When
-            var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(fixture.First.BinaryPath, other.Name, NginxBuildFixture.Version));
+            var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(fixture.First.BinaryPath, other.Name, NginxBuildFixture.Version, fixture.First.Metadata.Sha256));
 
             // Then
             Assert.Contains($"not {other.Name}", e.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Finding7_Prebuilt_KubeNginx_Needs_A_Pinned_Sha256()
+        {
+            // When: no pin, and a pin of other bytes
+            var unpinned = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(fixture.First.BinaryPath, TargetArch.Host.Name, NginxBuildFixture.Version, null));
+            var wrong = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(fixture.First.BinaryPath, TargetArch.Host.Name, NginxBuildFixture.Version, new string('0', 64)));
+
+            // Then
+            Assert.Contains($"[Nginx] PrebuiltSha256_{TargetArch.Host.Name}={fixture.First.Metadata.Sha256}", unpinned.Message, StringComparison.Ordinal);
+            Assert.Contains("is not pinned", unpinned.Message, StringComparison.Ordinal);
+            Assert.Contains($"pinned {new string('0', 64)}, actual {fixture.First.Metadata.Sha256}", wrong.Message, StringComparison.Ordinal);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class NginxSourceTests
         var payload = Stage(dir, NginxBuildFixture.Version, NginxBuildFixture.SourceSha256);
 
         // When
-        var source = NginxSource.Locate(TestPins(), Kubernetes, payload, explicitTarball: null);
+        var source = NginxSource.Locate(TestPins(), Kubernetes, payload, explicitTarball: null, Repo.Root);
 
         // Then
         Assert.Equal(NginxBuildFixture.Version, source.Version);
@@ -62,7 +62,7 @@ public sealed class NginxSourceTests
         using var dir = new TempDirectory("kag-nginx-src");
 
         // When
-        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, dir.Path, explicitTarball: null));
+        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, dir.Path, explicitTarball: null, Repo.Root));
 
         // Then
         Assert.Contains($"sha256:{NginxBuildFixture.SourceSha256}", e.Message, StringComparison.Ordinal);
@@ -78,7 +78,7 @@ public sealed class NginxSourceTests
         var payload = Stage(dir, "1.20.2", NginxBuildFixture.SourceSha256);
 
         // When
-        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, payload, explicitTarball: null));
+        var e = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(TestPins(), Kubernetes, payload, explicitTarball: null, Repo.Root));
 
         // Then
         Assert.Contains("is stale", e.Message, StringComparison.Ordinal);
@@ -87,26 +87,54 @@ public sealed class NginxSourceTests
     }
 
     [Fact]
-    public void Should_Use_An_Explicit_Tarball_Held_To_The_Pinned_Digest()
+    public void Finding7_Nginx_Source_Setting_Is_Verified_By_The_Pinned_Keys_Like_A_Fetched_Source()
     {
-        // Given nothing staged, and the production pins (nginx 1.30.4)
+        // Given nothing staged; a local copy of the source; pins that trust one test key
         using var dir = new TempDirectory("kag-nginx-src");
-        var production = PinsLoader.LoadValid(Repo.File("pins.yaml"));
+        var tarball = dir.Combine("nginx.tar.gz");
+        File.Copy(NginxBuildFixture.SourceTarball, tarball);
+        var trusted = new KubeAirgap.Tests.Fetch.Fixtures.PgpTestKey("trusted <t@example.invalid>");
+        var stranger = new KubeAirgap.Tests.Fetch.Fixtures.PgpTestKey("stranger <s@example.invalid>");
+        trusted.WritePublicKey(dir.Combine("trusted.key"));
+        var text = File.ReadAllText(Repo.File("pins.yaml"))
+            .Replace("1.30.4", NginxBuildFixture.Version, StringComparison.Ordinal)
+            .Replace("4261dc90e9e47c1c4041276e9aaa3d48ebe2e664f728e14fa95ae6c67d57a08b", NginxBuildFixture.SourceSha256, StringComparison.Ordinal)
+            .Replace("        - pgp/arut.key\n        - pgp/pluknet.key\n        - pgp/thresh.key\n", "        - trusted.key\n", StringComparison.Ordinal);
+        var pins = PinsLoader.Parse(text, new DiagnosticBag())!;
+
+        // When: no signature; a stranger's signature; the trusted key's signature
+        var unsigned = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(pins, Kubernetes, dir.Path, tarball, dir.Path));
+        stranger.Sign(tarball, tarball + ".asc");
+        var forged = Assert.Throws<KubeNginxException>(() => NginxSource.Locate(pins, Kubernetes, dir.Path, tarball, dir.Path));
+        trusted.Sign(tarball, tarball + ".asc");
+        var source = NginxSource.Locate(pins, Kubernetes, dir.Path, tarball, dir.Path);
+
+        // Then
+        Assert.Contains("signature", unsigned.Message, StringComparison.Ordinal);
+        Assert.Contains(tarball + ".asc", unsigned.Message, StringComparison.Ordinal);
+        Assert.Contains("not among the trusted keys", forged.Message, StringComparison.Ordinal);
+        Assert.Equal(tarball, source.TarballPath);
+        Assert.Equal(NginxBuildFixture.SourceSha256, source.Sha256);
+        Assert.Equal(trusted.Fingerprint, source.SignedBy);
+    }
+
+    [Fact]
+    public void Finding7_A_Source_Artifact_Without_A_Signature_Is_Refused_By_Pins()
+    {
+        // Given the shipped pins with the nginx signature block removed
+        var lines = File.ReadAllLines(Repo.File("pins.yaml")).ToList();
+        var start = lines.FindIndex(l => l.Trim() == "signature:");
+        var indent = lines[start].Length - lines[start].TrimStart().Length;
+        var end = lines.FindIndex(start + 1, l => l.Length - l.TrimStart().Length <= indent);
+        lines.RemoveRange(start, (end < 0 ? lines.Count : end) - start);
+        var diagnostics = new DiagnosticBag();
 
         // When
-        var source = NginxSource.Locate(TestPins(), Kubernetes, dir.Path, NginxBuildFixture.SourceTarball);
-        var wrong = NginxSource.Locate(production, Kubernetes, dir.Path, NginxBuildFixture.SourceTarball);
-        var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Build(wrong.TarballPath, wrong.Sha256, new NginxBuildOptions
-        {
-            CacheDir = dir.Combine("cache"),
-            WorkDir = dir.Combine("work"),
-            LogDir = dir.Combine("logs"),
-            TargetArch = TargetArch.Host.Name,
-        }));
+        PinsLoader.Parse(string.Join('\n', lines), diagnostics, "pins.yaml");
 
-        // Then the builder checks the file against the pin: 1.22.1's bytes are not 1.30.4's
-        Assert.Equal(NginxBuildFixture.SourceTarball, source.TarballPath);
-        Assert.Equal(NginxBuildFixture.SourceSha256, source.Sha256);
-        Assert.Contains($"actual {NginxBuildFixture.SourceSha256}", e.Message, StringComparison.Ordinal);
+        // Then: refused, at the artifact's line
+        var error = Assert.Single(diagnostics.Errors);
+        Assert.Contains("nginx 1.30.4 (noarch) is a source artifact without a 'signature:'", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Line > 0);
     }
 }

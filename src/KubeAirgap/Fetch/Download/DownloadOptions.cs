@@ -15,6 +15,12 @@ public sealed record DownloadOptions
     /// <summary>No response headers, or no body bytes, for this long: the attempt times out (and is retried).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The most bytes one artifact may have when its size is not declared (pins.yaml gives checksums, not sizes); a
+    /// body that runs past it is refused. A declared size (an OCI blob's descriptor) is the limit instead.
+    /// </summary>
+    public long MaxArtifactBytes { get; init; } = 2L << 30;
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Read/write buffer; memory per download does not grow with file size.</summary>

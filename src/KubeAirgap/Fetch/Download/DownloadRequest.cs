@@ -12,8 +12,14 @@ public sealed record DownloadRequest(string Name, IReadOnlyList<Uri> Urls, Diges
     /// <summary>Called for every HTTP request before it is sent (e.g. to add a bearer or basic Authorization header).</summary>
     public Func<HttpRequestMessage, CancellationToken, ValueTask>? ConfigureRequest { get; init; }
 
-    /// <summary>Size in bytes when known in advance (shown by progress before the server answers).</summary>
+    /// <summary>
+    /// Size in bytes when known in advance (an OCI descriptor's size): shown by progress, and a hard limit: a body
+    /// longer than this is refused while it streams.
+    /// </summary>
     public long? Size { get; init; }
+
+    /// <summary>A hard limit when <see cref="Size"/> is unknown; by default <see cref="DownloadOptions.MaxArtifactBytes"/>.</summary>
+    public long? MaxBytes { get; init; }
 }
 
 /// <summary>A verified file in the cache and where it came from (<see cref="Source"/> is null when it was already cached).</summary>

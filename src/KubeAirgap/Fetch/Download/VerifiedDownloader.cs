@@ -20,6 +20,7 @@ public sealed class VerifiedDownloader : IDisposable
     private readonly ArtifactCache _cache;
     private readonly DownloadOptions _options;
     private readonly ResiliencePipeline _retry;
+    private readonly HostFailures _hosts = new();
 
     public VerifiedDownloader(ArtifactCache cache, DownloadOptions? options = null, HttpClient? client = null)
     {
@@ -31,6 +32,9 @@ public sealed class VerifiedDownloader : IDisposable
     }
 
     public ArtifactCache Cache => _cache;
+
+    /// <summary>Hosts whose name did not resolve in this run: no further URL on them is tried.</summary>
+    public HostFailures Hosts => _hosts;
 
     public static HttpClient CreateClient(DownloadOptions options) =>
         new(new SocketsHttpHandler
@@ -70,6 +74,12 @@ public sealed class VerifiedDownloader : IDisposable
             using var state = new PartialState(request.Expected);
             foreach (var url in request.Urls)
             {
+                if (_hosts.ReasonToSkip(url) is { } known)
+                {
+                    attempts.Add(new DownloadAttempt(url, known));
+                    continue;
+                }
+
                 try
                 {
                     var size = await _retry.ExecuteAsync(
@@ -88,9 +98,10 @@ public sealed class VerifiedDownloader : IDisposable
                         attempts.RemoveAt(attempts.Count - 1);
                     }
 
+                    _hosts.Record(url, e);
                     attempts.Add(new DownloadAttempt(url, reason));
                     progress.Failed(request.Name, url, reason, willRetry: false);
-                    if (e is ContentMismatchException)
+                    if (e is ContentMismatchException or BodyTooLargeException)
                     {
                         File.Delete(partial);
                         state.Reset();
@@ -104,20 +115,28 @@ public sealed class VerifiedDownloader : IDisposable
 
     /// <summary>
     /// Downloads a small file whose digest is not known in advance (an OpenPGP signature, an upstream checksum file),
-    /// with the same mirrors-in-order and retry policy, into memory (at most <paramref name="maxBytes"/>).
+    /// with the same mirrors-in-order and retry policy, into memory (at most <paramref name="maxBytes"/>, chunked or not).
     /// The caller must verify it by other means (signature check, matching entry).
     /// </summary>
+    /// <returns>The bytes and the URL that answered (after redirects).</returns>
     public async Task<(byte[] Bytes, Uri Source)> GetSmallAsync(string name, IReadOnlyList<Uri> urls, long maxBytes = 4 << 20,
         Func<HttpRequestMessage, CancellationToken, ValueTask>? configure = null, CancellationToken cancellationToken = default)
     {
         var attempts = new List<DownloadAttempt>();
         foreach (var url in urls)
         {
+            if (_hosts.ReasonToSkip(url) is { } known)
+            {
+                attempts.Add(new DownloadAttempt(url, known));
+                continue;
+            }
+
             try
             {
                 var bytes = await _retry.ExecuteAsync(
                     async ct =>
                     {
+                        // the whole answer, headers and body, must arrive within the idle timeout: a small file has no excuse to trickle
                         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                         timeout.CancelAfter(_options.IdleTimeout);
                         using var message = new HttpRequestMessage(HttpMethod.Get, url);
@@ -132,11 +151,12 @@ public sealed class VerifiedDownloader : IDisposable
                             ThrowOnStatus(response);
                             if (response.Content.Headers.ContentLength > maxBytes)
                             {
-                                throw new InvalidDataException($"larger than {maxBytes} bytes");
+                                throw new BodyTooLargeException(url.ToString(), maxBytes);
                             }
 
-                            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-                            return body.Length > maxBytes ? throw new InvalidDataException($"larger than {maxBytes} bytes") : body;
+                            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                            var read = await BoundedReads.ReadAllAsync(body, maxBytes, url.ToString(), _options.IdleTimeout, timeout.Token).ConfigureAwait(false);
+                            return (Bytes: read, Answered: response.RequestMessage?.RequestUri ?? url);
                         }
                         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                         {
@@ -144,10 +164,11 @@ public sealed class VerifiedDownloader : IDisposable
                         }
                     },
                     cancellationToken).ConfigureAwait(false);
-                return (bytes, url);
+                return bytes;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsUrlFailure(e))
             {
+                _hosts.Record(url, e);
                 attempts.Add(new DownloadAttempt(url, Describe(e)));
             }
         }
@@ -188,7 +209,7 @@ public sealed class VerifiedDownloader : IDisposable
     private async Task<long> StreamAsync(DownloadRequest request, Uri url, string partial, PartialState state,
         IDownloadProgress progress, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        _cache.EnsureDirectory(Path.GetDirectoryName(partial)!);
         await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.SequentialScan);
         state.CatchUp(file, _options.BufferSize);
         var offset = file.Length;
@@ -232,21 +253,18 @@ public sealed class VerifiedDownloader : IDisposable
             var total = response.Content.Headers.ContentLength is { } length ? length + offset : request.Size;
             progress.Started(request.Name, url, total, offset);
 
-            await using var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
-            var buffer = new byte[_options.BufferSize];
-            while (true)
+            var limit = request.MaxBytes ?? request.Size ?? _options.MaxArtifactBytes;
+            if (response.Content.Headers.ContentLength is { } announced && announced + offset > limit)
             {
-                idle.CancelAfter(_options.IdleTimeout);
-                var read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                state.Append(buffer.AsSpan(0, read));
-                progress.Advanced(request.Name, read);
+                throw new BodyTooLargeException($"{url} ({announced + offset} bytes announced)", limit);
             }
+
+            await using var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
+            await BoundedReads.CopyAsync(body, file, limit - offset, url.ToString(), _options.IdleTimeout, chunk =>
+            {
+                state.Append(chunk.Span);
+                progress.Advanced(request.Name, chunk.Length);
+            }, cancellationToken, _options.BufferSize).ConfigureAwait(false);
 
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (total is { } expectedLength && file.Length < expectedLength)
@@ -292,10 +310,11 @@ public sealed class VerifiedDownloader : IDisposable
     }
 
     private static bool IsTransient(Exception e) =>
-        e is TransientHttpException or TimeoutException or IOException or HttpRequestException;
+        (e is TransientHttpException or TimeoutException or HttpRequestException or IOException)
+        && !HostFailures.IsNameResolution(e);
 
     private static bool IsUrlFailure(Exception e) =>
-        IsTransient(e) || e is PermanentHttpException or ContentMismatchException or InvalidDataException;
+        IsTransient(e) || HostFailures.IsNameResolution(e) || e is PermanentHttpException or ContentMismatchException or InvalidDataException or BodyTooLargeException;
 
     private static string Describe(Exception e) => e switch
     {

@@ -8,15 +8,21 @@ namespace KubeAirgap.Fetch.Lock;
 
 /// <summary>
 /// Fills the missing checksums of pins.yaml (<c>sha256: null</c>) from the checksum files upstream publishes next to
-/// each artifact (<see cref="ChecksumSources"/>). pins.yaml is edited line by line, so comments and order stay; each
-/// filled entry's <c>source:</c> says where its checksum came from. A checksum computed from a bare download (no
-/// published one found) is only written when allowed, and then marked as such.
+/// each artifact (<see cref="ChecksumSources"/>), read from upstream itself over https only: never through a mirror
+/// (a mirror is trusted to serve bytes with a known digest, not to say what the digest is). pins.yaml is edited line by
+/// line, so comments and order stay; each filled entry's <c>source:</c> names the URL that actually answered. A
+/// checksum computed from a bare download (no published one found) is only written when allowed, and then marked as such.
 /// </summary>
-public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors, TimeProvider? clock = null)
+public sealed class PinsLocker(VerifiedDownloader downloader, TimeProvider? clock = null)
 {
+    /// <summary>Checksum files are small: anything larger is refused.</summary>
+    public const long MaxChecksumFileBytes = 1 << 20;
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    public async Task<LockReport> LockAsync(string pinsPath, bool allowDownload, CancellationToken cancellationToken = default)
+    /// <param name="only">When given, only artifacts it accepts (component, arch) are locked.</param>
+    public async Task<LockReport> LockAsync(string pinsPath, bool allowDownload, Func<Component, string, bool>? only = null,
+        CancellationToken cancellationToken = default)
     {
         var pins = PinsLoader.LoadValid(pinsPath);
         var lines = (await File.ReadAllTextAsync(pinsPath, cancellationToken).ConfigureAwait(false)).Split('\n').ToList();
@@ -27,7 +33,7 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
         {
             foreach (var (arch, artifact) in component.Artifacts)
             {
-                if (artifact.HasChecksum)
+                if (artifact.HasChecksum || (only is not null && !only(component, arch)))
                 {
                     continue;
                 }
@@ -59,6 +65,11 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
     private async Task<LockEntry> ResolveAsync(string name, Artifact artifact, bool allowDownload, CancellationToken cancellationToken)
     {
         var url = new Uri(artifact.Url);
+        if (url.Scheme != Uri.UriSchemeHttps)
+        {
+            return new LockEntry(name, null, null, Computed: false, $"{url} is not https: a checksum is only taken from upstream over TLS");
+        }
+
         var fileName = ChecksumSources.FileName(url);
         var tried = new List<string>();
         foreach (var rule in ChecksumSources.Rules)
@@ -66,12 +77,18 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
             var checksumUrl = rule.ChecksumUrl(url);
             try
             {
-                var (bytes, _) = await downloader.GetSmallAsync($"{name} checksum", mirrors.Candidates(checksumUrl.ToString()), 1 << 20,
+                var (bytes, answered) = await downloader.GetSmallAsync($"{name} checksum", [checksumUrl], MaxChecksumFileBytes,
                     cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (answered.Scheme != Uri.UriSchemeHttps)
+                {
+                    tried.Add($"{checksumUrl}: redirected to {answered}, which is not https");
+                    continue;
+                }
+
                 var sha = ChecksumSources.Find(System.Text.Encoding.UTF8.GetString(bytes), fileName);
                 if (sha is not null)
                 {
-                    return new LockEntry(name, sha, $"upstream checksum file {checksumUrl}", Computed: false, null);
+                    return new LockEntry(name, sha, $"upstream checksum file {answered}", Computed: false, null);
                 }
 
                 tried.Add($"{checksumUrl}: no entry for {fileName}");
@@ -90,7 +107,7 @@ public sealed class PinsLocker(VerifiedDownloader downloader, MirrorMap mirrors,
 
         try
         {
-            var (bytes, source) = await downloader.GetSmallAsync(name, mirrors.Candidates(artifact.Url), 512L << 20, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var (bytes, source) = await downloader.GetSmallAsync(name, [url], 512L << 20, cancellationToken: cancellationToken).ConfigureAwait(false);
             var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
             var date = _clock.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             return new LockEntry(name, sha, $"COMPUTED by Lock from an unverified download of {source} on {date}: upstream publishes no checksum", Computed: true, null);

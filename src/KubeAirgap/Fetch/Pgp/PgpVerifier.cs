@@ -4,7 +4,8 @@ namespace KubeAirgap.Fetch.Pgp;
 
 /// <summary>
 /// Verifies a detached OpenPGP signature (e.g. nginx-X.tar.gz.asc) against a set of trusted public keys (armored or
-/// binary key files). A signature by any other key, a bad signature, or a signature made after the key expired is refused.
+/// binary key files). A signature by any other key, a bad signature, or one <see cref="PgpKeyPolicy"/> refuses (revoked
+/// or expired primary or subkey, a subkey without a valid signing binding, a SHA-1 or weaker hash) is refused.
 /// </summary>
 public static class PgpVerifier
 {
@@ -44,16 +45,9 @@ public static class PgpVerifier
             }
 
             var primary = Info(match.Ring.GetPublicKey(), match.File);
-            if (match.Key.HasRevocation())
+            if (PgpKeyPolicy.Refusal(signature, match.Ring.GetPublicKey(), match.Key) is { } refusal)
             {
-                problems.Add($"key {primary.Fingerprint} is revoked");
-                continue;
-            }
-
-            var validSeconds = match.Key.GetValidSeconds();
-            if (validSeconds > 0 && signature.CreationTime > match.Key.CreationTime.AddSeconds(validSeconds))
-            {
-                problems.Add($"key {primary.Fingerprint} had expired when the signature was made ({signature.CreationTime:u})");
+                problems.Add($"signature by {primary.Fingerprint} ({primary.UserId}) refused: {refusal}");
                 continue;
             }
 

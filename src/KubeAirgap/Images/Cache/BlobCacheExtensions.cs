@@ -22,8 +22,7 @@ public static class BlobCacheExtensions
             throw new InvalidDataException($"refusing to cache bytes as {digest}: they hash to {actual}");
         }
 
-        var temp = Path.Combine(cache.Root, "tmp", $"oci-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        var temp = Path.Combine(cache.EnsureDirectory(Path.Combine(cache.Root, "tmp")), $"oci-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, bytes.ToArray());
         return cache.Commit(temp, Digest.Parse(digest));
     }

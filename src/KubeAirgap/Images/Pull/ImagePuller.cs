@@ -45,6 +45,12 @@ public sealed class ImagePuller
             var child = children.FirstOrDefault(c => Matches(c.Platform, arch))
                 ?? throw new RegistryException(
                     $"{reference}: its index {top.Digest} has no linux/{arch} image (it has: {string.Join(", ", children.Select(c => c.Platform?.ToString() ?? "no platform"))})");
+            if (!Oci.Digest.IsValid(child.Digest))
+            {
+                // never fetched like a tag: a child is only ever fetched by a digest its bytes can be checked against
+                throw new RegistryException($"{reference}: index {top.Digest} names its linux/{arch} manifest by '{child.Digest}', which is not a sha256 digest; refused");
+            }
+
             manifest = await ManifestAsync(reference, child.Digest, cancellationToken).ConfigureAwait(false);
             if (manifest.IsIndex)
             {
@@ -55,6 +61,11 @@ public sealed class ImagePuller
         }
 
         var config = manifest.Config();
+        if (manifest.Layers().Prepend(config).FirstOrDefault(d => !Oci.Digest.IsValid(d.Digest) || d.Size < 0) is { } descriptor)
+        {
+            throw new RegistryException($"{reference}: manifest {manifest.Digest} names blob '{descriptor.Digest}' ({descriptor.Size} bytes), which is not a sha256 digest with a size; refused");
+        }
+
         await BlobAsync(reference, config, cancellationToken).ConfigureAwait(false);
         var platform = ManifestDocument.ConfigPlatform(await File.ReadAllBytesAsync(_store.PathOfBlob(config.Digest), cancellationToken).ConfigureAwait(false));
         if (platform.Os != "linux" || platform.Architecture != arch)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using KubeAirgap.Fetch.Download;
 
 namespace KubeAirgap.Images.Registry;
 
@@ -25,7 +26,8 @@ public sealed partial class RegistryClient
                 timeout.CancelAfter(_options.Timeout);
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested && attempt < _options.MaxAttempts && !endpoint.IsMirror)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested && attempt < _options.MaxAttempts && !endpoint.IsMirror
+                && !HostFailures.IsNameResolution(ex))
             {
                 await WaitAsync(request.RequestUri!, ex.Message, Backoff(attempt), ct).ConfigureAwait(false);
                 continue;
@@ -91,7 +93,8 @@ public sealed partial class RegistryClient
                 timeout.CancelAfter(_options.Timeout);
                 answer = await _http.GetAsync(url, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested && attempt < _options.MaxAttempts && !endpoint.IsMirror)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested && attempt < _options.MaxAttempts && !endpoint.IsMirror
+                && !HostFailures.IsNameResolution(ex))
             {
                 await WaitAsync(url, ex.Message, Backoff(attempt), ct).ConfigureAwait(false);
                 continue;

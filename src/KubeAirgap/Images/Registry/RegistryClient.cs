@@ -31,15 +31,18 @@ public sealed partial class RegistryClient : IDisposable
     /// <param name="cache">Where verified blobs and manifests are kept.</param>
     /// <param name="downloads">The blob downloader's policy (the Fetch stage's <c>[Fetch]</c> settings); by default derived from <paramref name="options"/>.</param>
     /// <param name="time">The clock retries wait on.</param>
-    public RegistryClient(RegistryOptions options, ArtifactCache cache, DownloadOptions? downloads = null, TimeProvider? time = null)
+    /// <param name="transport">The HTTP handler under auth and retries (tests inject one that trusts a test CA); by default a SocketsHttpHandler.</param>
+    public RegistryClient(RegistryOptions options, ArtifactCache cache, DownloadOptions? downloads = null, TimeProvider? time = null,
+        HttpMessageHandler? transport = null)
     {
         _options = options;
         _cache = cache;
         _time = time ?? TimeProvider.System;
-        _auth = new RegistryAuthHandler(options, new SocketsHttpHandler
+        _auth = new RegistryAuthHandler(options, transport ?? new SocketsHttpHandler
         {
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = downloads?.ConnectTimeout ?? TimeSpan.FromSeconds(15),
             AllowAutoRedirect = false,
         });
         _http = new HttpClient(_auth)
@@ -58,6 +61,9 @@ public sealed partial class RegistryClient : IDisposable
 
     public ArtifactCache Cache => _cache;
 
+    /// <summary>Hosts that did not resolve in this run (shared with blob downloads).</summary>
+    public HostFailures Hosts => _downloader.Hosts;
+
     /// <summary>Where blob downloads report progress (besides the byte count); null for none.</summary>
     public IDownloadProgress? Progress { get; set; }
 
@@ -69,61 +75,113 @@ public sealed partial class RegistryClient : IDisposable
 
     /// <summary>
     /// Resolves <paramref name="reference"/> (e.g. <c>registry.k8s.io/pause:3.10.2</c>) to the digest of the manifest
-    /// or index its tag points at now, after checking the bytes against that digest. A reference that already
-    /// carries a digest is checked against the registry and returned as is. The Lock task records the result.
+    /// or index its tag points at now, for trust on first use: asked of the upstream registry only (never a mirror,
+    /// which could answer anything), only over TLS, and the digest is the sha256 of the bytes received (the
+    /// registry's <c>Docker-Content-Digest</c> must agree when sent, but is never taken on its word).
     /// </summary>
-    public async Task<string> ResolveDigestAsync(string reference, CancellationToken cancellationToken = default)
+    /// <returns>The digest and the registry that answered.</returns>
+    public async Task<(string Digest, string Registry)> ResolveUpstreamAsync(string reference, CancellationToken cancellationToken = default)
     {
         var image = ImageReference.Parse(reference);
-        var manifest = await GetManifestAsync(image, image.ManifestReference, cancellationToken).ConfigureAwait(false);
-        return manifest.Digest;
+        ThrowIfOffline($"resolving {reference}");
+        var upstream = (_options with { Mirrors = new Dictionary<string, IReadOnlyList<Uri>>() }).EndpointsFor(image.Registry)[^1];
+        var tls = new RegistryEndpoint(image.Registry, new Uri($"https://{upstream.BaseUri.Authority}"), upstream.CredentialKey, IsMirror: false);
+        if (_downloader.Hosts.ReasonToSkip(tls.BaseUri) is { } skip)
+        {
+            throw new RegistryException($"resolving {reference}: {skip}");
+        }
+
+        try
+        {
+            var manifest = await ManifestFromAsync(tls, image, image.ManifestReference, cancellationToken).ConfigureAwait(false);
+            return (manifest.Digest, tls.BaseUri.Authority);
+        }
+        catch (HttpRequestException ex)
+        {
+            _downloader.Hosts.Record(tls.BaseUri, ex);
+            throw new RegistryException($"resolving {reference} on {tls.BaseUri}: {ex.Message}", ex);
+        }
     }
+
+    /// <summary>The digest <see cref="ResolveUpstreamAsync"/> finds (the upstream registry over TLS).</summary>
+    public async Task<string> ResolveDigestAsync(string reference, CancellationToken cancellationToken = default) =>
+        (await ResolveUpstreamAsync(reference, cancellationToken).ConfigureAwait(false)).Digest;
 
     /// <summary>
     /// Fetches a manifest or index by tag or digest. By digest: the bytes must hash to it. By tag: they must hash
     /// to the registry's <c>Docker-Content-Digest</c> when it sends one.
     /// </summary>
-    public Task<ManifestDocument> GetManifestAsync(ImageReference image, string reference, CancellationToken cancellationToken = default) =>
-        OnEndpointsAsync(image, $"manifest {image.Name}:{reference}", async (endpoint, ct) =>
+    public Task<ManifestDocument> GetManifestAsync(ImageReference image, string reference, CancellationToken cancellationToken = default)
+    {
+        if (!reference.StartsWith(Oci.Digest.Prefix, StringComparison.Ordinal) && image.Digest is null && _options.RequireDigests)
         {
-            var url = new Uri(endpoint.BaseUri, $"/v2/{image.Repository}/manifests/{reference}");
-            using var response = await SendAsync(endpoint, () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, url);
-                foreach (var type in MediaTypes.AcceptedManifests)
-                {
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
-                }
+            throw new RegistryException($"{image}: not pinned by digest; a tag is only resolved on the upstream registry (trust on first use)");
+        }
 
-                return request;
-            }, ct).ConfigureAwait(false);
-            EnsureSuccess(response, url);
-            if (response.Content.Headers.ContentLength > MaxManifestBytes)
+        return OnEndpointsAsync(image, $"manifest {image.Name}:{reference}", (endpoint, ct) => ManifestFromAsync(endpoint, image, reference, ct), cancellationToken);
+    }
+
+    private async Task<ManifestDocument> ManifestFromAsync(RegistryEndpoint endpoint, ImageReference image, string reference, CancellationToken ct)
+    {
+        var byDigest = reference.StartsWith(Oci.Digest.Prefix, StringComparison.Ordinal);
+        if (byDigest && !Oci.Digest.IsValid(reference))
+        {
+            throw new RegistryException($"{image.Name}: '{reference}' is not a valid sha256 digest; refused");
+        }
+
+        var url = new Uri(endpoint.BaseUri, $"/v2/{image.Repository}/manifests/{reference}");
+        using var response = await SendAsync(endpoint, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, url);
+            foreach (var type in MediaTypes.AcceptedManifests)
             {
-                throw new RegistryException($"{url}: manifest of {response.Content.Headers.ContentLength} bytes is larger than {MaxManifestBytes}");
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.Timeout);
-            var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            Interlocked.Add(ref _bytesDownloaded, bytes.LongLength);
-            var actual = Oci.Digest.Of(bytes);
-            var expected = reference.StartsWith(Oci.Digest.Prefix, StringComparison.Ordinal)
-                ? reference
-                : response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
-            if (expected is not null && expected != actual)
-            {
-                throw new RegistryException($"{url}: manifest digest mismatch: expected {expected}, got {actual} ({bytes.Length} bytes)");
-            }
+            return request;
+        }, ct).ConfigureAwait(false);
+        EnsureSuccess(response, url);
+        if (response.Content.Headers.ContentLength > MaxManifestBytes)
+        {
+            throw new RegistryException($"{url}: manifest of {response.Content.Headers.ContentLength} bytes is larger than {MaxManifestBytes}");
+        }
 
-            var mediaType = ManifestDocument.DetectMediaType(bytes, response.Content.Headers.ContentType?.MediaType);
-            if (!MediaTypes.IsIndex(mediaType) && !MediaTypes.IsManifest(mediaType))
-            {
-                throw new RegistryException($"{url}: unsupported manifest media type '{mediaType}' (schema 1 manifests are not supported)");
-            }
+        // the cap holds for chunked bodies too, and the whole body must arrive within the timeout
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.Timeout);
+        byte[] bytes;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            bytes = await BoundedReads.ReadAllAsync(body, MaxManifestBytes, $"{url}: manifest", _options.Timeout, timeout.Token).ConfigureAwait(false);
+        }
+        catch (BodyTooLargeException ex)
+        {
+            throw new RegistryException(ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new RegistryException($"{url}: manifest body not complete within {_options.Timeout.TotalSeconds:0.#}s", ex);
+        }
 
-            return new ManifestDocument(mediaType, actual, bytes);
-        }, cancellationToken);
+        Interlocked.Add(ref _bytesDownloaded, bytes.LongLength);
+        var actual = Oci.Digest.Of(bytes);
+        var expected = byDigest
+            ? reference
+            : response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
+        if (expected is not null && expected != actual)
+        {
+            throw new RegistryException($"{url}: manifest digest mismatch: expected {expected}, got {actual} ({bytes.Length} bytes)");
+        }
+
+        var mediaType = ManifestDocument.DetectMediaType(bytes, response.Content.Headers.ContentType?.MediaType);
+        if (!MediaTypes.IsIndex(mediaType) && !MediaTypes.IsManifest(mediaType))
+        {
+            throw new RegistryException($"{url}: unsupported manifest media type '{mediaType}' (schema 1 manifests are not supported)");
+        }
+
+        return new ManifestDocument(mediaType, actual, bytes);
+    }
 
     /// <summary>
     /// The cached, verified file of <paramref name="blob"/>: downloaded (from the first endpoint that gives bytes with
@@ -131,6 +189,11 @@ public sealed partial class RegistryClient : IDisposable
     /// </summary>
     public async Task<string> DownloadBlobAsync(ImageReference image, Descriptor blob, CancellationToken cancellationToken = default)
     {
+        if (!Oci.Digest.IsValid(blob.Digest) || blob.Size < 0)
+        {
+            throw new RegistryException($"{image}: blob descriptor '{blob.Digest}' ({blob.Size} bytes) is not a sha256 digest with a size; refused");
+        }
+
         var digest = Fetch.Digest.Parse(blob.Digest);
         if (_cache.TryGet(digest, out var cached))
         {
@@ -148,6 +211,12 @@ public sealed partial class RegistryClient : IDisposable
                 continue;
             }
 
+            if (_downloader.Hosts.ReasonToSkip(endpoint.BaseUri) is { } skip)
+            {
+                failures.Add(skip);
+                continue;
+            }
+
             try
             {
                 await PingAsync(endpoint, cancellationToken).ConfigureAwait(false);
@@ -155,6 +224,7 @@ public sealed partial class RegistryClient : IDisposable
             }
             catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
+                _downloader.Hosts.Record(endpoint.BaseUri, ex);
                 failures.Add(endpoint.IsMirror ? $"{endpoint}: {ex.Message}" : ex.Message);
             }
         }
@@ -223,12 +293,19 @@ public sealed partial class RegistryClient : IDisposable
                 continue;
             }
 
+            if (_downloader.Hosts.ReasonToSkip(endpoint.BaseUri) is { } skip)
+            {
+                failures.Add(skip);
+                continue;
+            }
+
             try
             {
                 return await action(endpoint, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RegistryException or HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
             {
+                _downloader.Hosts.Record(endpoint.BaseUri, ex);
                 last = ex;
                 failures.Add(endpoint.IsMirror ? $"{endpoint}: {ex.Message}" : ex.Message);
             }

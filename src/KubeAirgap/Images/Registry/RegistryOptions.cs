@@ -29,6 +29,9 @@ public sealed record RegistryOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Refuse to fetch a manifest by tag (every image must be pinned by digest; tags are resolved only by <see cref="RegistryClient.ResolveUpstreamAsync"/>).</summary>
+    public bool RequireDigests { get; init; }
+
     /// <summary>Never touch the network: only digest-pinned images whose blobs are all cached can be used.</summary>
     public bool Offline { get; init; }
 

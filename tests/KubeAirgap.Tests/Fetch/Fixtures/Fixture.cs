@@ -8,8 +8,9 @@ namespace KubeAirgap.Tests.Fetch.Fixtures;
 /// <summary>A loopback mirror, a temp cache and a downloader with short delays: the default world of a fetch test.</summary>
 public sealed class DownloadFixture : IAsyncDisposable
 {
-    private DownloadFixture(MirrorServer server, MirrorServer second)
+    private DownloadFixture(MirrorServer server, MirrorServer second, TestCa? ca = null)
     {
+        Ca = ca;
         Server = server;
         Second = second;
         Cache = new ArtifactCache(Temp.Combine("cache"));
@@ -33,8 +34,18 @@ public sealed class DownloadFixture : IAsyncDisposable
         BufferSize = 8 * 1024,
     };
 
+    /// <summary>When the servers speak TLS: the CA the downloader trusts.</summary>
+    public TestCa? Ca { get; }
+
     public static async Task<DownloadFixture> StartAsync() =>
         new(await MirrorServer.StartAsync(), await MirrorServer.StartAsync());
+
+    /// <summary><see cref="Server"/> speaks https with a test CA the downloader trusts; <see cref="Second"/> stays plain http (a mirror).</summary>
+    public static async Task<DownloadFixture> StartTlsAsync()
+    {
+        var ca = new TestCa();
+        return new(await MirrorServer.StartAsync(ca), await MirrorServer.StartAsync(), ca);
+    }
 
     public static byte[] RandomBytes(int length, int seed = 1)
     {
@@ -45,7 +56,8 @@ public sealed class DownloadFixture : IAsyncDisposable
 
     public static Digest Sha256Of(byte[] bytes) => Digest.Sha256(Convert.ToHexStringLower(SHA256.HashData(bytes)));
 
-    public VerifiedDownloader CreateDownloader() => new(Cache, Options);
+    public VerifiedDownloader CreateDownloader() =>
+        Ca is null ? new(Cache, Options) : new(Cache, Options, new HttpClient(Ca.Handler()) { Timeout = Timeout.InfiniteTimeSpan });
 
     public async Task<DownloadResult> DownloadAsync(string name, Digest digest, params Uri[] urls)
     {
@@ -57,6 +69,7 @@ public sealed class DownloadFixture : IAsyncDisposable
     {
         await Server.DisposeAsync();
         await Second.DisposeAsync();
+        Ca?.Dispose();
         Temp.Dispose();
     }
 }

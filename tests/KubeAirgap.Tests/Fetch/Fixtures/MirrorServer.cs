@@ -17,6 +17,7 @@ public sealed class MirrorServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StepQueue> _scripts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<RequestLog> _log = new();
+    private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _handlers = new(StringComparer.Ordinal);
 
     private MirrorServer(WebApplication app)
     {
@@ -30,10 +31,20 @@ public sealed class MirrorServer : IAsyncDisposable
     /// <summary>When false the server ignores Range headers and always sends the whole body with 200.</summary>
     public bool SupportsRange { get; set; } = true;
 
-    public static async Task<MirrorServer> StartAsync()
+    /// <param name="tls">Serve https with this CA's server certificate instead of plain http.</param>
+    public static async Task<MirrorServer> StartAsync(TestCa? tls = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        if (tls is null)
+        {
+            builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration()
+                .ConfigureKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0, l => l.UseHttps(tls.Server)));
+        }
+
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var server = new MirrorServer(app);
@@ -49,6 +60,9 @@ public sealed class MirrorServer : IAsyncDisposable
         _files["/" + path.TrimStart('/')] = content;
         return Url(path);
     }
+
+    /// <summary>Answers requests for <paramref name="path"/> with <paramref name="handler"/> (hostile servers: chunked, oversized, slow bodies).</summary>
+    public void Handle(string path, Func<HttpContext, Task> handler) => _handlers["/" + path.TrimStart('/')] = handler;
 
     /// <summary>Scripted behaviour for one path; each step is used by one request, then the file is served normally.</summary>
     public void Script(string path, params Step[] steps) => _scripts["/" + path.TrimStart('/')] = new StepQueue(new ConcurrentQueue<Step>(steps));
@@ -68,6 +82,12 @@ public sealed class MirrorServer : IAsyncDisposable
         var step = _scripts.TryGetValue(path, out var script) && script.Steps.TryDequeue(out var next) ? next : Step.Serve;
         var entry = new RequestLog(path, string.IsNullOrEmpty(range) ? null : range, context.Request.Headers.Authorization.ToString());
         _log.Enqueue(entry);
+        if (_handlers.TryGetValue(path, out var handler))
+        {
+            await handler(context);
+            entry.Status = context.Response.StatusCode;
+            return;
+        }
 
         if (step.Status is { } status)
         {

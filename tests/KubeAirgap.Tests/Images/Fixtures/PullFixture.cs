@@ -22,12 +22,14 @@ public sealed class PullFixture : IDisposable
 
     public List<string> Retries { get; } = [];
 
-    public RegistryClient Client(ICredentialSource? credentials = null, RegistryOptions? options = null)
+    /// <param name="transport">The HTTP handler under auth (a <see cref="KubeAirgap.Tests.Fetch.Fixtures.TestCa"/> handler for TLS registries).</param>
+    public RegistryClient Client(ICredentialSource? credentials = null, RegistryOptions? options = null, HttpMessageHandler? transport = null,
+        KubeAirgap.Fetch.Download.DownloadOptions? downloads = null)
     {
         options ??= new RegistryOptions();
         var client = new RegistryClient(
             options with { Credentials = credentials ?? options.Credentials, BaseDelay = TimeSpan.FromMilliseconds(50), MaxAttempts = 4 },
-            Cache);
+            Cache, downloads, transport: transport);
         client.OnRetry = message =>
         {
             lock (Retries)

@@ -17,12 +17,15 @@ public sealed class TestRegistry : IDisposable
 
     private readonly TempDirectory _dir = new("kag-registry");
     private readonly BackgroundProcess _process;
-    private readonly HttpClient _http = new();
+    private readonly HttpClient _http;
     private bool _disposed;
 
-    public TestRegistry(bool basicAuth = false, GateServer? tokenServer = null)
+    /// <param name="tls">Serve https with this CA's server certificate (docker-registry's own http.tls), as upstream registries do.</param>
+    public TestRegistry(bool basicAuth = false, GateServer? tokenServer = null, KubeAirgap.Tests.Fetch.Fixtures.TestCa? tls = null)
     {
         TokenServer = tokenServer;
+        Tls = tls;
+        _http = tls is null ? new HttpClient() : new HttpClient(tls.Handler());
         Port = Ports.Free();
         var auth = string.Empty;
         if (basicAuth)
@@ -42,12 +45,14 @@ public sealed class TestRegistry : IDisposable
             "version: 0.1\n" +
             "log:\n  level: error\n  accesslog:\n    disabled: true\n" +
             $"storage:\n  filesystem:\n    rootdirectory: {Storage}\n  delete:\n    enabled: true\n" +
-            $"http:\n  addr: 127.0.0.1:{Port}\n  secret: kube-airgap-test-secret\n" + auth);
+            $"http:\n  addr: 127.0.0.1:{Port}\n  secret: kube-airgap-test-secret\n" + TlsConfig() + auth);
         _process = new BackgroundProcess("/usr/bin/docker-registry", ["serve", config]);
         _process.WaitUntil(() => Ports.IsOpen("127.0.0.1", Port), TimeSpan.FromSeconds(20), "listening");
     }
 
     public int Port { get; }
+
+    public KubeAirgap.Tests.Fetch.Fixtures.TestCa? Tls { get; }
 
     /// <summary>The token server this registry trusts (docker/distribution token auth), if any.</summary>
     public GateServer? TokenServer { get; }
@@ -57,7 +62,7 @@ public sealed class TestRegistry : IDisposable
 
     public string Storage => _dir.Combine("storage");
 
-    public Uri BaseUri => new($"http://{Host}");
+    public Uri BaseUri => new($"{(Tls is null ? "http" : "https")}://{Host}");
 
     /// <summary>The file in the registry's storage that holds a blob (tests corrupt it).</summary>
     public string BlobFile(string digest) =>
@@ -86,6 +91,17 @@ public sealed class TestRegistry : IDisposable
         }
 
         return PushManifest(repository, tag, index.Index);
+    }
+
+    private string TlsConfig()
+    {
+        if (Tls is null)
+        {
+            return string.Empty;
+        }
+
+        var (certificate, key) = Tls.WritePem(_dir.Path);
+        return $"  tls:\n    certificate: {certificate}\n    key: {key}\n";
     }
 
     /// <summary>Stops the registry (by PID) and removes its storage; safe to call twice (tests stop it early).</summary>
