@@ -21,13 +21,42 @@ public sealed class ImagesTaskTests : IDisposable
     public ImagesTaskTests()
     {
         _dir.Write("cluster.yaml", File.ReadAllText(Repo.File("cluster.yaml")));
-        _dir.Write("pins.yaml", File.ReadAllText(Repo.File("pins.yaml")));
         _dir.Write("cake.config", "[Paths]\nCache=cache\nArtifacts=out\nState=state\n");
-        foreach (var repository in new[] { "pause:3.10.2", "coredns/coredns:v1.14.2", "calico/node:v3.31.7", "calico/cni:v3.31.7", "calico/kube-controllers:v3.31.7" })
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (registry, repository) in new[]
+        {
+            ("registry.k8s.io", "pause:3.10.2"), ("registry.k8s.io", "coredns/coredns:v1.14.2"), ("quay.io", "calico/node:v3.31.7"),
+            ("quay.io", "calico/cni:v3.31.7"), ("quay.io", "calico/kube-controllers:v3.31.7"),
+        })
         {
             var (name, tag) = (repository.Split(':')[0], repository.Split(':')[1]);
-            _mirror.Push(name, tag, TestImages.Index(TestImages.Image(repository), TestImages.Image(repository + " arm64", "arm64")));
+            digests[$"{registry}/{repository}"] = _mirror.Push(name, tag, TestImages.Index(TestImages.Image(repository), TestImages.Image(repository + " arm64", "arm64")));
         }
+
+        // images by digest only: the shipped pins, with each image pinned to what this test's registry serves
+        _dir.Write("pins.yaml", PinnedTo(File.ReadAllText(Repo.File("pins.yaml")), digests));
+    }
+
+    /// <summary>pins.yaml with the digest line after each listed <c>ref:</c> set to the given digest.</summary>
+    private static string PinnedTo(string pins, IReadOnlyDictionary<string, string> digests)
+    {
+        var lines = pins.Split('\n');
+        string? pending = null;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var trimmed = lines[i].Trim();
+            if (trimmed.StartsWith("ref: ", StringComparison.Ordinal))
+            {
+                digests.TryGetValue(trimmed["ref: ".Length..].Trim(), out pending);
+            }
+            else if (pending is not null && trimmed.StartsWith("digest: ", StringComparison.Ordinal))
+            {
+                lines[i] = lines[i][..lines[i].IndexOf("digest:", StringComparison.Ordinal)] + "digest: " + pending;
+                pending = null;
+            }
+        }
+
+        return string.Join('\n', lines);
     }
 
     private string Archive => _dir.Combine("out", "demo", "payload", "amd64-etcd+control-plane+worker", "images", "images.oci.tar");
@@ -42,7 +71,7 @@ public sealed class ImagesTaskTests : IDisposable
 
         // Then
         Assert.True(exitCode == 0, output);
-        Assert.Contains("registry.k8s.io/pause:3.10.2: not pinned by digest", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not pinned by digest", output, StringComparison.Ordinal);
         Assert.Contains("5 image(s), ", output, StringComparison.Ordinal);
         var contents = KubeAirgap.Images.Archive.OciArchiveContents.Read(Archive);
         Assert.Equal(["amd64"], contents.ArchesOf("quay.io/calico/node:v3.31.7"));
@@ -87,7 +116,7 @@ public sealed class ImagesTaskTests : IDisposable
         host.Options.TaskTypes = [typeof(ValidateTask), typeof(FetchTask), typeof(PkiTask), typeof(RenderTask), typeof(ImagesTask)];
         host.Options.Console = console;
         var exitCode = host.Run([
-            "--target=Images", "--exclusive", $"--working={_dir.Path}", "--fetch_retries=1", "--fetch_retrydelayseconds=0", "--allow_unpinned_images=true",
+            "--target=Images", "--exclusive", $"--working={_dir.Path}", "--fetch_retries=1", "--fetch_retrydelayseconds=0",
             $"--registries_mirrors=registry.k8s.io=http://{_mirror.Host} quay.io=http://{_mirror.Host}", "--registries_fallbacktoupstream=false",
         ]);
         return (exitCode, console.All);
