@@ -24,17 +24,30 @@ public sealed class BundleBuildTests
     }
 
     [Fact]
-    public void Changing_one_node_ip_changes_only_that_nodes_tarball()
+    public void Changing_one_nodes_own_file_changes_only_that_nodes_tarball()
     {
         using var fixture = new SyntheticBundle();
         var before = fixture.Build("a");
-        fixture.ChangeIp("n02", "127.0.1.22");
+        fixture.ChangeNodeFile("n02");
         var after = fixture.Build("b", payloadCache: fixture.Dir.Combine("a-payloads"));
 
         Assert.Equal(0, after.PayloadsCompressed);
         Assert.Equal(before.Tarballs[0].Sha256, after.Tarballs[0].Sha256);
         Assert.NotEqual(before.Tarballs[1].Sha256, after.Tarballs[1].Sha256);
         Assert.Equal(before.Tarballs[2].Sha256, after.Tarballs[2].Sha256);
+    }
+
+    [Fact]
+    public void Changing_an_etcd_members_ip_reaches_every_node_that_names_it()
+    {
+        // every node's lib/layout.env lists the etcd peers (the quorum wait names the missing ones)
+        using var fixture = new SyntheticBundle();
+        var before = fixture.Build("a");
+        fixture.ChangeIp("n02", "127.0.1.22");
+        var after = fixture.Build("b", payloadCache: fixture.Dir.Combine("a-payloads"));
+
+        Assert.Equal(0, after.PayloadsCompressed);
+        Assert.All(before.Tarballs.Zip(after.Tarballs), p => Assert.NotEqual(p.First.Sha256, p.Second.Sha256));
     }
 
     [Fact]
@@ -47,7 +60,7 @@ public sealed class BundleBuildTests
         Assert.Equal(0, again.BytesWritten);
         Assert.Equal(first.Tarballs.Select(t => t.Sha256), again.Tarballs.Select(t => t.Sha256));
 
-        fixture.ChangeIp("n03", "127.0.1.33");
+        fixture.ChangeNodeFile("n03");
         var changed = fixture.Build();
         Assert.Equal(2, changed.TarballsKept);
         Assert.NotEqual(first.Tarballs[2].Sha256, changed.Tarballs[2].Sha256);

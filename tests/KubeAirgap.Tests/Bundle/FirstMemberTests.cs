@@ -15,7 +15,8 @@ public sealed class FirstMemberTests
     [Fact]
     public void Every_tarball_of_a_payload_starts_with_the_same_first_gzip_member_compressed_once()
     {
-        using var fixture = new SyntheticBundle();
+        // a payload of a few MiB, as real ones are hundreds: the node's own member (installer, configs, PKI) stays small beside it
+        using var fixture = new SyntheticBundle(binaryBytes: 2 * 1024 * 1024, imageBytes: 4 * 1024 * 1024);
         var result = fixture.Build();
         Assert.Equal(1, result.PayloadsCompressed);
         var stored = File.ReadAllBytes(Assert.Single(Directory.GetFiles(fixture.Dir.Combine("out-payloads"), "*.gz")));

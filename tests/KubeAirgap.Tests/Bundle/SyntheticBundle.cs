@@ -54,6 +54,13 @@ public sealed class SyntheticBundle : IDisposable
         BundleBuilder.Build(Request(output, signer, payloadCache));
 
     /// <summary>Changes a node's IP in the inventory and re-renders its tree, as Render would.</summary>
+    /// <summary>Changes one file of the node's own rendered tree (a config only that node carries).</summary>
+    public void ChangeNodeFile(string node)
+    {
+        var file = Directory.GetFiles(NodeTree(node), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        File.AppendAllText(file, "\n# changed\n");
+    }
+
     public void ChangeIp(string node, string ip)
     {
         Spec = Spec with { Nodes = Spec.Nodes.Select(n => n.Name == node ? n with { Ip = ip } : n).ToList() };

@@ -108,7 +108,7 @@ public sealed class DocumentTests
         var plugins = (TomlTable)model["plugins"];
         Assert.False(plugins.ContainsKey("io.containerd.grpc.v1.cri"));
         var images = (TomlTable)plugins["io.containerd.cri.v1.images"];
-        Assert.Equal("registry.k8s.io/pause:3.10.2", ((TomlTable)images["pinned_images"])["sandbox"]);
+        Assert.Matches("^registry\\.k8s\\.io/pause:3\\.10\\.2@sha256:[0-9a-f]{64}$", (string)((TomlTable)images["pinned_images"])["sandbox"]); // by digest, as pinned
         var runtime = (TomlTable)plugins["io.containerd.cri.v1.runtime"];
         var runc = (TomlTable)((TomlTable)((TomlTable)runtime["containerd"])["runtimes"])["runc"];
         Assert.Equal(true, ((TomlTable)runc["options"])["SystemdCgroup"]);

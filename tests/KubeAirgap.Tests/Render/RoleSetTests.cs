@@ -80,7 +80,7 @@ public sealed class RoleSetTests
         var bundlePins = SyntheticInputs.WritePayloads(spec, pins, Payload, 64 * 1024, 4 * 1024);
         foreach (var key in PayloadKey.AllOf(spec))
         {
-            WriteArchive(Path.Combine(Payload(key.Name), "images", "images.oci.tar"), ImagePlan.For(key, spec, pins).Select(r => r.Canonical));
+            WriteArchive(Path.Combine(Payload(key.Name), "images", "images.oci.tar"), ImagePlan.For(key, spec, pins).Select(r => r.Digest is null ? r.NameWithTag : $"{r.NameWithTag}@{r.Digest}"));
         }
 
         // When: bundled and verified
@@ -131,12 +131,13 @@ public sealed class RoleSetTests
     private static void WriteArchive(string path, IEnumerable<string> names)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // an image pinned by digest is stored under its name with that digest, as the Images task writes it
         var manifests = new JsonArray(names.Select((n, i) => (JsonNode)new JsonObject
         {
             ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
-            ["digest"] = $"sha256:{i:D64}",
+            ["digest"] = n.Contains('@', StringComparison.Ordinal) ? n[(n.IndexOf('@', StringComparison.Ordinal) + 1)..] : $"sha256:{i:D64}",
             ["size"] = 1,
-            ["annotations"] = new JsonObject { ["io.containerd.image.name"] = n },
+            ["annotations"] = new JsonObject { ["io.containerd.image.name"] = n.Split('@')[0] },
         }).ToArray());
         using var file = File.Create(path);
         using var tar = new TarWriter(file, TarEntryFormat.Ustar);

@@ -26,8 +26,8 @@ public sealed class VersionTableTests
             var v135 = Render("1.35.7", pins);
 
             // Then: the sandbox and CoreDNS images follow each release's pins
-            Assert.Contains("sandbox = 'registry.k8s.io/pause:3.10.2'", v136.Content("etc/containerd/config.toml"), StringComparison.Ordinal);
-            Assert.Contains("sandbox = 'registry.k8s.io/pause:3.10.1'", v135.Content("etc/containerd/config.toml"), StringComparison.Ordinal);
+            Assert.Contains("sandbox = 'registry.k8s.io/pause:3.10.2@sha256:", v136.Content("etc/containerd/config.toml"), StringComparison.Ordinal);
+            Assert.Contains("sandbox = 'registry.k8s.io/pause:3.10.1@sha256:", v135.Content("etc/containerd/config.toml"), StringComparison.Ordinal);
             Assert.Contains("image: registry.k8s.io/coredns/coredns:v1.14.2", v136.Content("addons/coredns.yaml"), StringComparison.Ordinal);
             Assert.Contains("image: registry.k8s.io/coredns/coredns:v1.12.4", v135.Content("addons/coredns.yaml"), StringComparison.Ordinal);
 
