@@ -296,16 +296,16 @@ test -x /root/b1/$cluster-\$(hostname)/install.sh"
 calico_method_script='m=$(grep -rh -A1 "name: IP_AUTODETECTION_METHOD" "$1" | sed -n "s/^ *value: *//p" | tr -d "\"'"'"'" | head -n1)'
 if wants hosts; then
   for n in k8s-01 k8s-03; do
-    check "install.sh preflight passes" "$n" 0 "cd $(bundle_of "$n" b1) && ./install.sh preflight"
+    check "install.sh preflight passes" "$n" 0 "cd $(bundle_of "$n" b1) && ./install.sh preflight $(pubkey_arg)"
   done
-  check "install.sh preflight fails without nft, naming the package" k8s-02 3 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight"
+  check "install.sh preflight fails without nft, naming the package" k8s-02 3 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight $(pubkey_arg)"
   if echo "$LAST_OUTPUT" | grep -q 'nft' && echo "$LAST_OUTPUT" | grep -q 'nftables'; then
     pass "k8s-02: the preflight failure names nft and the nftables package"
   else
     fail "k8s-02: the preflight failure names nft and the nftables package"
   fi
   check "nft provided (the nftables package's binary back in place)" k8s-02 0 "mv /var/lib/ka-e2e/hidden/nft /usr/sbin/nft && nft --version"
-  check "install.sh preflight passes once nft is there" k8s-02 0 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight"
+  check "install.sh preflight passes once nft is there" k8s-02 0 "cd $(bundle_of k8s-02 b1) && ./install.sh preflight $(pubkey_arg)"
   check_all "the rendered Calico autodetection method, evaluated here, gives the rendered kubelet --node-ip on an en* NIC" 0 \
       "set -- /root/b1/$cluster-\$(hostname); $calico_method_script
 nodeip=\$(grep -rhoE -- '--node-ip=[0-9.]+' \$1 | head -n1 | cut -d= -f2)
