@@ -358,7 +358,9 @@ start_services() {
                 wait_etcd_quorum
                 ;;
             kube-apiserver)
-                start_unit kube-apiserver
+                # not blocking on systemd's start job (Type=notify, 90 s): on a slow host the installer's own,
+                # longer wait decides, and names what it waits for
+                start_unit kube-apiserver --no-block
                 wait_apiserver
                 ;;
             *)

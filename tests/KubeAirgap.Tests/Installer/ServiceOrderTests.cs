@@ -44,7 +44,7 @@ public sealed class ServiceOrderTests
             Assert.True(rerun.ExitCode == 0, rerun.Output);
             Assert.Contains("etcd has quorum", rerun.Stdout, StringComparison.Ordinal);
             Assert.DoesNotContain(shell.CallLines, l => l.StartsWith("systemctl restart", StringComparison.Ordinal) || l.EndsWith(" etcd", StringComparison.Ordinal) && l.Contains("start", StringComparison.Ordinal));
-            Assert.All(AfterEtcd, u => Assert.Contains($"systemctl start {u}", shell.CallLines));
+            Assert.All(AfterEtcd, u => Assert.Contains(u == "kube-apiserver" ? $"systemctl start --no-block {u}" : $"systemctl start {u}", shell.CallLines));
         }
         finally
         {
@@ -64,7 +64,7 @@ public sealed class ServiceOrderTests
         Assert.Contains("waiting for etcd quorum: n02 127.0.0.1:", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("etcd has quorum", run.Stdout, StringComparison.Ordinal);
         var calls = shell.CallLines.ToList();
-        Assert.True(calls.IndexOf("systemctl start --no-block etcd") < calls.IndexOf("systemctl start kube-apiserver"), string.Join('\n', calls));
+        Assert.True(calls.IndexOf("systemctl start --no-block etcd") < calls.IndexOf("systemctl start --no-block kube-apiserver"), string.Join('\n', calls));
         Assert.True(calls.IndexOf("systemctl start containerd") < calls.IndexOf("systemctl start --no-block etcd"), string.Join('\n', calls));
     }
 
