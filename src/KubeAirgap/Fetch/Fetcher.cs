@@ -97,14 +97,33 @@ public sealed class Fetcher(VerifiedDownloader downloader, MirrorMap mirrors, in
 
         var cache = downloader.Cache;
         var kept = cache.CompanionPathOf(item.Digest, SignatureSuffix);
+        SignatureException? cachedRefused = null;
         if (File.Exists(kept))
         {
-            return fetched with { SignaturePath = kept, Signer = VerifySignature(item, result.Path, kept) };
+            try
+            {
+                return fetched with { SignaturePath = kept, Signer = VerifySignature(item, result.Path, kept) };
+            }
+            catch (SignatureException e)
+            {
+                // a kept signature is cache, not trust: the trusted keys may have changed since (a rotated key, a new
+                // pins file). It is fetched again and must verify on its own; a refused one is never used.
+                cachedRefused = e;
+            }
         }
 
         // the signature's own digest is unknown: it is verified against the artifact before it is kept
-        var (bytes, _) = await downloader.GetSmallAsync($"{item.Name} signature", Candidates(item.Name, signature.Url), 64 * 1024,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        byte[] bytes;
+        try
+        {
+            (bytes, _) = await downloader.GetSmallAsync($"{item.Name} signature", Candidates(item.Name, signature.Url), 64 * 1024,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (DownloadException e) when (cachedRefused is not null)
+        {
+            throw new SignatureException($"{cachedRefused.Message}; fetching it again failed: {e.Message}", e);
+        }
+
         var temp = Path.Combine(cache.EnsureDirectory(Path.Combine(cache.Root, "tmp")), $"sig-{Guid.NewGuid():N}.asc");
         try
         {

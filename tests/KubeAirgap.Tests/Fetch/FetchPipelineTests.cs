@@ -117,6 +117,47 @@ public sealed class FetchPipelineTests
     }
 
     [Fact]
+    public async Task Should_Fetch_The_Signature_Again_When_The_Cached_One_Is_Refused_By_Rotated_Keys()
+    {
+        // Given: a cache filled under one release key, then the trusted key rotates and the mirror re-signs
+        // (CI stop 12: a persistent cache kept a signature by a key the new pins no longer trust; Fetch failed)
+        await using var w = await FetchWorld.StartAsync();
+        await w.FetchAsync(false, AmdEtcd);
+        var rotated = new PgpTestKey("Rotated Release Signer <release@example.org>");
+        rotated.WritePublicKey(Path.Combine(w.PinsDirectory, "pgp/release.key"));
+        var tarball = w.Temp.Combine("rotated-nginx-1.0.0.tar.gz");
+        File.WriteAllBytes(tarball, w.Files["nginx/nginx-1.0.0.tar.gz"]);
+        rotated.Sign(tarball, tarball + ".asc");
+        w.Server.Add("nginx/nginx-1.0.0.tar.gz.asc", File.ReadAllBytes(tarball + ".asc"));
+
+        // When
+        var (_, result) = await w.FetchAsync(false, AmdEtcd);
+
+        // Then: the fresh signature verified and replaced the refused one; the tarball itself came from the cache
+        var nginx = result.Artifacts.Single(a => a.Item.Component.Name == "nginx");
+        Assert.Equal(rotated.Fingerprint, nginx.Signer!.Fingerprint);
+        Assert.Equal(File.ReadAllBytes(tarball + ".asc"), File.ReadAllBytes(nginx.SignaturePath!));
+        Assert.Null(nginx.Source);
+        Assert.Equal(2, w.Server.RequestsFor("nginx/nginx-1.0.0.tar.gz.asc").Count);
+    }
+
+    [Fact]
+    public async Task Should_Refuse_A_Cached_Signature_By_An_Untrusted_Key_When_The_Mirror_Cannot_Supply_Another()
+    {
+        // Given: the trusted key rotates, but the mirror still serves the old signature
+        await using var w = await FetchWorld.StartAsync();
+        await w.FetchAsync(false, AmdEtcd);
+        new PgpTestKey("Rotated Release Signer <release@example.org>").WritePublicKey(Path.Combine(w.PinsDirectory, "pgp/release.key"));
+
+        // When
+        var e = await Assert.ThrowsAsync<SignatureException>(() => w.FetchAsync(false, AmdEtcd));
+
+        // Then
+        Assert.Contains("nginx 1.0.0 (noarch)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not among the trusted keys", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_Refuse_A_Pin_Without_Checksum_And_Tell_To_Run_Lock()
     {
         // Given
