@@ -1,5 +1,5 @@
 using System.Globalization;
-using KubeAirgap.Bundle;
+using KubeAirgap.Bench.Bundle;
 using KubeAirgap.Pins;
 
 namespace Build.Tasks;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KubeAirgap.Fetch.Bench;
+using KubeAirgap.Bench.Fetch;
 using KubeAirgap.Fetch.Progress;
 
 namespace Build.Tasks;

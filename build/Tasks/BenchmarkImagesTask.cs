@@ -1,5 +1,5 @@
 using System.Globalization;
-using KubeAirgap.Images.Benchmark;
+using KubeAirgap.Bench.Images;
 
 namespace Build.Tasks;
 

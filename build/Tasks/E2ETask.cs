@@ -1,4 +1,4 @@
-using KubeAirgap.E2E;
+using KubeAirgap.TestSupport.Harness;
 
 namespace Build.Tasks;
 

@@ -1,6 +1,7 @@
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pins;
+using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Bundle;

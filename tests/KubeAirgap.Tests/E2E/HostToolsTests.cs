@@ -1,4 +1,4 @@
-using KubeAirgap.E2E;
+using KubeAirgap.TestSupport.Harness;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.E2E;

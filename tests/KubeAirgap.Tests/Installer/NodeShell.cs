@@ -4,6 +4,7 @@ using System.Text;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
+using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Support;
 

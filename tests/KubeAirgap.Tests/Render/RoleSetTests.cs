@@ -8,6 +8,7 @@ using KubeAirgap.Images.Completeness;
 using KubeAirgap.Layout;
 using KubeAirgap.Pki;
 using KubeAirgap.Render;
+using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Installer;
 using KubeAirgap.Tests.Pki.Fixtures;
 using KubeAirgap.Tests.Render.Fixtures;

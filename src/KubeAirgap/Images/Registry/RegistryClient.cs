@@ -67,7 +67,7 @@ public sealed partial class RegistryClient : IDisposable
     /// <summary>Where blob downloads report progress (besides the byte count); null for none.</summary>
     public IDownloadProgress? Progress { get; set; }
 
-    /// <summary>Bytes of manifests and blobs received so far (the benchmark reports it).</summary>
+    /// <summary>Bytes of manifests and blobs received so far (what a caller reports as downloaded).</summary>
     public long BytesDownloaded => Interlocked.Read(ref _bytesDownloaded);
 
     /// <summary>Called after each retry with what failed and how long the client waits; for logging.</summary>

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
+using KubeAirgap.TestSupport.Registry;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Images.Fixtures;

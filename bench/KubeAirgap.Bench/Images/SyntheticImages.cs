@@ -2,9 +2,9 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
 using KubeAirgap.Images.Oci;
-using KubeAirgap.Images.Registry;
+using KubeAirgap.TestSupport.Registry;
 
-namespace KubeAirgap.Images.Benchmark;
+namespace KubeAirgap.Bench.Images;
 
 /// <summary>
 /// Images for the benchmark: <c>count</c> single-arch images that all share one base layer of

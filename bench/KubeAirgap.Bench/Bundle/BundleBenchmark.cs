@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using KubeAirgap.Bundle;
+using KubeAirgap.TestSupport.Synthetic;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bench.Bundle;
 
 /// <summary>
 /// Times Bundle for a small and a large synthetic cluster against the naive way (one <c>tar czf</c> per node of

@@ -6,8 +6,9 @@ using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
+using KubeAirgap.TestSupport.Registry;
 
-namespace KubeAirgap.Images.Benchmark;
+namespace KubeAirgap.Bench.Images;
 
 /// <summary>What one benchmark run measured.</summary>
 public sealed record ImageBenchmarkResult(

@@ -1,9 +1,10 @@
 using System.Formats.Tar;
 using System.Text;
+using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.TestSupport.Synthetic;
 
 /// <summary>
 /// Payload and node trees of the same shape Fetch, Images, Pki and Render produce, with generated content of a

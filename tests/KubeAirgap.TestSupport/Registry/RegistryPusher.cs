@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
+using KubeAirgap.Images.Oci;
+using KubeAirgap.Images.Registry;
 
-namespace KubeAirgap.Images.Registry;
+namespace KubeAirgap.TestSupport.Registry;
 
 /// <summary>
 /// Uploads blobs and manifests to a registry (monolithic uploads: POST, then PUT with the digest). Used to seed a
@@ -36,7 +38,7 @@ public sealed class RegistryPusher(HttpClient http, Uri registry)
         content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
         using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(registry, $"/v2/{repository}/manifests/{reference}")) { Content = content }, cancellationToken).ConfigureAwait(false);
         await EnsureAsync(response, $"push manifest {repository}:{reference}", cancellationToken).ConfigureAwait(false);
-        return Oci.Digest.Of(bytes);
+        return Digest.Of(bytes);
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken ct)

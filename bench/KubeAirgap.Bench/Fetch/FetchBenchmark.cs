@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using KubeAirgap.Fetch;
 using KubeAirgap.Fetch.Download;
 
-namespace KubeAirgap.Fetch.Bench;
+namespace KubeAirgap.Bench.Fetch;
 
 /// <summary>
 /// Fetch throughput against a naive baseline, measured in the same run: N synthetic files served by nginx on loopback,

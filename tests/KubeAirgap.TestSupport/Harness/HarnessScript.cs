@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace KubeAirgap.E2E;
+namespace KubeAirgap.TestSupport.Harness;
 
 /// <summary>
 /// Runs one of the bash harness scripts under tests/e2e (run.sh, demo.sh) with bash, streaming every output line

@@ -1,4 +1,4 @@
-namespace KubeAirgap.E2E;
+namespace KubeAirgap.TestSupport.Harness;
 
 /// <summary>
 /// The host commands the end-to-end test and the Demo use, with the Debian package that provides each (data;
