@@ -4,6 +4,7 @@ using KubeAirgap.Tests.Support;
 namespace KubeAirgap.Tests.Contracts;
 
 /// <summary>The fixture executables enforce the contract of the version they report, and exit where the real binary would.</summary>
+[Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
 public sealed class FixtureContractTests
 {
     [Fact]

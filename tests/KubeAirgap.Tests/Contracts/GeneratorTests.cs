@@ -8,6 +8,7 @@ namespace KubeAirgap.Tests.Contracts;
 /// The generator (tests/fixtures/kube/generate) needs upstream snapshots and is not run here; its parser is, on a
 /// committed Go sample, and every committed output must say which upstream repository, tag and commit it came from.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
 public sealed partial class GeneratorTests
 {
     private static string Generate => Repo.File("tests", "fixtures", "kube", "generate");

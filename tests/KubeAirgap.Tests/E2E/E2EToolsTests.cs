@@ -10,6 +10,7 @@ public sealed class E2EToolsTests
 {
     private static string Tool(string name) => Repo.File("tests", "e2e", "tools", name);
 
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
     public sealed class CalicoAutodetection
     {
         // calico-node's rules evaluated in a network namespace shaped like a typical host: a docker bridge first
@@ -46,6 +47,7 @@ public sealed class E2EToolsTests
         }
     }
 
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
     public sealed class AddonsOnce
     {
         private const string Addons = """

@@ -5,6 +5,7 @@ namespace KubeAirgap.Tests.E2E;
 
 public sealed class HostToolsTests
 {
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
     public sealed class TheMissingMethod
     {
         [Fact]

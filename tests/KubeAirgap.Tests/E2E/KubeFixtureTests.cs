@@ -9,6 +9,7 @@ namespace KubeAirgap.Tests.E2E;
 /// </summary>
 public sealed class KubeFixtureTests
 {
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
     public sealed class TheFlagCheck
     {
         [Fact]
@@ -52,6 +53,7 @@ public sealed class KubeFixtureTests
         }
     }
 
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
     public sealed class TheFileCheck
     {
         [Fact]
@@ -111,6 +113,7 @@ public sealed class KubeFixtureTests
         }
     }
 
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
     public sealed class TheNetworkPart
     {
         [Fact]
