@@ -33,6 +33,7 @@ public sealed class TestTask : FrostingTask<BuildContext>
         var ctrf = Directory.GetFiles(results, "results.ctrf.json", SearchOption.AllDirectories).FirstOrDefault();
         var report = ctrf is null ? new TestReport(0, 0, 1, 0) : TestReport.Read(ctrf);
         File.WriteAllText(System.IO.Path.Combine(results, "summary.txt"), report.SummaryLine + Environment.NewLine);
+        context.Information(report.CategoryLine);
         context.Information(report.SummaryLine);
         if (exitCode != 0 || report.Problem is not null)
         {

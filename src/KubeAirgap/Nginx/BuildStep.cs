@@ -19,25 +19,7 @@ public static class BuildStep
         {
             log.WriteLine($"$ {file} {string.Join(' ', args)}");
             log.WriteLine($"# in {workingDirectory}");
-            var info = new ProcessStartInfo(file)
-            {
-                WorkingDirectory = workingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in args)
-            {
-                info.ArgumentList.Add(a);
-            }
-
-            foreach (var (k, v) in environment)
-            {
-                info.Environment[k] = v;
-            }
-
-            using var process = Start(info, what);
+            using var process = Start(file, args, environment, workingDirectory, what);
             process.StandardInput.Close();
             var gate = new object();
             void Write(string? line)
@@ -76,24 +58,7 @@ public static class BuildStep
     /// <summary>Runs a short probe (e.g. <c>cc --version</c>) and returns its stdout, or null if it failed.</summary>
     public static string? Probe(string file, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in environment)
-        {
-            info.Environment[k] = v;
-        }
-
-        using var process = Start(info, $"{file} {string.Join(' ', args)}");
+        using var process = Start(file, args, environment, workingDirectory: null, $"{file} {string.Join(' ', args)}");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -108,8 +73,31 @@ public static class BuildStep
         return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)));
     }
 
-    private static Process Start(ProcessStartInfo info, string what)
+    /// <summary>Starts <paramref name="file"/> with every stream redirected (stdin to be closed by the caller).</summary>
+    private static Process Start(string file, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory, string what)
     {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            info.Environment[k] = v;
+        }
+
         try
         {
             return Process.Start(info) ?? throw new KubeNginxException($"could not start {what}");

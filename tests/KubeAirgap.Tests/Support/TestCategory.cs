@@ -10,5 +10,5 @@ public static class TestCategory
 {
     public const string Name = "Category";
 
-    public const string FixtureSelfTest = "FixtureSelfTest";
+    public const string FixtureSelfTest = Build.Testing.TestReport.FixtureSelfTestTag;
 }

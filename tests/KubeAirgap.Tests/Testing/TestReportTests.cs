@@ -20,6 +20,28 @@ public sealed class TestReportTests
         Assert.Equal("8 passed, 4 failed, 2 skipped", TestReport.Sum([report, report]).SummaryLine);
     }
 
+    [Fact]
+    public void Should_Count_The_Fixture_Self_Tests_Apart_By_Their_Tag()
+    {
+        // Given: three tests, two tagged as fixture self-tests (one with another tag too), one untagged
+        using var temp = new TempDirectory();
+        var path = temp.Write("r.json", """
+            {"results":{"tool":{"name":"xunit"},"summary":{"tests":3,"passed":3,"failed":0,"skipped":0},"tests":[
+              {"name":"a","status":"passed","tags":["FixtureSelfTest"]},
+              {"name":"b","status":"passed","tags":["Other","FixtureSelfTest"]},
+              {"name":"c","status":"passed"}]}}
+            """);
+
+        // When
+        var report = TestReport.Read(path);
+
+        // Then
+        Assert.Equal(2, report.FixtureSelfTests);
+        Assert.Equal("1 product tests, 2 fixture self-tests (Category=FixtureSelfTest)", report.CategoryLine);
+        Assert.Equal(4, TestReport.Sum([report, report]).FixtureSelfTests);
+        Assert.Equal("3 passed, 0 failed, 0 skipped", report.SummaryLine);
+    }
+
     [Theory]
     [InlineData(5, 5, 0, 0, null)]
     [InlineData(5, 4, 1, 0, "1 test(s) failed")]

@@ -123,32 +123,24 @@ public static class OciArchive
         return buffer.ToArray();
     }
 
-    private static async Task WriteDirectoryAsync(TarWriter tar, string name, DateTimeOffset mtime, CancellationToken ct)
-    {
-        var entry = new UstarTarEntry(TarEntryType.Directory, name)
-        {
-            ModificationTime = mtime,
-            Mode = (UnixFileMode)Convert.ToInt32("755", 8),
-            Uid = 0,
-            Gid = 0,
-            UserName = string.Empty,
-            GroupName = string.Empty,
-        };
-        await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
-    }
+    private static async Task WriteDirectoryAsync(TarWriter tar, string name, DateTimeOffset mtime, CancellationToken ct) =>
+        await tar.WriteEntryAsync(Entry(TarEntryType.Directory, name, "755", mtime), ct).ConfigureAwait(false);
 
     private static async Task WriteFileAsync(TarWriter tar, string name, Stream data, DateTimeOffset mtime, CancellationToken ct)
     {
-        var entry = new UstarTarEntry(TarEntryType.RegularFile, name)
-        {
-            ModificationTime = mtime,
-            Mode = (UnixFileMode)Convert.ToInt32("644", 8),
-            Uid = 0,
-            Gid = 0,
-            UserName = string.Empty,
-            GroupName = string.Empty,
-            DataStream = data,
-        };
+        var entry = Entry(TarEntryType.RegularFile, name, "644", mtime);
+        entry.DataStream = data;
         await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
     }
+
+    /// <summary>An entry owned by root (0:0, no names) with the given octal mode and the archive's fixed time.</summary>
+    private static UstarTarEntry Entry(TarEntryType type, string name, string octalMode, DateTimeOffset mtime) => new(type, name)
+    {
+        ModificationTime = mtime,
+        Mode = (UnixFileMode)Convert.ToInt32(octalMode, 8),
+        Uid = 0,
+        Gid = 0,
+        UserName = string.Empty,
+        GroupName = string.Empty,
+    };
 }

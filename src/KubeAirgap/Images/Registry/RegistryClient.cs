@@ -203,20 +203,8 @@ public sealed partial class RegistryClient : IDisposable
         ThrowIfOffline($"blob {blob.Digest} of {image.Name}");
         var urls = new List<Uri>();
         var failures = new List<string>();
-        foreach (var endpoint in _options.EndpointsFor(image.Registry))
+        foreach (var endpoint in UsableEndpoints(image, failures))
         {
-            if (endpoint.BaseUri.Scheme == Uri.UriSchemeHttp && !_options.AllowsPlainHttp(endpoint.BaseUri))
-            {
-                failures.Add($"{endpoint}: plain HTTP is not allowed; list {endpoint.BaseUri.Authority} under [Registries] Insecure in cake.config");
-                continue;
-            }
-
-            if (_downloader.Hosts.ReasonToSkip(endpoint.BaseUri) is { } skip)
-            {
-                failures.Add(skip);
-                continue;
-            }
-
             try
             {
                 await PingAsync(endpoint, cancellationToken).ConfigureAwait(false);
@@ -285,20 +273,8 @@ public sealed partial class RegistryClient : IDisposable
         ThrowIfOffline(what);
         var failures = new List<string>();
         Exception? last = null;
-        foreach (var endpoint in _options.EndpointsFor(image.Registry))
+        foreach (var endpoint in UsableEndpoints(image, failures))
         {
-            if (endpoint.BaseUri.Scheme == Uri.UriSchemeHttp && !_options.AllowsPlainHttp(endpoint.BaseUri))
-            {
-                failures.Add($"{endpoint}: plain HTTP is not allowed; list {endpoint.BaseUri.Authority} under [Registries] Insecure in cake.config");
-                continue;
-            }
-
-            if (_downloader.Hosts.ReasonToSkip(endpoint.BaseUri) is { } skip)
-            {
-                failures.Add(skip);
-                continue;
-            }
-
             try
             {
                 return await action(endpoint, ct).ConfigureAwait(false);
@@ -313,6 +289,30 @@ public sealed partial class RegistryClient : IDisposable
 
         var message = failures.Count == 1 ? $"{what}: {failures[0]}" : $"{what}:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", failures);
         throw last is null ? new RegistryException(message) : new RegistryException(message, last);
+    }
+
+    /// <summary>
+    /// The endpoints of the image's registry that may be tried: not plain HTTP unless allowed, not a host that already
+    /// failed too often. Each one left out adds its reason to <paramref name="failures"/>.
+    /// </summary>
+    private IEnumerable<RegistryEndpoint> UsableEndpoints(ImageReference image, List<string> failures)
+    {
+        foreach (var endpoint in _options.EndpointsFor(image.Registry))
+        {
+            if (endpoint.BaseUri.Scheme == Uri.UriSchemeHttp && !_options.AllowsPlainHttp(endpoint.BaseUri))
+            {
+                failures.Add($"{endpoint}: plain HTTP is not allowed; list {endpoint.BaseUri.Authority} under [Registries] Insecure in cake.config");
+                continue;
+            }
+
+            if (_downloader.Hosts.ReasonToSkip(endpoint.BaseUri) is { } skip)
+            {
+                failures.Add(skip);
+                continue;
+            }
+
+            yield return endpoint;
+        }
     }
 
     private void ThrowIfOffline(string what)
