@@ -352,6 +352,13 @@ start_services() {
     reload_units
     local unit
     for unit in ${KA_UNITS}; do
+        # held by an upgrade (lib/upgrade.sh): not newer than an apiserver it reaches; install again releases it
+        case " ${UPGRADE_HELD:-} " in
+            *" ${unit} "*)
+                warn "${unit}: held at its running version (version-skew policy); not restarted in this run"
+                continue
+                ;;
+        esac
         case "${unit}" in
             etcd)
                 start_unit etcd --no-block
