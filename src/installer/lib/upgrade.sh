@@ -214,7 +214,7 @@ upgrade_etcd_snapshot() {
     act "take an etcd snapshot of ${KA_NODE} before the upgrade (${dir}/etcd-snapshot.db)" \
         env ETCDCTL_API=3 "${bin}/etcdctl" --endpoints "https://${KA_NODE_IP}:${port}" --cacert "$(target "${KA_ETCD_CACERT}")" \
         --cert "$(target "${KA_ETCD_CERT}")" --key "$(target "${KA_ETCD_KEY}")" --command-timeout=3600s \
-        snapshot save "$(target "${dir}")/etcd-snapshot.db.part" >/dev/null
+        snapshot save "$(target "${dir}")/etcd-snapshot.db.part"
     etcd_snapshot status "$(target "${dir}")/etcd-snapshot.db.part" --write-out=table
     chmod 0600 "$(target "${dir}")/etcd-snapshot.db.part"
     mv -f -- "$(target "${dir}")/etcd-snapshot.db.part" "$(target "${dir}")/etcd-snapshot.db"
