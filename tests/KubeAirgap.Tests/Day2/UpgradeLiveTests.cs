@@ -27,10 +27,10 @@ public sealed class UpgradeLiveTests
         File.CreateSymbolicLink(Path.Combine(shell.BinDir, "kubectl"), "/usr/bin/kubectl");
         var address = string.Create(CultureInfo.InvariantCulture, $"{world.Address}:{world.ApiPort}");
 
-        var run = shell.Run($"""
-            . "${{BUNDLE_DIR}}/lib/upgrade.sh"
-            ROOT=; KA_KUBELET_KUBECONFIG='{world.Pki("admin.conf")}'
-            for i in $(seq 30); do v=$(apiserver_version '{address}'); case "$v" in unreachable:*) sleep 1 ;; *) break ;; esac; done
+        var run = shell.Run($$"""
+            . "${BUNDLE_DIR}/lib/upgrade.sh"
+            ROOT=; KA_KUBELET_KUBECONFIG='{{world.Pki("admin.conf")}}'
+            for i in $(seq 30); do v=$(apiserver_version '{{address}}'); case "$v" in unreachable:*) sleep 1 ;; *) break ;; esac; done
             echo "version=$v"
             """);
 
@@ -52,11 +52,11 @@ public sealed class UpgradeLiveTests
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(shell.Units, "quorum"), string.Empty); // the stub's etcd health probe: healthy
 
-        var run = shell.Run($"""
-            . "${{BUNDLE_DIR}}/lib/day2.sh"; . "${{BUNDLE_DIR}}/lib/upgrade.sh"
-            ROOT=; KA_UNITS=etcd; KA_NODE_IP='{world.Address}'; KA_HEALTH=('etcd=etcd:{world.EtcdPort}')
-            KA_ETCD_CACERT='{world.Pki("etcd-ca.crt")}'; KA_ETCD_CERT='{world.Pki("apiserver-etcd-client.crt")}'; KA_ETCD_KEY='{world.Pki("apiserver-etcd-client.key")}'
-            upgrade_etcd_snapshot '{dir}'
+        var run = shell.Run($$"""
+            . "${BUNDLE_DIR}/lib/day2.sh"; . "${BUNDLE_DIR}/lib/upgrade.sh"
+            ROOT=; KA_UNITS=etcd; KA_NODE_IP='{{world.Address}}'; KA_HEALTH=('etcd=etcd:{{world.EtcdPort}}')
+            KA_ETCD_CACERT='{{world.Pki("etcd-ca.crt")}}'; KA_ETCD_CERT='{{world.Pki("apiserver-etcd-client.crt")}}'; KA_ETCD_KEY='{{world.Pki("apiserver-etcd-client.key")}}'
+            upgrade_etcd_snapshot '{{dir}}'
             """);
 
         Assert.True(run.ExitCode == 0, run.Output);
@@ -77,11 +77,11 @@ public sealed class UpgradeLiveTests
         var dir = shell.Fake + "/backup";
         Directory.CreateDirectory(dir);
 
-        var run = shell.Run($"""
-            . "${{BUNDLE_DIR}}/lib/upgrade.sh"
-            check_health() {{ return 1; }}
+        var run = shell.Run($$"""
+            . "${BUNDLE_DIR}/lib/upgrade.sh"
+            check_health() { return 1; }
             ROOT=; KA_UNITS=etcd
-            upgrade_etcd_snapshot '{dir}'
+            upgrade_etcd_snapshot '{{dir}}'
             """);
 
         Assert.Equal(1, run.ExitCode);
