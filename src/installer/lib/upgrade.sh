@@ -275,7 +275,9 @@ upgrade_check() {
         return 0
     fi
     check_live_skew
-    [ -z "${UPGRADE_FROM}" ] || upgrade_backup "${UPGRADE_FROM}"
+    if [ -n "${UPGRADE_FROM}" ]; then
+        upgrade_backup "${UPGRADE_FROM}"
+    fi
 }
 
 # upgrade_record: after a successful install, what this version is (versions/<dir>.env: Kubernetes and etcd
