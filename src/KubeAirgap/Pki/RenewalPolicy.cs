@@ -62,7 +62,7 @@ public sealed record RenewalPolicy(DateTimeOffset? AsOf, IReadOnlyList<string> F
             if (at > latest)
             {
                 throw new InputException(string.Create(CultureInfo.InvariantCulture,
-                    $"--pki_asof={at:yyyy-MM-dd} : a leaf issued now ({pki.LeafValidityDays} days, pki.leafValidityDays) is itself within pki.renewBeforeDays ({pki.RenewBeforeDays}) " +
+                    $"--pki_asof={at:yyyy-MM-dd}: a leaf issued now ({pki.LeafValidityDays} days, pki.leafValidityDays) is itself within pki.renewBeforeDays ({pki.RenewBeforeDays}) " +
                     $"on that date, so every build would re-issue it again; the latest date is {latest:yyyy-MM-dd}"));
             }
         }
