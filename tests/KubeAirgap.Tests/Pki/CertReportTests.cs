@@ -110,7 +110,7 @@ public sealed class CertReportTests
             Assert.Empty(before);
             var apiserver = Assert.Single(within, w => w.StartsWith("WARNING: /etc/kubernetes/pki/apiserver.crt on k8s-01, k8s-02, k8s-03 expires", StringComparison.Ordinal));
             Assert.Contains("within pki.renewBeforeDays (45)", apiserver, StringComparison.Ordinal);
-            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"run ./build.sh --target=Bundle --pki_asof={notAfter.AddDays(-44):yyyy-MM-dd}"), apiserver, StringComparison.Ordinal);
+            Assert.Contains("run ./build.sh --target=Bundle --pki_asof=" + notAfter.AddDays(-44).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), apiserver, StringComparison.Ordinal);
             Assert.Single(within, w => w.StartsWith("WARNING: /etc/kubernetes/pki/etcd/server.crt on k8s-02 ", StringComparison.Ordinal));
             Assert.Contains("the kubelet renews its client certificate itself", Assert.Single(within, w => w.StartsWith("WARNING: /etc/kubernetes/kubelet.conf on k8s-01 ", StringComparison.Ordinal)), StringComparison.Ordinal);
             Assert.DoesNotContain(within, w => w.Contains("ca.crt", StringComparison.Ordinal));

@@ -25,7 +25,12 @@ public sealed class CertsTaskTests
             ],
             Repo.Root, env);
         Build("--target=Pki").EnsureSuccess("Pki");
-        var asOf = DateTimeOffset.UtcNow.AddDays(350).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+        // the renewal window measured from 335 days ahead (365 - 30, the latest date a new leaf covers), with the time:
+        // every leaf just issued is within it
+        var at = DateTimeOffset.UtcNow.AddDays(335);
+        var asOf = at.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var day = at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
         // When
         var today = Build("--target=Certs").EnsureSuccess("Certs");
@@ -38,15 +43,15 @@ public sealed class CertsTaskTests
         Assert.Contains("NODE k8s-01 (etcd, control-plane, worker)", today.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"/etc/kubernetes/pki/apiserver\.crt\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+364d\s+ca\s+bundle", today.Stdout);
         Assert.DoesNotContain("WARNING:", today.Output, StringComparison.Ordinal);
-        Assert.Contains($"residual time as of {asOf} ", later.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"residual time as of {at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC (--pki_asof)", later.Stdout, StringComparison.Ordinal);
         Assert.Contains("WARNING: /etc/kubernetes/pki/apiserver.crt on k8s-01, k8s-02, k8s-03 expires", later.Output, StringComparison.Ordinal);
         Assert.Contains($"--target=Bundle --pki_asof={asOf}", later.Output, StringComparison.Ordinal);
-        Assert.Contains($"within pki.renewBeforeDays (30) of {asOf} (--pki_asof)", renew.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"within pki.renewBeforeDays (30) of {day} (--pki_asof)", renew.Stdout, StringComparison.Ordinal);
         Assert.Contains("(0 created, 22 re-issued, 0 imported, 3 reused)", renew.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"window as of {asOf} (--pki_asof); nodes whose files changed (run Bundle, install their new bundles): k8s-01, k8s-02, k8s-03", renew.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"window as of {day} (--pki_asof); nodes whose files changed (run Bundle, install their new bundles): k8s-01, k8s-02, k8s-03", renew.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("WARNING: /etc/kubernetes/pki/", after.Output, StringComparison.Ordinal);
         var record = PkiRenewalRecord.Read(dir.Combine("artifacts", "demo", PkiBuild.ManifestName))!;
-        Assert.StartsWith(asOf + "T", record.AsOf, StringComparison.Ordinal);
+        Assert.Equal(asOf, record.AsOf);
         Assert.Equal(22, record.Reissued.Count);
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("--pki_renew=etcd-sever: no such certificate", bad.Output, StringComparison.Ordinal);

@@ -80,7 +80,7 @@ public static class CertReport
                 : string.Empty;
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
                 $"WARNING: {c.NodePath} on {holders} {state} {when}, within pki.renewBeforeDays ({spec.Pki.RenewBeforeDays}): {kubelet}" +
-                $"run ./build.sh --target=Bundle{(clockOverride ? string.Create(CultureInfo.InvariantCulture, $" --pki_asof={asOf:yyyy-MM-dd}") : string.Empty)} " +
+                $"run ./build.sh --target=Bundle{(clockOverride ? " --pki_asof=" + AsOfArgument(asOf) : string.Empty)} " +
                 $"(Pki re-issues it, same CA) and install the new bundle on {holders} before {c.Facts.NotAfter:yyyy-MM-dd}"));
         }
 
@@ -102,6 +102,12 @@ public static class CertReport
             _ => $"{(long)(d.TotalHours / 24 / 365)}y",
         };
     }
+
+    /// <summary>The --pki_asof value that stands for <paramref name="asOf"/>: the date alone at midnight, else the full UTC time.</summary>
+    public static string AsOfArgument(DateTimeOffset asOf) =>
+        asOf.ToUniversalTime().TimeOfDay == TimeSpan.Zero
+            ? asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : asOf.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string RenewalNote(ClusterSpec spec) => spec.Pki.CaKeyOnNodes
         ? $"Renewal: a build re-issues every leaf within pki.renewBeforeDays ({spec.Pki.RenewBeforeDays}) of its expiry (same CA) and Bundle packs it; " +
