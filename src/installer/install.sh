@@ -372,6 +372,8 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/status.sh"
     # shellcheck source=lib/day2.sh
     . "${BUNDLE_DIR}/lib/day2.sh"
+    # shellcheck source=lib/members.sh
+    . "${BUNDLE_DIR}/lib/members.sh"
 }
 
 open_log() {

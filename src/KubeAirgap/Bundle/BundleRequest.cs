@@ -23,6 +23,10 @@ public sealed record BundleRequest(
 
     public const string VerifyScriptName = "verify-bundle.sh";
 
+    /// <summary>The cluster's membership for this build (state/&lt;cluster&gt;/members.json brought to the spec by
+    /// <see cref="Day2.Membership.Next"/>); null: derived from the previous bundle-manifest.json alone.</summary>
+    public Day2.Membership? Members { get; init; }
+
     /// <summary>The public key beside the tarballs, e.g. <c>prod-bundle-signing.pub</c> (what installs take as --pubkey).</summary>
     public static string PublicKeyName(ClusterSpec spec) => $"{spec.Name}-bundle-signing.pub";
 

@@ -354,6 +354,7 @@ start_services() {
     for unit in ${KA_UNITS}; do
         case "${unit}" in
             etcd)
+                members_etcd_join
                 start_unit etcd --no-block
                 wait_etcd_quorum
                 ;;
@@ -373,4 +374,5 @@ start_services() {
     done
     start_timers
     apply_addons
+    members_remove_departed
 }
