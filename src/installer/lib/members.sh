@@ -7,12 +7,44 @@
 #   units are healthy it drains and deletes each removed Node and removes each removed etcd member.
 # Every step looks first and does only what is missing: a second run changes nothing.
 
-# members_etcdctl ENDPOINTS ARGS...: etcdctl with this node's etcd client certificate (KA_ETCD_ADMIN_CERT).
+# members_etcdctl_argv ENDPOINTS: sets MEMBERS_ETCDCTL to etcdctl with this node's etcd client certificate
+# (KA_ETCD_ADMIN_CERT) against ENDPOINTS.
+MEMBERS_ETCDCTL=()
+members_etcdctl_argv() {
+    MEMBERS_ETCDCTL=("$(target "${KA_BIN_DIR}")/etcdctl" --endpoints "$1" --cacert "$(target "${KA_ETCD_CACERT}")"
+        --cert "$(target "${KA_ETCD_ADMIN_CERT}")" --key "$(target "${KA_ETCD_ADMIN_KEY}")" --command-timeout=10s)
+}
+
+# members_etcdctl ENDPOINTS ARGS...: run etcdctl (API v3) with ARGS.
 members_etcdctl() {
-    local endpoints=$1
+    members_etcdctl_argv "$1"
     shift
-    ETCDCTL_API=3 "$(target "${KA_BIN_DIR}")/etcdctl" --endpoints "${endpoints}" --cacert "$(target "${KA_ETCD_CACERT}")" \
-        --cert "$(target "${KA_ETCD_ADMIN_CERT}")" --key "$(target "${KA_ETCD_ADMIN_KEY}")" --command-timeout=10s "$@"
+    ETCDCTL_API=3 "${MEMBERS_ETCDCTL[@]}" "$@"
+}
+
+# members_add PEER_URL: `etcdctl member add` this node at KA_ETCD_JOIN. etcd's strict reconfiguration check answers
+# "unhealthy cluster" until its members have been connected for a few seconds (a member that just restarted): that
+# is retried for KA_ETCD_JOIN_TIMEOUT seconds (default 120); any other refusal ends the run.
+members_add() {
+    local peer=$1 timeout=${KA_ETCD_JOIN_TIMEOUT:-120} poll=${KA_POLL_SECONDS:-3} waited=0 out
+    CHANGES=$((CHANGES + 1))
+    if [ "${DRY_RUN}" = 1 ]; then
+        info "[dry-run] would add etcd member ${KA_NODE} (${peer}) to the running cluster at ${KA_ETCD_JOIN} (etcdctl member add)"
+        return 0
+    fi
+    info "etcd: add member ${KA_NODE} (${peer}) to the running cluster at ${KA_ETCD_JOIN} (etcdctl member add)"
+    members_etcdctl_argv "${KA_ETCD_JOIN}"
+    until out=$(ETCDCTL_API=3 "${MEMBERS_ETCDCTL[@]}" member add "${KA_NODE}" --peer-urls="${peer}" 2>&1); do
+        case "${out}" in
+            *"unhealthy cluster"*) ;;
+            *) fatal "etcd: member add of ${KA_NODE} (${peer}) refused: ${out##*Error: }" ;;
+        esac
+        [ "${waited}" -lt "${timeout}" ] || fatal "etcd: the cluster still refuses to add a member after ${timeout}s (unhealthy cluster: a member down?); check etcdctl endpoint health --cluster, then run install.sh again"
+        info "etcd: the cluster is not ready to add a member yet (unhealthy cluster); again in ${poll}s"
+        sleep "${poll}"
+        waited=$((waited + poll))
+    done
+    awk 'NF && !/"level"/' <<<"${out}"
 }
 
 # members_list ENDPOINTS: "id status name peer-urls" a line (an unstarted member has no name yet: "-").
@@ -85,8 +117,7 @@ members_etcd_join() {
     if [ -n "${have}" ]; then
         info "etcd: ${KA_NODE} (${peer}) is a member already (${have}, added by an earlier run); it starts with --initial-cluster-state=existing"
     else
-        act "etcd: add member ${KA_NODE} (${peer}) to the running cluster at ${KA_ETCD_JOIN} (etcdctl member add)" \
-            members_etcdctl "${KA_ETCD_JOIN}" member add "${KA_NODE}" --peer-urls="${peer}"
+        members_add "${peer}"
         [ "${DRY_RUN}" = 0 ] || return 0
         list=$(members_list "${KA_ETCD_JOIN}")
     fi

@@ -53,7 +53,7 @@ public sealed class NodesBundleTests
         var rewritten = before.Keys.Where(n => before[n] != after[n]).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(grown.Changes.Updates.Select(u => u.Node), rewritten);
         Assert.Equal(["n01", "n02", "n03"], rewritten);
-        Assert.Contains(grown.Changes.Updates[0].Reasons, r => r.StartsWith("kube-apiserver --etcd-servers: +n05 (127.0.1.5)", StringComparison.Ordinal));
+        Assert.Contains(grown.Changes.Updates[0].Reasons, r => r.StartsWith("kube-apiserver --etcd-servers", StringComparison.Ordinal) && r.EndsWith(": +n05 (127.0.1.5)", StringComparison.Ordinal));
         Assert.Equal(["n04"], grown.Changes.Unchanged);
 
         // and: the new member joins with existing, the founders stay new; only the joiner has KA_ETCD_JOIN
