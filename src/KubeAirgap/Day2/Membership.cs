@@ -109,7 +109,8 @@ public sealed record Membership(int SchemaVersion, IReadOnlyList<MemberRecord> N
         {
             throw Refused(spec, "nodes",
                 $"cluster.yaml adds the etcd members {string.Join(", ", joining)} at once; etcd members join one at a time " +
-                $"(each one changes the quorum): add {joining[0]}, run Bundle and install its bundle, then add the next");
+                $"(each one changes the quorum): add {joining[0]}, run Bundle and install its bundle, then add the next. A cluster that was never installed " +
+                $"is bundled as new once state/{spec.Name}/{FileName} and the last bundle-manifest.json are deleted");
         }
 
         var current = nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);

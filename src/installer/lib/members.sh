@@ -102,7 +102,7 @@ members_etcd_join() {
             info "etcd: ${KA_NODE} has joined already (${KA_ETCD_DATA_DIR}/member exists); the other members do not answer now"
             return 0
         fi
-        fatal "etcd: ${KA_NODE} joins the running etcd cluster, but no member answers at ${KA_ETCD_JOIN} (with ${KA_ETCD_ADMIN_CERT}); start etcd on the existing members, then run install.sh again"
+        fatal "etcd: ${KA_NODE} joins the running etcd cluster, but no member answers at ${KA_ETCD_JOIN} (with ${KA_ETCD_ADMIN_CERT}); start etcd on the existing members, then run install.sh again" "${EXIT_ETCD_WAITING:-8}"
     fi
     have=$(members_id_of "${list}" "${KA_NODE}" "${peer}")
     if [ -d "${data}/member" ]; then

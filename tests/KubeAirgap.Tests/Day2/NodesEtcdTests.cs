@@ -92,6 +92,16 @@ public sealed class NodesEtcdTests
         Assert.Contains("is no member (removed already)", twice.Stdout, StringComparison.Ordinal);
         Assert.Equal(2, File.ReadAllLines(calls).Count(l => !l.Contains(" get ", StringComparison.Ordinal)));
 
+        // and: added back later, node-4 joins afresh; the data of its removed membership is moved aside, not deleted
+        var back = Membership.Next(shrunk, null, four);
+        Assert.Equal(["node-4"], back.EtcdJoiners);
+        var rejoined = Members(Layout(temp, four, node4, back), root4, "members_etcd_join").EnsureSuccess("join after removal");
+        Assert.Contains("no member of the cluster (it was removed): it joins afresh", rejoined.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"add member node-4 (https://{ip4}:2380)", rejoined.Stdout, StringComparison.Ordinal);
+        var aside = Directory.GetDirectories(Path.Combine(root4, "data", "k8s", "etcd")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, aside.Count(d => d!.Contains(".removed-", StringComparison.Ordinal)));
+        Assert.Equal(4, MemberLines(etcd, first).Count);
+
         // and: the remaining nodes' kube-nginx no longer lists node-4's apiserver (it did while node-4 was in)
         Assert.Contains($"server {ip4}:6443", RenderFixture.Render(four, RenderFixture.DebianPins, four.Nodes[0]).Content("etc/kube-nginx/kube-nginx.conf"), StringComparison.Ordinal);
         Assert.DoesNotContain(ip4, RenderFixture.Render(three, RenderFixture.DebianPins, three.Nodes[0]).Content("etc/kube-nginx/kube-nginx.conf"), StringComparison.Ordinal);
@@ -114,7 +124,7 @@ public sealed class NodesEtcdTests
         var result = Members(Layout(temp, four, four.Nodes[3], grown), root4, "members_etcd_join");
 
         // Then
-        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(8, result.ExitCode);
         Assert.Contains("joins the running etcd cluster, but no member answers at https://", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("start etcd on the existing members, then run install.sh again", result.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(root4, "data", "k8s", "etcd", "data")));
