@@ -51,6 +51,7 @@ internal static class BundleSettings
             epoch, Level(context), Parallelism(context), signer)
         {
             Members = Members(context),
+            PkiRenewal = KubeAirgap.Pki.PkiRenewalRecord.Read(System.IO.Path.Combine(OutputDir(context), KubeAirgap.Pki.PkiBuild.ManifestName)),
         };
     }
 

@@ -27,6 +27,9 @@ public sealed record BundleRequest(
     /// <see cref="Day2.Membership.Next"/>); null: derived from the previous bundle-manifest.json alone.</summary>
     public Day2.Membership? Members { get; init; }
 
+    /// <summary>The renewal record of the Pki run these node trees come from (recorded in bundle-manifest.json).</summary>
+    public KubeAirgap.Pki.PkiRenewalRecord? PkiRenewal { get; init; }
+
     /// <summary>The public key beside the tarballs, e.g. <c>prod-bundle-signing.pub</c> (what installs take as --pubkey).</summary>
     public static string PublicKeyName(ClusterSpec spec) => $"{spec.Name}-bundle-signing.pub";
 

@@ -76,6 +76,8 @@ public static class LayoutEnv
             ("KA_NM_UNMANAGED", node.Has(NodeRole.Worker) ? NodeRequirements.NetworkManagerUnmanaged : string.Empty),
             ("KA_KUBELET_RESOLV_CONF", NodeLayout.KubeletResolvConf),
             ("KA_APISERVER_ADDRESS", ClusterTopology.HostPort(node.Ip, spec.ApiServer.SecurePort)),
+            ("KA_APISERVERS", string.Join(' ', topology.ControlPlaneNodes.Select(n => $"{n.Name}={ClusterTopology.HostPort(n.Ip, spec.ApiServer.SecurePort)}"))),
+            ("KA_KUBELET_KUBECONFIG", NodeLayout.KubeletKubeconfig),
             ("KA_ETCD_PEERS", node.Has(NodeRole.Etcd) ? string.Join(' ', topology.EtcdNodes.Where(n => n.Name != node.Name).Select(n => $"{n.Name}={ClusterTopology.HostPort(n.Ip, ClusterTopology.EtcdPeerPort)}")) : string.Empty),
             ("KA_ETCD_CLIENTS", node.Has(NodeRole.Etcd) || node.Has(NodeRole.ControlPlane) ? string.Join(' ', topology.EtcdNodes.Select(n => $"{n.Name}={ClusterTopology.HostPort(n.Ip, ClusterTopology.EtcdClientPort)}")) : string.Empty),
             ("KA_KUBE_NGINX_GLIBC", facts.KubeNginxGlibc),

@@ -26,7 +26,7 @@ public sealed class NodesPlanTests
     private static BundleSetManifest Manifest(ClusterSpec spec, Membership members) =>
         new(1, spec.Name, spec.KubernetesVersion, new Dictionary<string, string>(), false, 0,
             spec.Nodes.Select(n => new BundleNode(n.Name, n.Ip, n.Arch, n.Roles.Order().Select(r => r.Name()).ToList(), "k", $"t-{n.Name}-amd64.tar.gz", "0", 0, [], null, "i", [])).ToList(),
-            null, members);
+            CaFingerprint: null, Members: members);
 
     private static (NodeChanges.Report Report, Membership Members) Step(ClusterSpec before, ClusterSpec after)
     {
