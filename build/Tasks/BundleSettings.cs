@@ -50,7 +50,16 @@ internal static class BundleSettings
             System.IO.Path.Combine(context.Paths.Cache, "bundle-payloads"),
             epoch, Level(context), Parallelism(context), signer)
         {
+            Members = Members(context),
             PkiRenewal = KubeAirgap.Pki.PkiRenewalRecord.Read(System.IO.Path.Combine(OutputDir(context), KubeAirgap.Pki.PkiBuild.ManifestName)),
         };
     }
+
+    /// <summary>The membership this build is for: state/&lt;cluster&gt;/members.json (written by Render), else the last
+    /// bundle-manifest.json, brought to cluster.yaml (the same value Render computed).</summary>
+    public static KubeAirgap.Day2.Membership Members(BuildContext context) =>
+        KubeAirgap.Day2.Membership.Next(
+            KubeAirgap.Day2.Membership.Load(context.Paths.State(context.Cluster.Name)),
+            BundleBuilder.PreviousManifest(OutputDir(context)),
+            context.Cluster);
 }

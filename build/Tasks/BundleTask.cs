@@ -21,6 +21,12 @@ public sealed class BundleTask : FrostingTask<BuildContext>
             "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared payload member(s) compressed, the rest reused from {5}{6}",
             result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.PayloadsCompressed, request.PayloadCacheDir,
             "; SHA256SUMS signed");
+        context.Information("nodes that take a bundle from this build, and why:");
+        foreach (var line in result.Changes.Lines())
+        {
+            context.Information("{0}", line);
+        }
+
         context.Information(
             "signing key fingerprint {0} (sha256 of {1}); before extracting a tarball anywhere: {2}/{3} <tarball>",
             request.SignerOrThrow.Fingerprint(), BundleRequest.PublicKeyName(request.Spec), request.OutputDir, BundleRequest.VerifyScriptName);

@@ -1,4 +1,5 @@
 using KubeAirgap.Bundle;
+using KubeAirgap.Day2;
 
 namespace Build.Tasks;
 
@@ -11,9 +12,16 @@ public sealed class PlanTask : FrostingTask<BuildContext>
     {
         var spec = context.Cluster;
         var plan = BundlePlan.Make(spec, context.Pins, k => context.Paths.Payload(spec.Name, k), n => context.Paths.NodeTree(spec.Name, n));
-        var previous = System.IO.Path.Combine(BundleSettings.OutputDir(context), BundleRequest.ManifestName);
-        var diff = File.Exists(previous) ? BundlePlan.Diff(plan, BundleJson.Read<BundleSetManifest>(previous)) : null;
+        var previous = BundleBuilder.PreviousManifest(BundleSettings.OutputDir(context));
+        var diff = previous is null ? null : BundlePlan.Diff(plan, previous);
         foreach (var line in BundlePlan.Render(plan, diff))
+        {
+            context.Information("{0}", line);
+        }
+
+        var changes = NodeChanges.Of(previous is null ? null : NodeChanges.World.Of(previous), NodeChanges.World.Of(spec, BundleSettings.Members(context)));
+        context.Information("nodes that take a bundle from this build, and why:");
+        foreach (var line in changes.Lines())
         {
             context.Information("{0}", line);
         }

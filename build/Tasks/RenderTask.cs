@@ -1,4 +1,6 @@
+using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
+using KubeAirgap.Day2;
 using KubeAirgap.Layout;
 using KubeAirgap.Render;
 using KubeAirgap.Render.Model;
@@ -27,6 +29,10 @@ public sealed class RenderTask : FrostingTask<BuildContext>
             context.Warning("{0}", warning);
         }
 
+        // who joins etcd: state/<cluster>/members.json (else the last bundle-manifest.json) brought to cluster.yaml
+        var stateDir = context.Paths.State(cluster.Name);
+        var members = Membership.Next(Membership.Load(stateDir), BundleBuilder.PreviousManifest(BundleSettings.OutputDir(context)), cluster);
+
         var versions = ModelBuilder.VersionsOf(cluster, pins, relax);
         context.Information("Rendering for {0}", string.Join(", ", versions.Versions.Select(v => $"{v.Key} {v.Value}")));
 
@@ -38,9 +44,16 @@ public sealed class RenderTask : FrostingTask<BuildContext>
                 TemplatesDir = context.Paths.Templates,
                 CalicoManifest = Path.Combine(context.Paths.Payload(cluster.Name, PayloadKey.Of(node).Name), FileCatalog.CalicoOutput),
                 RelaxSupportedVersions = relax,
+                EtcdJoiners = members.EtcdJoiners,
             };
             return (node, files: new NodeRenderer(cluster, pins, options).Render(node));
         }).ToList();
+
+        members.Save(stateDir);
+        foreach (var joiner in members.EtcdJoiners)
+        {
+            context.Information("{0}: joins the running etcd cluster (etcdctl member add by its installer, then --initial-cluster-state=existing)", joiner);
+        }
 
         foreach (var (node, files) in rendered)
         {

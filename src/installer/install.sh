@@ -36,6 +36,9 @@
 #   KA_TMPDIR           where the verified copy of the bundle is made (default /var/tmp)
 #   KA_HEALTH_TIMEOUT   seconds to wait for each unit to become healthy (default 180)
 #   KA_ETCD_QUORUM_TIMEOUT  seconds to wait for etcd quorum, i.e. for the other members (default 900)
+#   KA_ETCD_JOIN_TIMEOUT    seconds a joining etcd member retries `etcdctl member add` while etcd says
+#                           "unhealthy cluster" (default 120)
+#   KA_DRAIN_TIMEOUT    seconds `kubectl drain` may take for a node removed from cluster.yaml (default 300)
 #   KA_PROC             where /proc is (default /proc), for preflight and uninstall (mountinfo)
 #   KA_SYS              where /sys is (default /sys), for preflight and uninstall (cgroups)
 #   KA_BOOT             where /boot is (default /boot), for preflight (kernel config)
@@ -382,6 +385,8 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/day2.sh"
     # shellcheck source=lib/upgrade.sh
     . "${BUNDLE_DIR}/lib/upgrade.sh"
+    # shellcheck source=lib/members.sh
+    . "${BUNDLE_DIR}/lib/members.sh"
 }
 
 open_log() {

@@ -15,7 +15,11 @@ namespace KubeAirgap.Bundle;
 /// </summary>
 public static partial class BundleBuilder
 {
-    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int PayloadsCompressed, long BytesWritten, int TarballsKept);
+    public sealed record Result(BundleSetManifest Manifest, IReadOnlyList<NodeTarball.Result> Tarballs, int PayloadsCompressed, long BytesWritten, int TarballsKept)
+    {
+        /// <summary>Which existing nodes need an update bundle and why, against the previous bundle-manifest.json.</summary>
+        public Day2.NodeChanges.Report Changes { get; init; } = new([], [], [], []);
+    }
 
     /// <summary>The node tree's top-level folders that are bundled (everything else there is an error).</summary>
     public static readonly IReadOnlyList<string> NodeTreeDirs = ["addons", "etc", "pki", "var"];
@@ -37,13 +41,16 @@ public static partial class BundleBuilder
             throw new InvalidDataException($"node directory {clash} has the name of a shared payload directory; rename the node in the inventory");
         }
 
-        var members = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch);
+        var payloadMembers = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch);
         var memberOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
-            p => memberOf[p.Key.Name] = members.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
+            p => memberOf[p.Key.Name] = payloadMembers.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
         var installer = InstallerEntries(request.InstallerDir);
 
-        var previous = Previous(request);
+        var last = PreviousManifest(request);
+        var previous = last?.Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal) ?? [];
+        var members = request.Members ?? Day2.Membership.Next(last?.Members, last, spec);
+        var changes = Day2.NodeChanges.Of(last is null ? null : Day2.NodeChanges.World.Of(last), Day2.NodeChanges.World.Of(spec, members));
         var kept = 0;
         var results = new NodeTarball.Result[spec.Nodes.Count];
         var nodes = new BundleNode[spec.Nodes.Count];
@@ -51,7 +58,7 @@ public static partial class BundleBuilder
         {
             var node = spec.Nodes[i];
             var key = PayloadKey.Of(node);
-            var content = NodeContent.Collect(request, node, payloads[key.Name], installer);
+            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members);
             var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
             var top = BundleRequest.TopDir(spec, node);
             var payloadTop = BundleRequest.PayloadTopDir(spec, key);
@@ -64,7 +71,7 @@ public static partial class BundleBuilder
             }
             else
             {
-                results[i] = NodeTarball.Write(output, top, payloadTop, memberOf[key.Name], content.Entries, request.SourceDateEpoch, members);
+                results[i] = NodeTarball.Write(output, top, payloadTop, memberOf[key.Name], content.Entries, request.SourceDateEpoch, payloadMembers);
             }
 
             nodes[i] = new BundleNode(
@@ -75,7 +82,7 @@ public static partial class BundleBuilder
 
         var manifest = new BundleSetManifest(
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
-            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal);
+            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal, members);
         var manifestBytes = BundleJson.Serialize(manifest);
         BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
         var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch);
@@ -92,7 +99,7 @@ public static partial class BundleBuilder
         OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.VerifyScriptName), VerifyScript(), OutputDirectory.PublicExecutable);
 
         RemoveStale(request, results);
-        return new Result(manifest, results, members.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept);
+        return new Result(manifest, results, payloadMembers.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept) { Changes = changes };
     }
 
     /// <summary>
@@ -124,21 +131,21 @@ public static partial class BundleBuilder
         return versions;
     }
 
-    /// <summary>The nodes of the last bundle-manifest.json in the output directory, by tarball name (none when unreadable).</summary>
-    private static Dictionary<string, BundleNode> Previous(BundleRequest request)
+    /// <summary>The last bundle-manifest.json in <paramref name="outputDir"/> (null when there is none or it is unreadable).</summary>
+    public static BundleSetManifest? PreviousManifest(string outputDir)
     {
-        var path = Path.Combine(request.OutputDir, BundleRequest.ManifestName);
+        var path = Path.Combine(outputDir, BundleRequest.ManifestName);
         try
         {
-            return File.Exists(path)
-                ? BundleJson.Read<BundleSetManifest>(path).Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal)
-                : [];
+            return File.Exists(path) ? BundleJson.Read<BundleSetManifest>(path) : null;
         }
         catch (System.Text.Json.JsonException)
         {
-            return [];
+            return null;
         }
     }
+
+    private static BundleSetManifest? PreviousManifest(BundleRequest request) => PreviousManifest(request.OutputDir);
 
     /// <summary>sha256 of every entry (path, mode, size, sha256), the node and payload directories, mtime and level: all a tarball's bytes depend on.</summary>
     private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request)

@@ -44,7 +44,8 @@ public sealed record BundleNode(
 
 /// <summary>bundle-manifest.json next to the tarballs. <c>CaFingerprint</c> is the sha256 of the cluster CA's DER
 /// (pki/ca.crt): the cluster's identity, which Pki checks before it would create new CAs. <c>Pki</c> is the Pki run's
-/// renewal record (clock override, forced names, re-issued leaves; docs/pki.md "Renewal").</summary>
+/// renewal record (clock override, forced names, re-issued leaves; docs/pki.md "Renewal"). <c>Members</c> is the
+/// membership this set was built for (joined etcd members, removed nodes): what the next build's Plan diffs against.</summary>
 public sealed record BundleSetManifest(
     int SchemaVersion,
     string Cluster,
@@ -54,7 +55,8 @@ public sealed record BundleSetManifest(
     long SourceDateEpoch,
     IReadOnlyList<BundleNode> Nodes,
     string? CaFingerprint = null,
-    KubeAirgap.Pki.PkiRenewalRecord? Pki = null);
+    KubeAirgap.Pki.PkiRenewalRecord? Pki = null,
+    Day2.Membership? Members = null);
 
 public static class BundleJson
 {

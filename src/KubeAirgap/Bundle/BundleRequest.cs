@@ -23,6 +23,10 @@ public sealed record BundleRequest(
 
     public const string VerifyScriptName = "verify-bundle.sh";
 
+    /// <summary>The cluster's membership for this build (state/&lt;cluster&gt;/members.json brought to the spec by
+    /// <see cref="Day2.Membership.Next"/>); null: derived from the previous bundle-manifest.json alone.</summary>
+    public Day2.Membership? Members { get; init; }
+
     /// <summary>The renewal record of the Pki run these node trees come from (recorded in bundle-manifest.json).</summary>
     public KubeAirgap.Pki.PkiRenewalRecord? PkiRenewal { get; init; }
 

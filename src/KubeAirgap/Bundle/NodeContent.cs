@@ -11,7 +11,7 @@ public static partial class BundleBuilder
         public ManifestFile Describe(BundleEntry e) =>
             new(e.Path, NodePaths.GetValueOrDefault(e.Path), e.Sha256, e.Size, e.ModeText, e.Secret);
 
-        public static NodeContent Collect(BundleRequest request, NodeSpec node, Payload payload, IReadOnlyList<BundleEntry> installer)
+        public static NodeContent Collect(BundleRequest request, NodeSpec node, Payload payload, IReadOnlyList<BundleEntry> installer, Day2.Membership? members = null)
         {
             var spec = request.Spec;
             var tree = request.NodeTreeDir(node.Name);
@@ -48,7 +48,7 @@ public static partial class BundleBuilder
                 .ToList();
             var totalBytes = installable.Sum(e => e.Size);
             var facts = new LayoutEnv.NodeFacts(spec, node, versionDir, payload.KubeNginx.Glibc ?? string.Empty,
-                (2 * totalBytes / (1024 * 1024)) + 2048, units);
+                (2 * totalBytes / (1024 * 1024)) + 2048, units, members);
             var generated = new List<BundleEntry>
             {
                 BundleEntry.FromBytes("lib/layout.env", LayoutEnv.Render(facts), 0x1A4),

@@ -30,4 +30,11 @@ public sealed record RenderOptions
     /// and nothing else.
     /// </summary>
     public bool RelaxSupportedVersions { get; init; }
+
+    /// <summary>
+    /// etcd members that join a running cluster (<see cref="Day2.Membership.EtcdJoiners"/>): their unit starts etcd with
+    /// <c>--initial-cluster-state=existing</c>, after the installer's <c>etcdctl member add</c>. Every other member says
+    /// <c>new</c> (the flag is read only when the data directory is empty).
+    /// </summary>
+    public IReadOnlyCollection<string> EtcdJoiners { get; init; } = [];
 }

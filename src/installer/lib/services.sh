@@ -407,6 +407,7 @@ start_services() {
         esac
         case "${unit}" in
             etcd)
+                members_etcd_join
                 start_unit etcd --no-block
                 wait_etcd_quorum
                 ;;
@@ -426,4 +427,5 @@ start_services() {
     done
     start_timers
     apply_addons
+    members_remove_departed
 }

@@ -96,7 +96,7 @@ public sealed class NodeShell : IDisposable
             .AppendLine("set -euo pipefail")
             .AppendLine(CultureInfo.InvariantCulture, $"BUNDLE_DIR='{Bundle()}'; RUN_TMP='{Fake}'; ROOT='{Root}'; DRY_RUN=0; NO_START=0; YES=0; LOG_FILE=; COMMAND=install")
             .AppendLine("info() { echo \"[INFO]  $*\"; }; warn() { echo \"[WARN]  $*\" >&2; }; fatal() { echo \"[ERROR] $1\" >&2; exit \"${2:-1}\"; }; log_line() { :; }")
-            .AppendLine("for f in layout.env actions.sh trust.sh preflight.sh install.sh services.sh; do . \"${BUNDLE_DIR}/lib/${f}\"; done")
+            .AppendLine("for f in layout.env actions.sh trust.sh preflight.sh install.sh services.sh day2.sh members.sh; do . \"${BUNDLE_DIR}/lib/${f}\"; done")
             .AppendLine(CultureInfo.InvariantCulture, $"KA_BIN_DIR='{BinDir}'; CALLS='{Calls}'; UNITS='{Units}'; KA_POLL_SECONDS=1");
         if (stubs)
         {

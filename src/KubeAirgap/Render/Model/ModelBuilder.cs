@@ -76,6 +76,7 @@ public static class ModelBuilder
             $"http://{ClusterTopology.HostPort(local, 2381)}",
             topology.EtcdInitialCluster,
             $"{spec.Name}-etcd",
+            options.EtcdJoiners.Contains(node.Name) ? "existing" : "new",
             versions.FlagsFor("etcd"),
             EtcdBackupModel.Of(spec, versions, options.NodeRoot, $"https://{ClusterTopology.HostPort(local, ClusterTopology.EtcdClientPort)}"));
 

@@ -40,6 +40,7 @@ public sealed record EtcdModel(
     string MetricsUrl,
     string InitialCluster,
     string InitialClusterToken,
+    string InitialClusterState,
     IReadOnlyList<string> VersionFlags,
     EtcdBackupModel Backup);
 
