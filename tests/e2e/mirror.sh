@@ -10,7 +10,8 @@
 #     upstream release layouts: amd64 from the installed packages, arm64 from Debian's arm64 .debs (real aarch64
 #     ELF files; tests/install-test-deps.sh downloads them into KA_TEST_DEPS_DIR/arm64)
 #   - the nginx 1.22.1 release tarball (Debian's orig.tar.gz, byte-identical to nginx.org's)
-#   - tiny test images (busybox-static in an OCI image) under the names the release pins: pause, coredns, calico;
+#   - tiny test images (busybox-static in an OCI image) under the names the release pins: pause, coredns, calico,
+#     and one no pin names, quay.io/kube-airgap-demo/hello:1.0, for a user's own manifests (addons.extra);
 #     with arm64 asked for, each is a multi-platform image index (linux/amd64 + linux/arm64, each arch's own busybox)
 # and writes DIR/pins.yaml: test pins whose sha256 and digests are computed here from those files (tests may
 # compute checksums; production pins never are), plus DIR/build-args: the --key=value arguments that point the
@@ -47,6 +48,8 @@ declare -A image_paths=(
   [calico-node]=calico/node:v3.31.7
   [calico-cni]=calico/cni:v3.31.7
   [calico-kube-controllers]=calico/kube-controllers:v3.31.7
+  # no pin names it: a workload image for trying addons.extra (quay.io/kube-airgap-demo/hello:1.0 in a manifest)
+  [hello]=kube-airgap-demo/hello:1.0
 )
 
 info() { echo "[mirror] $*" >&2; }
@@ -244,7 +247,7 @@ artifacts() { # PATH_TEMPLATE SOURCE: the pins' artifacts of one component, one 
   echo "  artifacts:"
   for arch in "${arches[@]}"; do
     path="${1//@ARCH@/$arch}"
-    printf '    %s:\n      url: https://%s\n      sha256: %s\n      source: computed by tests/e2e/mirror.sh (%s)\n' \
+    printf "    %s:\n      url: https://%s\n      sha256: %s\n      source: 'computed by tests/e2e/mirror.sh (%s)'\n" \
       "$arch" "$path" "$(sha_of "$path")" "$2"
   done
 }

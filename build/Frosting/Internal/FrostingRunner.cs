@@ -87,8 +87,8 @@ internal sealed class FrostingRunner(HostOptions options)
         }
         catch (Exception ex)
         {
-            Report(ex, console, log);
-            return -1;
+            // a task that means a particular exit code (e.g. 2: the user must act first) throws CakeException(code, ...)
+            return Report(ex, console, log) is CakeException { ExitCode: > 0 } chosen ? chosen.ExitCode : -1;
         }
     }
 
@@ -121,7 +121,8 @@ internal sealed class FrostingRunner(HostOptions options)
         }
     }
 
-    private static void Report(Exception ex, IConsole? console, ICakeLog? log)
+    /// <summary>Logs the failure's root cause and returns it.</summary>
+    private static Exception Report(Exception ex, IConsole? console, ICakeLog? log)
     {
         var root = ex;
         while (root is AggregateException { InnerExceptions.Count: 1 } agg)
@@ -137,7 +138,7 @@ internal sealed class FrostingRunner(HostOptions options)
         if (log is null)
         {
             console?.WriteErrorLine("Error: {0}", root.Message);
-            return;
+            return root;
         }
 
         if (log.Verbosity == Verbosity.Diagnostic)
@@ -148,5 +149,7 @@ internal sealed class FrostingRunner(HostOptions options)
         {
             log.Error("Error: {0}", root.Message);
         }
+
+        return root;
     }
 }
