@@ -7,7 +7,7 @@ namespace Build.Tasks;
 /// The offline Demo (tests/e2e/demo.sh): loopback mirror and registry with content for every arch of the inventory,
 /// the whole pipeline for that inventory (--cluster, default the demo inventory), one node (--node, default the
 /// first) installed into a temporary root with install.sh --root, install.sh verify, where everything is.
-/// Installs the mirror's Debian dependencies first when they are missing (see <see cref="DemoHost"/>). The pins
+/// --mirror_dir uses a mirror the Mirror target started instead of starting one. Installs the mirror's Debian dependencies first when they are missing (see <see cref="DemoHost"/>). The pins
 /// come from the mirror, so it does not run Validate with pins.yaml.
 /// </summary>
 [TaskName("Demo")]
@@ -35,6 +35,12 @@ public sealed class DemoTask : FrostingTask<BuildContext>
         if (context.HasArgument("demo_root"))
         {
             environment["KA_DEMO_ROOT"] = System.IO.Path.GetFullPath(context.Argument<string>("demo_root"), context.Root);
+        }
+
+        if (context.HasArgument("mirror_dir"))
+        {
+            // a mirror the Mirror target started (e.g. to pin a workload image by the digest it serves)
+            environment["KA_DEMO_MIRROR"] = System.IO.Path.GetFullPath(context.Argument<string>("mirror_dir"), context.Root);
         }
 
         var script = new HarnessScript(System.IO.Path.Combine(context.Root, "tests", "e2e", "demo.sh"), [], environment);

@@ -31,7 +31,8 @@ public sealed class MirrorTask : FrostingTask<BuildContext>
         Run(context, new HarnessScript(mirror, ["start", dir, plan.KubernetesVersion, plan.ArchList], DemoHost.ScriptEnvironment()));
 
         var arguments = File.ReadAllLines(System.IO.Path.Combine(dir, "build-args")).Where(l => l.Length > 0).ToList();
-        context.Information("{0}", MirrorInstructions.Format(plan, context.ClusterFileAsGiven, context.HasArgument("cluster"), dir, arguments));
+        var images = File.ReadAllLines(System.IO.Path.Combine(dir, "images.txt")).Where(l => l.Length > 0).ToList();
+        context.Information("{0}", MirrorInstructions.Format(plan, context.ClusterFileAsGiven, context.HasArgument("cluster"), dir, arguments, images));
     }
 
     private static void Run(BuildContext context, HarnessScript script)

@@ -16,6 +16,7 @@
 #   KA_DEMO_STATE      the build's state directory (default REPO/state)
 #   KA_DEMO_ROOT       where to install (default: a new /tmp/kube-airgap-demo-root.XXXXXX, kept)
 #   KA_BUILD_DLL       the build host to run (default: ./build.sh, which compiles it first)
+#   KA_DEMO_MIRROR     a mirror directory already running (./build.sh --target=Mirror): used, not started or stopped
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -29,16 +30,38 @@ artifacts="${KA_DEMO_ARTIFACTS:-$repo/artifacts}"
 state="${KA_DEMO_STATE:-$repo/state}"
 
 say() { echo "[demo] $*"; }
-mirror="$(mktemp -d /tmp/kube-airgap-demo-mirror.XXXXXX)"
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 on_exit() {
   local rc=$?
-  "$here/mirror.sh" stop "$mirror" || true
-  rm -rf "$mirror"
-  [ "$rc" -eq 0 ] || say "failed (exit $rc); the servers are stopped"
+  if [ -z "${KA_DEMO_MIRROR:-}" ] && [ -n "$mirror" ]; then
+    "$here/mirror.sh" stop "$mirror" || true
+    rm -rf "$mirror"
+  fi
+  [ "$rc" -eq 0 ] || say "failed (exit $rc)$([ -n "${KA_DEMO_MIRROR:-}" ] || echo "; the servers are stopped")"
   exit "$rc"
 }
-trap on_exit EXIT
+
+start_mirror() {
+  if [ -n "${KA_DEMO_MIRROR:-}" ]; then
+    mirror="$KA_DEMO_MIRROR"
+    local pid arch
+    pid="$(cat "$mirror/http.pid" 2>/dev/null || true)"
+    if [ ! -f "$mirror/build-args" ] || [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+      say "no mirror is running in $mirror: start it with ./build.sh --target=Mirror --mirror_dir=$mirror"; exit 1
+    fi
+    for arch in ${arches//,/ }; do
+      grep -qw "$arch" "$mirror/www/.complete" || {
+        say "the mirror in $mirror serves $(cat "$mirror/www/.complete") but the inventory has $arch nodes: restart it with ./build.sh --target=Mirror --cluster=$inventory"
+        exit 1
+      }
+    done
+    say "1/4 using the running mirror in $mirror"
+    return
+  fi
+  mirror="$(mktemp -d /tmp/kube-airgap-demo-mirror.XXXXXX)"
+  say "1/4 starting the loopback mirror and registry for $arches (no internet is used from here on)"
+  "$here/mirror.sh" start "$mirror" "$k8s" "$arches"
+}
 
 build() { # ARGS...: the build host, as the user's ./build.sh would run it
   if [ -n "${KA_BUILD_DLL:-}" ]; then
@@ -48,9 +71,10 @@ build() { # ARGS...: the build host, as the user's ./build.sh would run it
   fi
 }
 
+mirror=
+trap on_exit EXIT
 started=$(date +%s)
-say "1/4 starting the loopback mirror and registry for $arches (no internet is used from here on)"
-"$here/mirror.sh" start "$mirror" "$k8s" "$arches"
+start_mirror
 mapfile -t mirror_args <"$mirror/build-args"
 
 say "2/4 Bundle --cluster=$inventory (pins: the mirror's test pins, upstream off)"
@@ -78,5 +102,5 @@ cat <<DONE
   unpacked       $bundle_dir/  (install.sh, manifest.json, SHA256SUMS, bin/, etc/, pki/, images/)
   installed root $root/  (try: find $root/etc/systemd/system $root/etc/kubernetes | head)
   cluster state  $state/$cluster/  (CA keys and secrets, reused by the next build: back it up)
-The mirror and registry it started are stopped. Remove the installed root with: rm -rf $root
+$([ -n "${KA_DEMO_MIRROR:-}" ] && echo "The mirror in $mirror is still running." || echo "The mirror and registry it started are stopped.") Remove the installed root with: rm -rf $root
 DONE

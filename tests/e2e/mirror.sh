@@ -13,7 +13,7 @@
 #   - tiny test images (busybox-static in an OCI image) under the names the release pins: pause, coredns, calico,
 #     and one no pin names, quay.io/kube-airgap-demo/hello:1.0, for a user's own manifests (addons.extra);
 #     with arm64 asked for, each is a multi-platform image index (linux/amd64 + linux/arm64, each arch's own busybox)
-# and writes DIR/pins.yaml: test pins whose sha256 and digests are computed here from those files (tests may
+# and writes DIR/images.txt (every image served, as upstream-name:tag@digest) and DIR/pins.yaml: test pins whose sha256 and digests are computed here from those files (tests may
 # compute checksums; production pins never are), plus DIR/build-args: the --key=value arguments that point the
 # pipeline at this mirror with upstream switched off, and the test-only --test_relaxsupportedversions=true
 # (Debian's containerd 1.6 is older than Kubernetes 1.36 supports; that check alone is relaxed).
@@ -416,6 +416,11 @@ EOF
     done
   } >"$pins"
   mv -f "$pins" "$dir/pins.yaml"
+  # every image served, by its upstream name and digest (for pinning a workload's image in its manifest)
+  local name
+  for name in "${!image_paths[@]}"; do
+    echo "$([ "${image_paths[$name]#calico/}" = "${image_paths[$name]}" ] && [ "$name" != hello ] && echo registry.k8s.io || echo quay.io)/${image_paths[$name]}@$(digest_of "${image_paths[$name]}")"
+  done | sort >"$dir/images.txt"
   cat >"$dir/build-args" <<EOF
 --pins=$dir/pins.yaml
 --mirrors_map=$(for h in dl.k8s.io github.com raw.githubusercontent.com nginx.org; do printf 'https://%s/ -> http://127.0.0.1:%s/%s/, ' "$h" "$(cat "$dir/http.port")" "$h"; done | sed 's/, $//')

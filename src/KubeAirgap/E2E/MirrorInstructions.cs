@@ -6,7 +6,8 @@ public static class MirrorInstructions
     /// <summary>The one argument that is for tests: why it is there (the user reads it before copying the command).</summary>
     public const string RelaxFlag = "--test_relaxsupportedversions=true";
 
-    public static string Format(DemoPlan plan, string inventoryShown, bool inventoryGiven, string dir, IReadOnlyList<string> buildArguments)
+    public static string Format(DemoPlan plan, string inventoryShown, bool inventoryGiven, string dir, IReadOnlyList<string> buildArguments,
+        IReadOnlyList<string> images)
     {
         var cluster = inventoryGiven ? inventoryShown : plan.InventoryPath;
         var lines = new List<string>
@@ -22,6 +23,10 @@ public static class MirrorInstructions
             lines.Add("this machine can serve, and Kubernetes 1.36 needs containerd 2.x. Bundles from this mirror are for trying the pipeline.");
         }
 
+        lines.Add("Images it serves (pin your own manifests' images by these digests; only hello is in no pin):");
+        lines.AddRange(images.Select(i => "  " + i));
+        lines.Add("Or let the Demo build and install a node with it: ./build.sh --target=Demo "
+            + (inventoryGiven ? Quote("--cluster=" + inventoryShown) + " " : string.Empty) + Quote("--mirror_dir=" + dir));
         lines.Add($"Stop it with: ./build.sh --target=Mirror --mirror_stop{(dir.EndsWith("/artifacts/mirror", StringComparison.Ordinal) ? string.Empty : " " + Quote("--mirror_dir=" + dir))}");
         return string.Join(Environment.NewLine, lines);
     }
