@@ -87,8 +87,8 @@ internal sealed class FrostingRunner(HostOptions options)
         }
         catch (Exception ex)
         {
-            // a task that means a particular exit code (e.g. 2: the user must act first) throws CakeException(code, ...)
-            return Report(ex, console, log) is CakeException { ExitCode: > 0 } chosen ? chosen.ExitCode : -1;
+            Report(ex, console, log);
+            return ExitCodeOf(ex);
         }
     }
 
@@ -119,6 +119,23 @@ internal sealed class FrostingRunner(HostOptions options)
             engine.RegisterTaskSetupAction(info => lifetime.Setup(context, info));
             engine.RegisterTaskTeardownAction(info => lifetime.Teardown(context, info));
         }
+    }
+
+    /// <summary>
+    /// A task that means a particular exit code (e.g. 2: the user must act first) throws CakeException(code, ...); the
+    /// engine wraps it in a CakeReportException. Any other failure: -1.
+    /// </summary>
+    private static int ExitCodeOf(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is CakeException { ExitCode: > 0 } chosen)
+            {
+                return chosen.ExitCode;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Logs the failure's root cause and returns it.</summary>

@@ -39,8 +39,8 @@ public sealed class DemoPlanTests
     [Fact]
     public void Should_refuse_an_unknown_node_naming_the_nodes_and_the_closest()
     {
-        var error = Assert.Throws<InputException>(() => DemoPlan.For(Mixed(), "/x/cluster.yaml", "w-amr"));
-        Assert.Contains("--node=w-amr: no such node in /x/cluster.yaml (nodes: k8s-01, w-arm)", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<InputException>(() => DemoPlan.For(Mixed(), "/x/cluster.yaml", "w-arn"));
+        Assert.Contains("--node=w-arn: no such node in /x/cluster.yaml (nodes: k8s-01, w-arm)", error.Message, StringComparison.Ordinal);
         Assert.Contains("did you mean 'w-arm'?", error.Message, StringComparison.Ordinal);
     }
 

@@ -43,6 +43,7 @@ public sealed class MixedArchDemoTests
         // Given: the inventory and a manifest directory, outside the repository; build output in the test's directory
         using var temp = new TempDirectory("kag-mixed");
         var inventory = temp.Write("site/cluster.yaml", Inventory);
+        Directory.CreateDirectory(temp.Combine("site", "workloads"));  // its manifest names the digest the mirror serves
         var env = new Dictionary<string, string>
         {
             ["CAKE_PATHS_ARTIFACTS"] = temp.Combine("artifacts"),
