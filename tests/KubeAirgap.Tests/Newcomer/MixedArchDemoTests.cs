@@ -69,7 +69,9 @@ public sealed class MixedArchDemoTests
                     metadata: {labels: {app: hello}}
                     spec:
                       containers:
-                      - {name: hello, image: "{{{hello}}}", command: [/bin/busybox, sleep, "3600"]}
+                      - name: hello
+                        image: {{{hello}}}
+                        command: [/bin/busybox, sleep, "3600"]
                 """);
 
             // and the Demo bundles it against that mirror and installs the arm64 worker
