@@ -38,7 +38,10 @@ public sealed class QuickStartTests
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"took {elapsed.TotalSeconds:0.0}s:\n{bundle.Output}");
 
         // When: the Demo, in the same clone, still without network
-        var demo = BuildHost.Run(clone.Path, ["--target=Demo", $"--demo_root={clone.File("demo-root")}"], isolatedNetwork: true);
+        // (install.sh's staging directory its own: another installer run on this machine cleans stale ones in /var/tmp)
+        var tmp = Directory.CreateDirectory(clone.File("tmp")).FullName;
+        var demo = BuildHost.Run(clone.Path, ["--target=Demo", $"--demo_root={clone.File("demo-root")}"],
+            new Dictionary<string, string> { ["KA_TMPDIR"] = tmp }, isolatedNetwork: true);
 
         // Then: the whole flow ran; the node is installed and verified
         Assert.True(demo.ExitCode == 0, demo.Output);

@@ -49,6 +49,8 @@ public sealed class MixedArchDemoTests
             ["CAKE_PATHS_ARTIFACTS"] = temp.Combine("artifacts"),
             ["CAKE_PATHS_STATE"] = temp.Combine("state"),
             ["CAKE_PATHS_CACHE"] = temp.Combine("cache"),
+            // install.sh's staging directory: its own, so that another installer run on this machine cannot clean it
+            ["KA_TMPDIR"] = Directory.CreateDirectory(temp.Combine("tmp")).FullName,
         };
         var mirror = temp.Combine("mirror");
         try
@@ -86,7 +88,7 @@ public sealed class MixedArchDemoTests
             var cluster = temp.Combine("artifacts", "mixed");
             AssertWorkloadImageArchived(temp, Path.Combine(cluster, "payload", "amd64-etcd+control-plane", "images", "images.oci.tar"), hello, "amd64");
             AssertWorkloadImageArchived(temp, Path.Combine(cluster, "payload", "arm64-worker", "images", "images.oci.tar"), hello, "arm64");
-            AssertAddonStepAppliesUserManifest(temp, Path.Combine(cluster, "mixed-cp-1-amd64.tar.gz"), Path.Combine(cluster, "mixed-bundle-signing.pub"), hello);
+            AssertAddonStepAppliesUserManifest(temp, Path.Combine(cluster, "mixed-cp-1-amd64.tar.gz"), Path.Combine(cluster, "mixed-bundle-signing.pub"), hello, env);
         }
         finally
         {
@@ -162,16 +164,16 @@ public sealed class MixedArchDemoTests
     /// manifest under the add-ons; the installed installer's own add-on step (lib/services.sh apply_addons, with a
     /// kubectl stub standing in for the apiserver) applies the directory that holds it.
     /// </summary>
-    private static void AssertAddonStepAppliesUserManifest(TempDirectory temp, string tarball, string pubkey, string hello)
+    private static void AssertAddonStepAppliesUserManifest(TempDirectory temp, string tarball, string pubkey, string hello, Dictionary<string, string> env)
     {
         var extracted = Directory.CreateDirectory(temp.Combine("cp-1")).FullName;
         Cmd.Run("tar", ["-xzf", tarball, "-C", extracted]).EnsureSuccess("tar -xzf " + tarball);
         var installer = Path.Combine(extracted, "mixed-cp-1", "install.sh");
-        var root = temp.Combine("cp-1-root");
-        var dryRun = Cmd.Run(installer, ["install", "--root", root, "--yes", "--pubkey", pubkey, "--dry-run"]);
+        var root = Directory.CreateDirectory(temp.Combine("cp-1-root")).FullName;
+        var dryRun = Cmd.Run(installer, ["install", "--root", root, "--yes", "--pubkey", pubkey, "--dry-run"], environment: env);
         Assert.True(dryRun.ExitCode == 0, dryRun.Output);
         Assert.Contains("would install /etc/kubernetes/addons/user/00-workloads/hello/deployment.yaml", dryRun.Output, StringComparison.Ordinal);
-        Cmd.Run(installer, ["install", "--root", root, "--yes", "--pubkey", pubkey]).EnsureSuccess("install.sh install --root");
+        Cmd.Run(installer, ["install", "--root", root, "--yes", "--pubkey", pubkey], environment: env).EnsureSuccess("install.sh install --root");
         var installed = Path.Combine(root, "etc", "kubernetes", "addons", "user", "00-workloads", "hello", "deployment.yaml");
         Assert.Contains(hello, File.ReadAllText(installed), StringComparison.Ordinal);
 
