@@ -27,6 +27,7 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
             throw new InvalidDataException($"{source}: symbolic links are not bundled; put the file itself there");
         }
 
+        FileKind.RequireRegular(source);
         var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(source) & 0xFFF;
         return new BundleEntry(path, mode, info.Length, Sha256Of(source), source, null, shared);
     }

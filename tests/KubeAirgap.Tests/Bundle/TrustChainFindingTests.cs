@@ -115,6 +115,24 @@ public sealed class TrustChainFindingTests
     }
 
     [Fact]
+    public async Task Finding08_bundle_refuses_a_fifo_in_a_node_tree_with_its_path_instead_of_blocking_on_it()
+    {
+        using var fixture = new SyntheticBundle(nodes: 1);
+        var fifo = Path.Combine(fixture.NodeTree("n01"), "etc", "kube-airgap", "pipe");
+        Directory.CreateDirectory(Path.GetDirectoryName(fifo)!);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // the guard only ends a hang (reading a FIFO blocks until a writer comes); the assertion is on the error
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => fixture.Build(), TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken));
+
+        Assert.Contains($"{fifo}: a FIFO; Bundle packs only regular files", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Finding10_the_output_directory_is_0700_and_tarballs_holding_secrets_are_0600()
     {
         using var fixture = new SyntheticBundle(nodes: 1);
