@@ -185,7 +185,7 @@ public sealed class MixedArchDemoTests
             case "$*" in
               *"get configmap"*) exit 1 ;;
               *"auth can-i"*) echo yes ;;
-              *" -R -f "*) dir="${*##* -f }"; (cd "$dir" && find . -name '*.yaml' | LC_ALL=C sort | sed 's/^/  applies /') >>'{{calls}}' ;;
+              *" -R -f "*) all="$*"; dir="${all##* -f }"; (cd "$dir" && find . -name '*.yaml' | LC_ALL=C sort | sed 's/^/  applies /') >>'{{calls}}' ;;
               *"create configmap"*) echo "kind: ConfigMap" ;;
               *) cat >/dev/null ;;
             esac
