@@ -48,6 +48,9 @@ internal static class BundleSettings
             context.Paths.Installer,
             OutputDir(context),
             System.IO.Path.Combine(context.Paths.Cache, "bundle-payloads"),
-            epoch, Level(context), Parallelism(context), signer);
+            epoch, Level(context), Parallelism(context), signer)
+        {
+            PkiRenewal = KubeAirgap.Pki.PkiRenewalRecord.Read(System.IO.Path.Combine(OutputDir(context), KubeAirgap.Pki.PkiBuild.ManifestName)),
+        };
     }
 }

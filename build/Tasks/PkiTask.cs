@@ -26,7 +26,19 @@ public sealed class PkiTask : FrostingTask<BuildContext>
         {
             context.Information("re-issued {0}: {1}", c.Label, c.Reason);
         }
+
+        if (result.Reissued.Count > 0)
+        {
+            context.Information(
+                "renewal: {0} leaf certificate(s) re-issued by the same CAs{1}; nodes whose files changed (run Bundle, install their new bundles): {2}",
+                result.Reissued.Count, engine.Renewal.AsOf is { } at ? $", window as of {at:yyyy-MM-dd} (--pki_asof)" : string.Empty,
+                string.Join(", ", result.ChangedNodes));
+        }
     }
+
+    /// <summary>--pki_asof=DATE (clock override for the renewal window) and --pki_renew=all|NAME,... (kubeadm's certs renew); [Pki] AsOf= / Renew= in cake.config.</summary>
+    internal static RenewalPolicy Renewal(BuildContext context) =>
+        RenewalPolicy.Parse(context.Setting("Pki", "AsOf", string.Empty), context.Setting("Pki", "Renew", string.Empty));
 
     /// <summary>
     /// The engine for this run: state/&lt;cluster&gt;/, [Pki] Import= (or --pki_import=DIR) as the CA import directory.
@@ -38,6 +50,7 @@ public sealed class PkiTask : FrostingTask<BuildContext>
         var engine = new PkiEngine(context.Cluster, context.Paths.State(context.Cluster.Name), log: log)
         {
             ImportDir = import.Length == 0 ? null : System.IO.Path.GetFullPath(import, context.Root),
+            Renewal = Renewal(context),
         };
         ClusterIdentity.Check(
             engine.Store, context.Cluster.Name,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kube-airgap node installer: installs this node from the bundle it sits in, with nothing fetched from outside.
 #
-# Usage: sudo ./install.sh [preflight|install|verify|status|uninstall|etcd-restore SNAPSHOT] [options]
+# Usage: sudo ./install.sh [preflight|install|verify|status|uninstall|rollback|etcd-restore SNAPSHOT] [options]
 #   preflight       check the host; print every failing check (nothing is changed)
 #   install         (default) verify the bundle, then install and start this node; safe to run again
 #   verify          verify the bundle (SHA256SUMS, signature) and the installed files against it
@@ -10,6 +10,9 @@
 #                   added, restore the backed-up files; data stays. The node keeps a copy of the installer:
 #                   /opt/kube-airgap/uninstall.sh runs this without the tarball.
 #   etcd-restore SNAPSHOT  restore this etcd member from SNAPSHOT, etcd stopped on every member (docs/day2.md)
+#   rollback        after an upgrade: switch current back to the version this node ran before, restore that
+#                   version's configs (kept in /var/lib/kube-airgap/backups/<version>/) and restart what changed;
+#                   refuses an etcd minor downgrade and names the snapshot to etcd-restore instead
 # Options:
 #   --dry-run             print every action, change nothing
 #   --root DIR            install into DIR instead of / (skips sysctl -w, modprobe, swapoff, units, image import,
@@ -47,6 +50,10 @@
 #   5 a unit did not become healthy     6 installed files differ from the bundle (verify)
 #   7 uninstall: a step failed (the other steps ran; see the messages)
 #   8 waiting for etcd quorum: install the other etcd members, then run install again (it goes on from there)
+#   9 refused by upstream's version-skew policy (a skipped minor, a downgrade, a kubelet newer than an
+#     apiserver, HA apiservers more than one minor apart) or, for rollback, an etcd minor downgrade; nothing changed
+#  10 upgrade installed, but controller-manager, scheduler, kubelet and kube-proxy keep their running version until
+#     every kube-apiserver runs the new minor: upgrade the other control-plane nodes, then run install again here
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -146,6 +153,7 @@ parse_args() {
     while [ $# -gt 0 ]; do
         case "$1" in
             preflight | install | verify | status | uninstall) set_command "$1" ;;
+            rollback) set_command "$1" ;;
             etcd-restore) set_command "$1"; snapshot_arg "${2:-}"; SNAPSHOT=$2; shift ;;
             --start) ETCD_RESTORE_START=1 ;;
             --dry-run) DRY_RUN=1 ;;
@@ -372,6 +380,8 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/status.sh"
     # shellcheck source=lib/day2.sh
     . "${BUNDLE_DIR}/lib/day2.sh"
+    # shellcheck source=lib/upgrade.sh
+    . "${BUNDLE_DIR}/lib/upgrade.sh"
 }
 
 open_log() {
@@ -403,7 +413,7 @@ main() {
     trap 'exit 143' TERM
     make_run_tmp
     case "${COMMAND}" in
-        status | uninstall) stage_bundle installer ;;
+        status | uninstall | rollback) stage_bundle installer ;;
         *) stage_bundle all ;;
     esac
     load_bundle
@@ -412,13 +422,16 @@ main() {
         preflight) run_preflight ;;
         install)
             check_cluster_identity
+            upgrade_check
             run_install
             trust_after_install
+            upgrade_record
             ;;
         verify) run_verify ;;
         status) run_status ;;
         uninstall) run_uninstall ;;
         etcd-restore) run_etcd_restore "${SNAPSHOT}" ;;
+        rollback) run_rollback ;;
     esac
 }
 

@@ -12,12 +12,21 @@
 #                once; images present before kubelet's first start, pinned; kubectl through kube-nginx
 #   restart      a bundle where only kube-proxy's config changed, installed on all three at once: only kube-proxy
 #                restarts, /healthz through 127.0.0.1:8443 answers throughout; a second run changes nothing
+#   renew        a renewal bundle built with the renewal window's clock 335 days ahead (--pki_asof), installed one node
+#                at a time: it differs from the last bundle only in certificates and kubeconfigs; kube-apiserver and
+#                etcd serve the new serials (openssl s_client), verified by byte-identical CAs; exactly the units
+#                that use a renewed file restart (containerd and kube-nginx do not)
 #   egress       a pull of an image that is not in the bundle fails at once, naming it; 0 packets left any VM
 #   reboot       k8s-02 reboots: every unit active again without the installer, etcd rejoins, images pinned
 #   uninstall    a CRI container with a mounted volume, Calico/kube-proxy leftovers; uninstall leaves none of them
 #                and keeps etcd's data
 #   interrupt    SIGKILL install.sh while units start, re-run: exit 0 and the same tree as a clean install
 #   purge        the node's own uninstaller, no bundle on the node: data directories gone
+#   upgrade      (not in the default list; run it alone: KA_E2E_SCENARIOS=upgrade) 1.35.7 bundles on all three, then
+#                1.36.3 bundles node by node (k8s-01, k8s-02 hold their kubelet etc. with exit 10 until every apiserver
+#                is 1.36; re-runs release them) while /healthz through 127.0.0.1:8443 is polled every second: at most
+#                KA_E2E_UPGRADE_MAX_FAILURES (3) polls fail, etcd stays healthy, every node reports 1.36.3; then
+#                install.sh rollback on k8s-03 reports 1.35.7 again
 #
 # Usage: tests/e2e/run.sh            Exit 0 when every check passed.
 # Environment:
@@ -33,7 +42,7 @@ repo="$(cd "$here/../.." && pwd)"
 # shellcheck source-path=SCRIPTDIR source=vms.sh
 . "$here/vms.sh"
 
-all_scenarios="hosts signed one-by-one restart egress reboot uninstall interrupt purge"
+all_scenarios="hosts signed one-by-one restart renew egress reboot uninstall interrupt purge"
 scenarios=" ${KA_E2E_SCENARIOS:-$all_scenarios} "
 cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
 install_timeout="${KA_E2E_INSTALL_TIMEOUT:-1200}"
@@ -145,10 +154,10 @@ vms_log "VM image ready in $(( $(date +%s) - t )) s: $image"
 timings+=("image $(( $(date +%s) - t ))s")
 
 bundles="${KA_E2E_BUNDLES_DIR:-$work/bundles}"
-build_bundle() { # NAME INVENTORY: ./build.sh --target=Bundle against the mirror, one state dir for both builds
+build_bundle() { # NAME INVENTORY [ARGS]: ./build.sh --target=Bundle against the mirror, one state dir for all builds
   local name="$1" inv="$2" t
   t=$(date +%s)
-  (cd "$repo" && NO_COLOR=1 ./build.sh --target=Bundle --cluster="$inv" "${mirror_args[@]}" \
+  (cd "$repo" && NO_COLOR=1 ./build.sh --target=Bundle --cluster="$inv" "${mirror_args[@]}" "${@:3}" \
     --paths_artifacts="$bundles/$name" --paths_state="$bundles/state" --paths_cache="$cache_root/pipeline-cache") \
     >"$work/bundle-$name.log" 2>&1 || { tail -n 60 "$work/bundle-$name.log" >&2; vms_log "FAIL: ./build.sh --target=Bundle ($name)"; exit 1; }
   vms_log "bundles $name built in $(( $(date +%s) - t )) s"
@@ -158,10 +167,25 @@ if [ -z "${KA_E2E_BUNDLES_DIR:-}" ]; then
   "$here/mirror.sh" start "$mirror"
   mapfile -t mirror_args <"$mirror/build-args"
   build_bundle b1 "$inventory"
+  if wants upgrade; then  # the same cluster at 1.35.7, from a mirror serving 1.35.7; same state: same CA and signing key
+    sed 's/^\(  kubernetesVersion:\) 1\.36\.3$/\1 1.35.7/' "$inventory" >"$work/cluster-1.35.7.yaml"
+    grep -q '^  kubernetesVersion: 1.35.7$' "$work/cluster-1.35.7.yaml" || { vms_log "no kubernetesVersion: 1.36.3 line in $inventory"; exit 1; }
+    "$here/mirror.sh" start "$work/mirror-1.35.7" 1.35.7
+    mapfile -t mirror_args <"$work/mirror-1.35.7/build-args"
+    build_bundle b0 "$work/cluster-1.35.7.yaml"
+    "$here/mirror.sh" stop "$work/mirror-1.35.7"
+    mapfile -t mirror_args <"$mirror/build-args"
+  fi
   if wants restart; then
     sed "/^  proxyMode: /a\\$kube_proxy_change" "$inventory" >"$work/cluster-kube-proxy-change.yaml"
     grep -qxF "$kube_proxy_change" "$work/cluster-kube-proxy-change.yaml" || { vms_log "no network.proxyMode line in $inventory"; exit 1; }
     build_bundle b2 "$work/cluster-kube-proxy-change.yaml"
+  fi
+  if wants renew; then
+    # the same inventory as the set installed before it; the renewal window measured from 335 days ahead
+    # (leafValidityDays 365 - renewBeforeDays 30): every leaf of b1 is within it, a new one is not
+    renew_inventory="$inventory"; if wants restart; then renew_inventory="$work/cluster-kube-proxy-change.yaml"; fi
+    build_bundle b3 "$renew_inventory" --pki_asof="$(date -u -d '+335 days' +%Y-%m-%dT%H:%M:%SZ)"
   fi
   "$here/mirror.sh" stop "$mirror"
   timings+=("mirror+bundles $(( $(date +%s) - t ))s")
@@ -193,6 +217,21 @@ if wants restart; then
   fi
 fi
 
+# The renewal bundle must differ from the set installed before it only in certificates, keys and kubeconfigs.
+if wants renew; then
+  renew_prev=b1; if wants restart; then renew_prev=b2; fi
+  diffs="$(for n in "${names[@]}"; do
+    { diff <(tar -xzOf "$(tarball_of "$renew_prev" "$n")" "$cluster-$n/lib/files.tsv" | cut -f2,5) \
+           <(tar -xzOf "$(tarball_of b3 "$n")" "$cluster-$n/lib/files.tsv" | cut -f2,5) || true; } | sed -n 's/^[<>] [0-9a-f]*\t//p'
+  done | sort -u)"
+  vms_log "installed files that differ in the renewal bundle: $(echo "$diffs" | tr '\n' ' ')"
+  if [ -n "$diffs" ] && ! echo "$diffs" | grep -Ev '^/etc/kubernetes/(pki/.*\.crt|[a-z-]+\.conf)$' | grep -q .; then
+    pass "bundles: the renewal bundle differs only in certificates and kubeconfigs"
+  else
+    fail "bundles: the renewal bundle must differ only in certificates and kubeconfigs (got: $(echo "$diffs" | tr '\n' ' '))"
+  fi
+fi
+
 # what an attacker could put on the transport medium for k8s-03, each as a set (tarball + SHA256SUMS) beside the
 # real public key and verify-bundle.sh: bad-unsigned (no signatures at all), bad-otherkey (the tarball's and the
 # set's SHA256SUMS signed by a fresh Ed25519 key)
@@ -219,13 +258,15 @@ make_bad_sets() { # OUT_DIR
 vms_init "$work/vms" "$image"
 for i in 0 1 2; do
   n="${names[$i]}"
-  in="$work/in-$n"; mkdir -p "$in/b1" "$in/b2"
+  in="$work/in-$n"; mkdir -p "$in/b0" "$in/b1" "$in/b2" "$in/b3"
   cp "$(tarball_of b1 "$n")" "$in/b1/"
+  if wants upgrade; then cp "$(tarball_of b0 "$n")" "$in/b0/"; fi
   if wants restart; then cp "$(tarball_of b2 "$n")" "$in/b2/"; fi
+  if wants renew; then cp "$(tarball_of b3 "$n")" "$in/b3/"; fi
   cp -r "$here/tools" "$in/tools"
   # as an operator receives them: the tarball with the signed SHA256SUMS, the public key and verify-bundle.sh
-  for set in b1 b2; do
-    [ -n "$(tarball_of "$set" "$n")" ] || continue
+  for set in b0 b1 b2 b3; do
+    if [ ! -d "$bundles/$set" ] || [ -z "$(tarball_of "$set" "$n")" ]; then continue; fi
     d="$(dirname "$(tarball_of "$set" "$n")")"
     for f in SHA256SUMS SHA256SUMS.sig "$pubkey_name" verify-bundle.sh; do
       if [ -f "$d/$f" ]; then cp "$d/$f" "$in/$set/"; fi
@@ -288,7 +329,7 @@ done
 after=\$($node_snapshot)
 [ \"\$before\" = \"\$after\" ] || { echo 'the node changed'; exit 1; }"
 fi
-check_each "unpack the bundles" 0 "for s in b1 b2; do ls /root/in/\$s/*.tar.gz >/dev/null 2>&1 || continue; mkdir -p /root/\$s && tar -xzf /root/in/\$s/*.tar.gz -C /root/\$s; done
+check_each "unpack the bundles" 0 "for s in b0 b1 b2 b3; do ls /root/in/\$s/*.tar.gz >/dev/null 2>&1 || continue; mkdir -p /root/\$s && tar -xzf /root/in/\$s/*.tar.gz -C /root/\$s; done
 test -x /root/b1/$cluster-\$(hostname)/install.sh"
 
 # --- scenario: hosts (preflight, Calico autodetection from the rendered files) ----------------------------------------------
@@ -408,6 +449,64 @@ got=\$($tools/ka-calico-autodetect \"\$m\" \"\$nodeip\") || exit 1; echo \"metho
   scenario_done
 fi
 
+# --- scenario: upgrade ----------------------------------------------------------------------------------------------------
+# runs_version VERSION: current points at VERSION's directory; every Kubernetes unit was (re)started after the switch and
+# its binary reports VERSION; this node's kube-apiserver answers /version with it
+runs_version() {
+  printf '%s\n' "want=$1
+cur=\$(readlink \$KA_PREFIX/current); switched=\$(stat -c %Y \$KA_PREFIX/current); echo \"current -> \$cur (switched at \$switched)\"
+case \"\$cur\" in \"\$want\"-*) ;; *) exit 1 ;; esac
+for u in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+  v=\$(\$KA_BIN_DIR/\$u --version 2>&1 | head -n1); at=\$(date -d \"\$(systemctl show -p ActiveEnterTimestamp --value \$u)\" +%s)
+  echo \"\$u: \$v, active since \$at\"; case \"\$v\" in *\"v\$want\"*) ;; *) exit 1 ;; esac; [ \"\$at\" -ge \"\$switched\" ] || exit 1
+done
+v=\$(\$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --server https://\$KA_APISERVER_ADDRESS --request-timeout=10s get --raw /version </dev/null | tr -d ' \\n')
+echo \"kube-apiserver /version: \$v\"; echo \"\$v\" | grep -q \"\\\"gitVersion\\\":\\\"v\$want\\\"\""
+}
+# upgrade_install TAG NODE SET WHAT ACCEPTED_EXITS: install.sh of SET on NODE (re-run after the quorum wait, exit 8)
+upgrade_install() {
+  local tag="$1" n="$2" set="$3" what="$4" accepted=" $5 "
+  install_start "$tag" "$n" "$set" "$(pubkey_arg)"; install_wait "$tag"
+  if [ "$INSTALL_RC" = 8 ]; then install_start "$tag" "$n" "$set" "$(pubkey_arg)"; install_wait "$tag"; fi
+  case "$accepted" in
+    *" $INSTALL_RC "*) pass "$n: $what exits $INSTALL_RC (accepted: $5)" ;;
+    *) fail "$n: $what exits one of $5 (got $INSTALL_RC)"; failing_vm="$n"; echo "$INSTALL_OUT" | tail -n 30 | sed 's/^/    /' >&2 ;;
+  esac
+}
+if wants upgrade; then
+  scenario upgrade
+  for n in "${names[@]}"; do install_start "up0-$n" "$n" b0 "$(pubkey_arg)"; done
+  for n in "${names[@]}"; do
+    install_wait "up0-$n"
+    if [ "$INSTALL_RC" = 8 ]; then upgrade_install "up0-$n" "$n" b0 "install.sh of the 1.35.7 bundle (re-run)" 0
+    elif [ "$INSTALL_RC" = 0 ]; then pass "$n: install.sh of the 1.35.7 bundle exits 0"
+    else fail "$n: install.sh of the 1.35.7 bundle exits 0 (got $INSTALL_RC)"; failing_vm="$n"; echo "$INSTALL_OUT" | tail -n 30 | sed 's/^/    /' >&2; fi
+  done
+  check_all "every node runs 1.35.7" 0 "$(runs_version 1.35.7)"
+  check "start polling /healthz through 127.0.0.1:8443 every second" k8s-01 0 "$(env_of k8s-01)
+rm -f /root/healthz-upgrade.log
+(while :; do r=\$(\$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=5s get --raw /healthz </dev/null 2>&1 | tr '\\n' ' '); echo \"\$(date +%s) \$r\" >>/root/healthz-upgrade.log; sleep 1; done) >/dev/null 2>&1 &
+echo \$! >/root/healthz-upgrade.pid"
+  # etcd members first, then control-plane nodes one at a time, then workers: every node here is all three, in turn;
+  # the first two hold controller-manager, scheduler, kubelet and kube-proxy (exit 10) while an apiserver is 1.35
+  for n in k8s-01 k8s-02 k8s-03; do
+    want="0 10"; [ "$n" = k8s-03 ] && want=0
+    upgrade_install "up1-$n" "$n" b1 "install.sh of the 1.36.3 bundle (upgrade)" "$want"
+    check "etcd: 3 healthy members after upgrading $n" "$n" 0 "$(env_of "$n")
+$etcd_3_healthy"
+  done
+  for n in k8s-01 k8s-02; do upgrade_install "up2-$n" "$n" b1 "install.sh of the 1.36.3 bundle again (releases the held units)" 0; done
+  check_all "every node runs 1.36.3" 0 "$(runs_version 1.36.3)"
+  check "/healthz through 127.0.0.1:8443 failed at most ${KA_E2E_UPGRADE_MAX_FAILURES:-3} times during the upgrade" k8s-01 0 \
+    "kill \$(cat /root/healthz-upgrade.pid); n=\$(wc -l </root/healthz-upgrade.log); bad=\$(grep -vc ' ok \$' /root/healthz-upgrade.log); echo \"\$n polls, \$bad not ok\"; grep -v ' ok \$' /root/healthz-upgrade.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -le ${KA_E2E_UPGRADE_MAX_FAILURES:-3} ]"
+  check "install.sh rollback on k8s-03 exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh rollback $(pubkey_arg)"
+  check "k8s-03 runs 1.35.7 again" k8s-03 0 "$(env_of k8s-03)
+$(runs_version 1.35.7)"
+  check "etcd: 3 healthy members after the rollback" k8s-03 0 "$(env_of k8s-03)
+$etcd_3_healthy"
+  scenario_done
+fi
+
 # --- scenario: restart ----------------------------------------------------------------------------------------------------
 invocations="for u in ${units[*]}; do echo \"\$u \$(systemctl show -p InvocationID --value \$u)\"; done"
 if wants restart; then
@@ -441,6 +540,31 @@ $(tree_manifest k8s-01 b2)"
   check "snapshot units and files again" k8s-01 0 "$snapshot"
   if [ "$LAST_OUTPUT" = "$before" ]; then pass "k8s-01: a second install changed no file and restarted no unit"
   else fail "k8s-01: a second install changed no file and restarted no unit"; diff <(echo "$before") <(echo "$LAST_OUTPUT") | head -n 20 | sed 's/^/    /' >&2 || true; fi
+  scenario_done
+fi
+
+# --- scenario: renew ------------------------------------------------------------------------------------------------------
+if wants renew; then
+  scenario renew
+  renew_prev=b1; if wants restart; then renew_prev=b2; fi
+  declare -A renew_inv_before
+  for n in "${names[@]}"; do check "record every unit's InvocationID" "$n" 0 "$invocations"; renew_inv_before[$n]="$LAST_OUTPUT"; done
+  # one node at a time, as docs/pki.md says: etcd keeps its quorum
+  for n in "${names[@]}"; do
+    install_start "renew-$n" "$n" b3 "$(pubkey_arg)"
+    install_wait "renew-$n"
+    if [ "$INSTALL_RC" = 0 ]; then pass "$n: install.sh of the renewal bundle exits 0"
+    else fail "$n: install.sh of the renewal bundle exits 0 (got $INSTALL_RC)"; failing_vm="$n"; echo "$INSTALL_OUT" | tail -n 30 | sed 's/^/    /' >&2; fi
+  done
+  check_each "kube-apiserver and etcd serve the renewed certificates, same CAs (openssl)" 0 \
+    ". $(bundle_of "\$(hostname)" b3)/lib/layout.env && $tools/renewal-check.sh $(bundle_of "\$(hostname)" "$renew_prev")"
+  for n in "${names[@]}"; do
+    check "read every unit's InvocationID again" "$n" 0 "$invocations"
+    changed="$({ diff <(echo "${renew_inv_before[$n]}") <(echo "$LAST_OUTPUT") || true; } | sed -n 's/^> \([^ ]*\) .*/\1/p' | tr '\n' ' ')"
+    if [ "$changed" = "etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy " ]; then
+      pass "$n: exactly the units that use a renewed file restarted (not containerd, kube-nginx)"
+    else fail "$n: exactly the units that use a renewed file restarted (restarted: ${changed:-nothing})"; fi
+  done
   scenario_done
 fi
 

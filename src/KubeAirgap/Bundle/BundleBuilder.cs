@@ -75,7 +75,7 @@ public static partial class BundleBuilder
 
         var manifest = new BundleSetManifest(
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
-            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request));
+            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal);
         var manifestBytes = BundleJson.Serialize(manifest);
         BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
         var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch);

@@ -43,7 +43,8 @@ public sealed record BundleNode(
     IReadOnlyList<ManifestFile> Files);
 
 /// <summary>bundle-manifest.json next to the tarballs. <c>CaFingerprint</c> is the sha256 of the cluster CA's DER
-/// (pki/ca.crt): the cluster's identity, which Pki checks before it would create new CAs.</summary>
+/// (pki/ca.crt): the cluster's identity, which Pki checks before it would create new CAs. <c>Pki</c> is the Pki run's
+/// renewal record (clock override, forced names, re-issued leaves; docs/pki.md "Renewal").</summary>
 public sealed record BundleSetManifest(
     int SchemaVersion,
     string Cluster,
@@ -52,7 +53,8 @@ public sealed record BundleSetManifest(
     bool CaKeyOnNodes,
     long SourceDateEpoch,
     IReadOnlyList<BundleNode> Nodes,
-    string? CaFingerprint = null);
+    string? CaFingerprint = null,
+    KubeAirgap.Pki.PkiRenewalRecord? Pki = null);
 
 public static class BundleJson
 {

@@ -23,6 +23,9 @@ public sealed record BundleRequest(
 
     public const string VerifyScriptName = "verify-bundle.sh";
 
+    /// <summary>The renewal record of the Pki run these node trees come from (recorded in bundle-manifest.json).</summary>
+    public KubeAirgap.Pki.PkiRenewalRecord? PkiRenewal { get; init; }
+
     /// <summary>The public key beside the tarballs, e.g. <c>prod-bundle-signing.pub</c> (what installs take as --pubkey).</summary>
     public static string PublicKeyName(ClusterSpec spec) => $"{spec.Name}-bundle-signing.pub";
 

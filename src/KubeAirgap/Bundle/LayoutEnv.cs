@@ -74,6 +74,8 @@ public static class LayoutEnv
             ("KA_NM_UNMANAGED", node.Has(NodeRole.Worker) ? NodeRequirements.NetworkManagerUnmanaged : string.Empty),
             ("KA_KUBELET_RESOLV_CONF", NodeLayout.KubeletResolvConf),
             ("KA_APISERVER_ADDRESS", ClusterTopology.HostPort(node.Ip, spec.ApiServer.SecurePort)),
+            ("KA_APISERVERS", string.Join(' ', topology.ControlPlaneNodes.Select(n => $"{n.Name}={ClusterTopology.HostPort(n.Ip, spec.ApiServer.SecurePort)}"))),
+            ("KA_KUBELET_KUBECONFIG", NodeLayout.KubeletKubeconfig),
             ("KA_ETCD_PEERS", string.Join(' ', topology.EtcdNodes.Where(n => n.Name != node.Name).Select(n => $"{n.Name}={ClusterTopology.HostPort(n.Ip, ClusterTopology.EtcdPeerPort)}"))),
             ("KA_ETCD_CLIENTS", string.Join(' ', topology.EtcdNodes.Select(n => $"{n.Name}={ClusterTopology.HostPort(n.Ip, ClusterTopology.EtcdClientPort)}"))),
             ("KA_KUBE_NGINX_GLIBC", facts.KubeNginxGlibc),

@@ -6,7 +6,17 @@ using KubeAirgap.Pki.Nodes;
 namespace KubeAirgap.Pki;
 
 /// <summary>What one PKI build produced: the material and, per node, the files written into its tree.</summary>
-public sealed record PkiResult(PkiMaterial Material, IReadOnlyDictionary<string, IReadOnlyList<NodeFile>> Files, int Changes);
+public sealed record PkiResult(PkiMaterial Material, IReadOnlyDictionary<string, IReadOnlyList<NodeFile>> Files, int Changes)
+{
+    /// <summary>The renewal policy of the run (clock override, forced names), recorded in the manifest.</summary>
+    public RenewalPolicy Renewal { get; init; } = RenewalPolicy.None;
+
+    /// <summary>The leaves this run re-issued, with why.</summary>
+    public IReadOnlyList<IssuedCert> Reissued => Material.Certificates.Where(c => c.Action == PkiAction.Reissued).ToList();
+
+    /// <summary>Nodes whose PKI files this run changed: the ones that need a new bundle.</summary>
+    public IReadOnlyList<string> ChangedNodes { get; init; } = [];
+}
 
 /// <summary>
 /// The Pki step end to end: bring state/ up to date (<see cref="PkiEngine"/>), write every node's PKI files into
@@ -21,12 +31,19 @@ public static class PkiBuild
     {
         var material = engine.Run();
         var changes = 0;
+        var changedNodes = new List<string>();
         var all = NodeFileTable.AllPaths(material);
         var files = new SortedDictionary<string, IReadOnlyList<NodeFile>>(StringComparer.Ordinal);
         foreach (var node in spec.Nodes)
         {
             var set = NodeFileTable.For(material, node);
-            changes += NodeFileWriter.Write(nodeTree(node.Name), set, all);
+            var written = NodeFileWriter.Write(nodeTree(node.Name), set, all);
+            changes += written;
+            if (written > 0)
+            {
+                changedNodes.Add(node.Name);
+            }
+
             files[node.Name] = set;
         }
 
@@ -35,7 +52,7 @@ public static class PkiBuild
             engine.Store.Write(engine.Store.Kubeconfig(k.FileName), NodeFileTable.Render(material, k, null), secret: true);
         }
 
-        return new PkiResult(material, files, changes);
+        return new PkiResult(material, files, changes) { Renewal = engine.Renewal, ChangedNodes = changedNodes };
     }
 
     /// <summary>Machine-readable list of every node's PKI files: bundle path, node path, mode, secret (mode 0600 = secret).</summary>
@@ -46,6 +63,7 @@ public static class PkiBuild
                 cluster = spec.Name,
                 caKeyOnNodes = spec.Pki.CaKeyOnNodes,
                 keyAlgorithm = spec.Pki.KeyAlgorithm,
+                renewal = Renewal(spec, result),
                 nodes = result.Files.ToDictionary(
                     kv => kv.Key,
                     kv => kv.Value.Select(f => new
@@ -56,5 +74,15 @@ public static class PkiBuild
                         secret = f.Secret,
                     })),
             },
-            new JsonSerializerOptions { WriteIndented = true }) + "\n";
+            new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
+
+    /// <summary>The renewal record of a run: the clock override and forced names it used, and what it re-issued and why
+    /// (pki-files.json's <c>renewal</c>, copied into bundle-manifest.json's <c>pki</c>).</summary>
+    public static PkiRenewalRecord Renewal(ClusterSpec spec, PkiResult result) =>
+        new(
+            result.Renewal.AsOf?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            result.Renewal.Forced,
+            spec.Pki.RenewBeforeDays,
+            result.Reissued.Select(c => new PkiReissue(c.Label, c.Reason, c.Facts.Sha256, c.Facts.NotAfter.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))).ToList(),
+            result.ChangedNodes);
 }

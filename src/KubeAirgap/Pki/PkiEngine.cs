@@ -40,6 +40,9 @@ public sealed class PkiEngine
     /// <summary>A kubeadm-style pki directory (ca.crt/ca.key, front-proxy-ca.*, etcd/ca.*, sa.key) to take CAs from.</summary>
     public string? ImportDir { get; init; }
 
+    /// <summary>What is re-issued besides leaves that no longer fit their row: see <see cref="RenewalPolicy"/>.</summary>
+    public RenewalPolicy Renewal { get; init; } = RenewalPolicy.None;
+
     public PkiStore Store => _store;
 
     /// <summary>Every table row: the certificate table and the kubeconfigs' client certificates.</summary>
@@ -50,6 +53,7 @@ public sealed class PkiEngine
         var now = _clock.GetUtcNow();
         var algorithm = KeyAlgorithm.Parse(_spec.Pki.KeyAlgorithm);
         var tree = Tree();
+        Renewal.Check(_spec.Pki, tree, _spec.Nodes, now);
         var issued = new List<IssuedCert>();
         var cas = new Dictionary<string, IssuedCert>(StringComparer.Ordinal);
         foreach (var ca in tree.Cas)
@@ -204,7 +208,7 @@ public sealed class PkiEngine
         }
         else
         {
-            var why = Differences(CertFacts.Of(cert), request, algorithm, now);
+            var why = Differences(CertFacts.Of(cert), request, algorithm, Renewal.WindowFrom(now));
             if (why is null && !CertFacts.SignedBy(cert, ca.Certificate))
             {
                 why = $"not signed by the current '{ca.Spec.Name}'";
@@ -213,6 +217,11 @@ public sealed class PkiEngine
             if (why is null && key is null)
             {
                 why = "its key is missing";
+            }
+
+            if (why is null && Renewal.Forces(spec, node))
+            {
+                why = "renewal asked for (--pki_renew=" + string.Join(",", Renewal.Forced) + ")";
             }
 
             if (why is null)
@@ -236,7 +245,7 @@ public sealed class PkiEngine
     }
 
     /// <summary>Why an existing leaf no longer fits its row, or null when it does.</summary>
-    private string? Differences(CertFacts have, CertRequest want, KeyAlgorithm algorithm, DateTimeOffset now)
+    private string? Differences(CertFacts have, CertRequest want, KeyAlgorithm algorithm, DateTimeOffset windowFrom)
     {
         if (have.CommonName != want.CommonName)
         {
@@ -267,10 +276,11 @@ public sealed class PkiEngine
             return $"key algorithm {have.KeyAlgorithm} -> {algorithm.Name}";
         }
 
-        if (have.NotAfter - now <= TimeSpan.FromDays(_spec.Pki.RenewBeforeDays))
+        if (have.NotAfter - windowFrom <= TimeSpan.FromDays(_spec.Pki.RenewBeforeDays))
         {
+            var asOf = Renewal.AsOf is { } at ? string.Create(CultureInfo.InvariantCulture, $" of {at:yyyy-MM-dd} (--pki_asof)") : string.Empty;
             return string.Create(CultureInfo.InvariantCulture,
-                $"expires {have.NotAfter:yyyy-MM-dd}, within pki.renewBeforeDays ({_spec.Pki.RenewBeforeDays})");
+                $"expires {have.NotAfter:yyyy-MM-dd}, within pki.renewBeforeDays ({_spec.Pki.RenewBeforeDays}){asOf}");
         }
 
         return null;

@@ -347,11 +347,64 @@ start_timers() {
     done
 }
 
+# changed_inputs UNIT: the files of this run that are among the unit's restart inputs (space-separated).
+changed_inputs() {
+    local inputs p c out=()
+    local -a patterns
+    inputs=$(entry_of "$1" "${KA_UNIT_INPUTS[@]}") || inputs=
+    read -ra patterns <<<"${inputs}"
+    for c in "${CHANGED_PATHS[@]+"${CHANGED_PATHS[@]}"}"; do
+        for p in "${patterns[@]+"${patterns[@]}"}"; do
+            # shellcheck disable=SC2254 # the inputs are globs on purpose (var/lib/kubelet/pki/*)
+            case "${c}" in
+                ${p})
+                    out+=("${c}")
+                    break
+                    ;;
+            esac
+        done
+    done
+    printf '%s' "${out[*]+"${out[*]}"}"
+}
+
+# report_restarts: when units are not started (--root, --no-start, no systemd), what the restart rule decides per
+# unit: restart (inputs changed since its last recorded start), start (never started) or unchanged. Under --root the
+# tree's units will start with these inputs, so they are recorded; otherwise the next install run restarts them.
+report_restarts() {
+    local unit hash recorded files
+    for unit in ${KA_UNITS}; do
+        hash=$(inputs_hash "${unit}")
+        recorded=$(read_state "inputs.${unit}")
+        files=$(changed_inputs "${unit}")
+        if [ -z "${recorded}" ]; then
+            info "unit ${unit}: start (no inputs recorded yet)"
+        elif [ "${recorded}" != "${hash}" ]; then
+            info "unit ${unit}: restart (its inputs changed${files:+: ${files}})"
+        else
+            info "unit ${unit}: unchanged, no restart"
+            continue
+        fi
+        if [ -n "${ROOT}" ]; then
+            write_state "inputs.${unit}" "${hash}"
+        fi
+    done
+}
+
 start_services() {
-    can_start "starting units" || return 0
+    if ! can_start "starting units"; then
+        report_restarts
+        return 0
+    fi
     reload_units
     local unit
     for unit in ${KA_UNITS}; do
+        # held by an upgrade (lib/upgrade.sh): not newer than an apiserver it reaches; install again releases it
+        case " ${UPGRADE_HELD:-} " in
+            *" ${unit} "*)
+                warn "${unit}: held at its running version (version-skew policy); not restarted in this run"
+                continue
+                ;;
+        esac
         case "${unit}" in
             etcd)
                 start_unit etcd --no-block

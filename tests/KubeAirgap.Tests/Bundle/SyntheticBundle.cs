@@ -33,6 +33,14 @@ public sealed class SyntheticBundle : IDisposable
     /// <summary>Records the payloads as staged again (ledger, pins) after a test changed them on purpose.</summary>
     public void Reseal() => SyntheticPins = SyntheticInputs.Seal(Spec, Pins, PayloadDir);
 
+    /// <summary>Moves the cluster to another Kubernetes version, as editing kubernetesVersion in cluster.yaml does, and
+    /// records the payloads as staged from <paramref name="pins"/> (default: the repository's) for it.</summary>
+    public void UseKubernetesVersion(string version, PinsFile? pins = null)
+    {
+        Spec = Spec with { KubernetesVersion = version };
+        SyntheticPins = SyntheticInputs.Seal(Spec, pins ?? Pins, PayloadDir);
+    }
+
     /// <summary>The payload directory of the first (full) node's payload key.</summary>
     public string FirstPayload => PayloadDir(KubeAirgap.Layout.PayloadKey.Of(Spec.Nodes[0]).Name);
 

@@ -48,6 +48,7 @@ public sealed class InstallerScriptTests(ExtractedBundles bundles) : IClassFixtu
     [InlineData("uninstall")]
     [InlineData("verify")]
     [InlineData("preflight")]
+    [InlineData("rollback")]
     public void A_tampered_lib_is_refused_before_it_runs_for_every_subcommand(string command)
     {
         using var work = new TempDirectory("kag-lib");

@@ -1,5 +1,6 @@
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Pki;
+using KubeAirgap.Pki.Report;
 using KubeAirgap.Pki.Table;
 using KubeAirgap.Tests.Pki.Fixtures;
 using KubeAirgap.Tests.Support;
@@ -62,11 +63,13 @@ public sealed class ClusterIdentityFindingTests
         using var f = new PkiFixture();
         var material = f.Run().Material;
         var apiserver = material.Get("apiserver");
+        var nodes = CertReportTests.Read(f);
 
-        Assert.Empty(CertReport.Warnings(material, apiserver.Facts.NotAfter.AddDays(-31), caKeyOnNodes: true));
-        var warnings = CertReport.Warnings(material, apiserver.Facts.NotAfter.AddDays(-29), caKeyOnNodes: true);
+        Assert.Equal(30, f.Spec.Pki.RenewBeforeDays);
+        Assert.Empty(CertReport.Warnings(f.Spec, nodes, apiserver.Facts.NotAfter.AddDays(-31), clockOverride: false));
+        var warnings = CertReport.Warnings(f.Spec, nodes, apiserver.Facts.NotAfter.AddDays(-29), clockOverride: false);
 
-        Assert.Contains(warnings, w => w.StartsWith("WARNING: apiserver", StringComparison.Ordinal) && w.Contains("run ./build.sh --target=Bundle", StringComparison.Ordinal));
-        Assert.DoesNotContain(warnings, w => w.Contains("WARNING: ca ", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("WARNING: /etc/kubernetes/pki/apiserver.crt", StringComparison.Ordinal) && w.Contains("run ./build.sh --target=Bundle", StringComparison.Ordinal));
+        Assert.DoesNotContain(warnings, w => w.Contains("WARNING: CA ", StringComparison.Ordinal));
     }
 }
