@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# The loopback "internet" the end-to-end test and the Demo build against: a file mirror (python3 http.server)
-# and an OCI registry (Debian's docker-registry), both on 127.0.0.1 with free ports, holding
+# The loopback "internet" the end-to-end test, the Demo and the Mirror target build against: a file mirror (python3
+# http.server) and an OCI registry (Debian's docker-registry), both on 127.0.0.1 with free ports, holding, for each
+# node arch asked for (amd64, arm64):
 #   - the contract fixtures in place of kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy
-#   - kubectl (the real one found on this machine), etcd 3.4.23, containerd 1.6.20, runc 1.1.5 and the CNI
-#     plugins 1.1.1 from Debian's packages, repacked in the upstream release layouts
+#     (python scripts: the same file serves every arch)
+#   - kubectl: the real one found on this machine for amd64; for arm64 a stand-in script (no arm64 kubectl is
+#     obtainable here)
+#   - etcd 3.4.23, containerd 1.6.20, runc 1.1.5 and the CNI plugins 1.1.1 from Debian's packages, repacked in the
+#     upstream release layouts: amd64 from the installed packages, arm64 from Debian's arm64 .debs (real aarch64
+#     ELF files; tests/install-test-deps.sh downloads them into KA_TEST_DEPS_DIR/arm64)
 #   - the nginx 1.22.1 release tarball (Debian's orig.tar.gz, byte-identical to nginx.org's)
-#   - tiny test images (busybox-static in an OCI image) under the names the release pins: pause, coredns
-# and writes DIR/pins.yaml: test pins whose sha256 and digests are computed here from those files (tests may
+#   - tiny test images (busybox-static in an OCI image) under the names the release pins: pause, coredns, calico,
+#     and one no pin names, quay.io/kube-airgap-demo/hello:1.0, for a user's own manifests (addons.extra);
+#     with arm64 asked for, each is a multi-platform image index (linux/amd64 + linux/arm64, each arch's own busybox)
+# and writes DIR/images.txt (every image served, as upstream-name:tag@digest) and DIR/pins.yaml: test pins whose sha256 and digests are computed here from those files (tests may
 # compute checksums; production pins never are), plus DIR/build-args: the --key=value arguments that point the
 # pipeline at this mirror with upstream switched off, and the test-only --test_relaxsupportedversions=true
 # (Debian's containerd 1.6 is older than Kubernetes 1.36 supports; that check alone is relaxed).
+# With arm64, build-args also name a kube-nginx stand-in for arm64 ([Nginx] Prebuilt_arm64: a static aarch64
+# program from tests/fixtures/kube/kube-nginx-standin.c): compiling nginx for arm64 runs configure's test programs,
+# which needs qemu-user registered in binfmt_misc, a global change this machine does not get.
 #
-#   mirror.sh start DIR [KUBERNETES_VERSION]   build the content (once per DIR), start both servers, write pins
-#   mirror.sh stop DIR                         stop both servers by PID (safe to repeat)
+#   mirror.sh start DIR [KUBERNETES_VERSION] [ARCHES]   build the content (once per DIR and ARCHES), start both
+#                                                       servers, write pins (ARCHES: comma-separated, default amd64)
+#   mirror.sh stop DIR                                  stop both servers by PID (safe to repeat)
 #
-# Environment: KA_TEST_DEPS_DIR (nginx source; default /var/cache/kube-airgap-test),
+# Environment: KA_TEST_DEPS_DIR (nginx source, arm64 .debs; default /var/cache/kube-airgap-test),
 #              KA_KUBECTL (kubectl binary to serve; default the newest /usr/lib/google-cloud-sdk/bin/kubectl.1.*)
 set -euo pipefail
 
@@ -23,6 +34,7 @@ repo="$(cd "$here/../.." && pwd)"
 cmd="${1:?usage: mirror.sh start|stop DIR [VERSION]}"
 dir="${2:?usage: mirror.sh start|stop DIR [VERSION]}"
 k8s="${3:-1.36.3}"
+IFS=', ' read -r -a arches <<<"${4:-amd64}"
 deps="${KA_TEST_DEPS_DIR:-/var/cache/kube-airgap-test}"
 nginx_src="$deps/nginx_1.22.1.orig.tar.gz"
 nginx_sha256=9ebb333a9e82b952acd3e2b4aeb1d4ff6406f72491bab6cd9fe69f0dea737f31
@@ -36,6 +48,8 @@ declare -A image_paths=(
   [calico-node]=calico/node:v3.31.7
   [calico-cni]=calico/cni:v3.31.7
   [calico-kube-controllers]=calico/kube-controllers:v3.31.7
+  # no pin names it: a workload image for trying addons.extra (quay.io/kube-airgap-demo/hello:1.0 in a manifest)
+  [hello]=kube-airgap-demo/hello:1.0
 )
 
 info() { echo "[mirror] $*" >&2; }
@@ -69,37 +83,77 @@ tarball() { # OUT.tar.gz SRCDIR: deterministic (sorted, fixed mtime, root owner,
   tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$2" -cf - . | gzip -n -1 >"$1"
 }
 
-build_files() {
-  local www="$dir/www" stage
-  rm -rf "$www"; mkdir -p "$www"
+# arch_root ARCH: a directory holding that arch's Debian binaries in their installed paths (/ for the host's amd64)
+arch_root() {
+  case "$1" in
+    amd64) echo / ;;
+    arm64) echo "$dir/arm64-root" ;;
+    *) fatal "no fixture binaries for arch $1 (amd64, arm64)" ;;
+  esac
+}
+
+unpack_arm64_debs() { # Debian's arm64 packages, unpacked (not installed) into DIR/arm64-root
+  local root="$dir/arm64-root" p deb
+  rm -rf "$root"; mkdir -p "$root"
+  for p in etcd-server etcd-client containerd runc containernetworking-plugins busybox-static; do
+    deb="$(compgen -G "$deps/arm64/${p}_*_arm64.deb" | head -n1 || true)"
+    [ -n "$deb" ] || fatal "$deps/arm64/${p}_*_arm64.deb missing (run tests/install-test-deps.sh --for=demo)"
+    dpkg-deb -x "$deb" "$root"
+  done
+  info "unpacked Debian's arm64 packages into $root"
+}
+
+build_arch_files() { # ARCH
+  local arch="$1" www="$dir/www" stage root
+  root="$(arch_root "$arch")"
   stage="$(mktemp -d "$dir/.stage.XXXXXX")"
-  # Kubernetes binaries: the contract fixtures
-  "$repo/tests/fixtures/kube/make-fixtures.sh" "$www/dl.k8s.io/release/v$k8s/bin/linux/amd64" "$k8s"
-  local kubectl="${KA_KUBECTL:-}"
-  if [ -z "$kubectl" ]; then
-    kubectl="$(find /usr/lib/google-cloud-sdk/bin -maxdepth 1 -name 'kubectl.1.*' 2>/dev/null | sort -V | tail -n1 || true)"
+  # Kubernetes binaries: the contract fixtures (python, every arch)
+  "$repo/tests/fixtures/kube/make-fixtures.sh" "$www/dl.k8s.io/release/v$k8s/bin/linux/$arch" "$k8s"
+  if [ "$arch" = amd64 ]; then
+    local kubectl="${KA_KUBECTL:-}"
+    if [ -z "$kubectl" ]; then
+      kubectl="$(find /usr/lib/google-cloud-sdk/bin -maxdepth 1 -name 'kubectl.1.*' 2>/dev/null | sort -V | tail -n1 || true)"
+    fi
+    if [ -z "$kubectl" ] || [ ! -x "$kubectl" ]; then fatal "no kubectl binary found (set KA_KUBECTL)"; fi
+    install -m 0755 "$kubectl" "$www/dl.k8s.io/release/v$k8s/bin/linux/$arch/kubectl"
+  else
+    sed "s/@VERSION@/$k8s/" "$repo/tests/fixtures/kube/kubectl-standin" >"$www/dl.k8s.io/release/v$k8s/bin/linux/$arch/kubectl"
+    chmod 0755 "$www/dl.k8s.io/release/v$k8s/bin/linux/$arch/kubectl"
   fi
-  if [ -z "$kubectl" ] || [ ! -x "$kubectl" ]; then fatal "no kubectl binary found (set KA_KUBECTL)"; fi
-  install -m 0755 "$kubectl" "$www/dl.k8s.io/release/v$k8s/bin/linux/amd64/kubectl"
   # etcd 3.4.23 in the upstream release layout (3.4 has no etcdutl)
-  mkdir -p "$stage/etcd/etcd-v3.4.23-linux-amd64"
-  install -m 0755 /usr/bin/etcd /usr/bin/etcdctl "$stage/etcd/etcd-v3.4.23-linux-amd64/"
-  tarball "$(placed "$www/github.com/etcd-io/etcd/releases/download/v3.4.23/etcd-v3.4.23-linux-amd64.tar.gz")" "$stage/etcd"
+  mkdir -p "$stage/etcd/etcd-v3.4.23-linux-$arch"
+  install -m 0755 "$root/usr/bin/etcd" "$root/usr/bin/etcdctl" "$stage/etcd/etcd-v3.4.23-linux-$arch/"
+  tarball "$(placed "$www/github.com/etcd-io/etcd/releases/download/v3.4.23/etcd-v3.4.23-linux-$arch.tar.gz")" "$stage/etcd"
   # containerd 1.6.20: bin/ layout of the upstream release tarball
   mkdir -p "$stage/containerd/bin"
-  install -m 0755 /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/bin/ctr "$stage/containerd/bin/"
-  tarball "$(placed "$www/github.com/containerd/containerd/releases/download/v1.6.20/containerd-1.6.20-linux-amd64.tar.gz")" "$stage/containerd"
+  install -m 0755 "$root/usr/bin/containerd" "$root/usr/bin/containerd-shim-runc-v2" "$root/usr/bin/ctr" "$stage/containerd/bin/"
+  tarball "$(placed "$www/github.com/containerd/containerd/releases/download/v1.6.20/containerd-1.6.20-linux-$arch.tar.gz")" "$stage/containerd"
   # runc 1.1.5: a single file, as upstream publishes it
-  install -m 0755 "$(command -v runc)" "$(placed "$www/github.com/opencontainers/runc/releases/download/v1.1.5/runc.amd64")"
+  install -m 0755 "$root/usr/sbin/runc" "$(placed "$www/github.com/opencontainers/runc/releases/download/v1.1.5/runc.$arch")"
   # CNI plugins 1.1.1
   mkdir -p "$stage/cni"
-  for p in bridge host-local loopback portmap bandwidth tuning firewall; do install -m 0755 "/usr/lib/cni/$p" "$stage/cni/"; done
-  tarball "$(placed "$www/github.com/containernetworking/plugins/releases/download/v1.1.1/cni-plugins-linux-amd64-v1.1.1.tgz")" "$stage/cni"
-  # crictl: no release obtainable here; a stand-in mapping read-only commands onto ctr
+  for p in bridge host-local loopback portmap bandwidth tuning firewall; do install -m 0755 "$root/usr/lib/cni/$p" "$stage/cni/"; done
+  tarball "$(placed "$www/github.com/containernetworking/plugins/releases/download/v1.1.1/cni-plugins-linux-$arch-v1.1.1.tgz")" "$stage/cni"
+  # crictl: no release obtainable here; a stand-in (a script: every arch) mapping read-only commands onto ctr
   mkdir -p "$stage/crictl"
   sed "s/@VERSION@/1.36.0/" "$repo/tests/fixtures/kube/crictl" >"$stage/crictl/crictl"
   chmod 0755 "$stage/crictl/crictl"
-  tarball "$(placed "$www/github.com/kubernetes-sigs/cri-tools/releases/download/v1.36.0/crictl-v1.36.0-linux-amd64.tar.gz")" "$stage/crictl"
+  tarball "$(placed "$www/github.com/kubernetes-sigs/cri-tools/releases/download/v1.36.0/crictl-v1.36.0-linux-$arch.tar.gz")" "$stage/crictl"
+  rm -rf "$stage"
+}
+
+build_kube_nginx_arm64() { # the [Nginx] Prebuilt_arm64 stand-in: a static aarch64 program (see the header)
+  aarch64-linux-gnu-gcc -static -Os -s -o "$dir/kube-nginx-arm64" "$repo/tests/fixtures/kube/kube-nginx-standin.c"
+  info "built the arm64 kube-nginx stand-in $dir/kube-nginx-arm64"
+}
+
+build_files() {
+  local www="$dir/www" arch
+  rm -rf "$www"; mkdir -p "$www"
+  for arch in "${arches[@]}"; do
+    if [ "$arch" = arm64 ]; then unpack_arm64_debs; build_kube_nginx_arm64; fi
+    build_arch_files "$arch"
+  done
   # the Calico manifest stand-in
   install -m 0644 "$repo/tests/fixtures/kube/calico.yaml" "$(placed "$www/raw.githubusercontent.com/projectcalico/calico/v3.31.7/manifests/calico.yaml")"
   # nginx source
@@ -107,7 +161,6 @@ build_files() {
   echo "$nginx_sha256  $nginx_src" | sha256sum -c --quiet - || fatal "$nginx_src: sha256 mismatch"
   cp "$nginx_src" "$(placed "$www/nginx.org/download/nginx-1.22.1.tar.gz")"
   sign_nginx "$www/nginx.org/download/nginx-1.22.1.tar.gz"
-  rm -rf "$stage"
 }
 
 # Debian ships no .asc for the nginx source, and a source must be verified by an OpenPGP signature: sign it with
@@ -123,22 +176,26 @@ sign_nginx() { # TARBALL
   info "signed $1 with the test key $dir/test-signing.key"
 }
 
-build_images() { # OCI layouts with busybox-static: the test stand-ins for pause and coredns
-  local oci="$dir/oci" b
+build_images() { # OCI layouts with busybox-static: the test stand-ins for pause, coredns and calico
+  local oci="$dir/oci" b arch
   rm -rf "$oci"; mkdir -p "$oci"
   umoci init --layout "$oci/layout"
   for image in "${!image_paths[@]}"; do
-    umoci new --image "$oci/layout:$image"
-    b="$dir/.bundle-$image"
-    rm -rf "$b"
-    umoci unpack --image "$oci/layout:$image" "$b" >/dev/null
-    mkdir -p "$b/rootfs/bin"
-    cp /bin/busybox "$b/rootfs/bin/busybox"
-    ln -sf busybox "$b/rootfs/bin/sh"
-    umoci repack --image "$oci/layout:$image" "$b"
-    umoci config --image "$oci/layout:$image" --config.entrypoint /bin/busybox --config.cmd sleep --config.cmd 3600 \
-      --config.label "org.kube-airgap.test=$image"
-    rm -rf "$b"
+    for arch in "${arches[@]}"; do
+      umoci new --image "$oci/layout:$image-$arch"
+      b="$dir/.bundle-$image"
+      rm -rf "$b"
+      umoci unpack --image "$oci/layout:$image-$arch" "$b" >/dev/null
+      mkdir -p "$b/rootfs/bin"
+      cp "$(arch_root "$arch")/bin/busybox" "$b/rootfs/bin/busybox"
+      ln -sf busybox "$b/rootfs/bin/sh"
+      umoci repack --image "$oci/layout:$image-$arch" "$b"
+      umoci config --image "$oci/layout:$image-$arch" --os linux --architecture "$arch" \
+        --config.entrypoint /bin/busybox --config.cmd sleep --config.cmd 3600 --config.label "org.kube-airgap.test=$image"
+      rm -rf "$b"
+    done
+    # one arch: the image is that manifest; several: an image index naming each arch's manifest
+    python3 "$repo/tests/fixtures/kube/oci-index.py" "$oci/layout" "$image" "${arches[@]/#/$image-}"
   done
 }
 
@@ -177,13 +234,23 @@ push_images() {
   reg="127.0.0.1:$(cat "$dir/registry.port")"
   local name
   for name in "${!image_paths[@]}"; do
-    skopeo copy -q --dest-tls-verify=false "oci:$dir/oci/layout:$name" "docker://$reg/${image_paths[$name]}"
+    skopeo copy -q --all --dest-tls-verify=false "oci:$dir/oci/layout:$name" "docker://$reg/${image_paths[$name]}"
   done
 }
 
 digest_of() { skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://127.0.0.1:$(cat "$dir/registry.port")/$1"; }
 
 sha_of() { sha256sum "$dir/www/$1" | cut -d' ' -f1; }
+
+artifacts() { # PATH_TEMPLATE SOURCE: the pins' artifacts of one component, one per arch (@ARCH@ in the path)
+  local arch path
+  echo "  artifacts:"
+  for arch in "${arches[@]}"; do
+    path="${1//@ARCH@/$arch}"
+    printf "    %s:\n      url: https://%s\n      sha256: %s\n      source: 'computed by tests/e2e/mirror.sh (%s)'\n" \
+      "$arch" "$path" "$(sha_of "$path")" "$2"
+  done
+}
 
 write_pins() {
   local pins="$dir/pins.yaml.tmp" c
@@ -223,12 +290,9 @@ EOF
     - member: $c
       path: bin/$c
       mode: '0755'
-  artifacts:
-    amd64:
-      url: https://dl.k8s.io/release/v$k8s/bin/linux/amd64/$c
-      sha256: $(sha_of "dl.k8s.io/release/v$k8s/bin/linux/amd64/$c")
-      source: computed by tests/e2e/mirror.sh ($([ "$c" = kubectl ] && echo "kubectl found on this machine" || echo "contract fixture from tests/fixtures/kube"))
 EOF
+      artifacts "dl.k8s.io/release/v$k8s/bin/linux/@ARCH@/$c" \
+        "$([ "$c" = kubectl ] && echo "kubectl found on this machine; arm64: tests/fixtures/kube/kubectl-standin" || echo "contract fixture from tests/fixtures/kube")"
     done
     cat <<EOF
 - name: etcd
@@ -243,11 +307,9 @@ EOF
     - member: etcd-v3.4.23-linux-{arch}/etcdctl
       path: bin/etcdctl
       mode: '0755'
-  artifacts:
-    amd64:
-      url: https://github.com/etcd-io/etcd/releases/download/v3.4.23/etcd-v3.4.23-linux-amd64.tar.gz
-      sha256: $(sha_of github.com/etcd-io/etcd/releases/download/v3.4.23/etcd-v3.4.23-linux-amd64.tar.gz)
-      source: computed by tests/e2e/mirror.sh (Debian etcd-server/etcd-client 3.4.23 repacked)
+EOF
+    artifacts "github.com/etcd-io/etcd/releases/download/v3.4.23/etcd-v3.4.23-linux-@ARCH@.tar.gz" "Debian etcd-server/etcd-client 3.4.23 repacked"
+    cat <<EOF
 - name: containerd
   version: 1.6.20
   license: Apache-2.0
@@ -263,11 +325,9 @@ EOF
     - member: bin/ctr
       path: bin/ctr
       mode: '0755'
-  artifacts:
-    amd64:
-      url: https://github.com/containerd/containerd/releases/download/v1.6.20/containerd-1.6.20-linux-amd64.tar.gz
-      sha256: $(sha_of github.com/containerd/containerd/releases/download/v1.6.20/containerd-1.6.20-linux-amd64.tar.gz)
-      source: computed by tests/e2e/mirror.sh (Debian containerd 1.6.20 repacked)
+EOF
+    artifacts "github.com/containerd/containerd/releases/download/v1.6.20/containerd-1.6.20-linux-@ARCH@.tar.gz" "Debian containerd 1.6.20 repacked"
+    cat <<EOF
 - name: runc
   version: 1.1.5
   license: Apache-2.0
@@ -277,11 +337,9 @@ EOF
     - member: runc
       path: bin/runc
       mode: '0755'
-  artifacts:
-    amd64:
-      url: https://github.com/opencontainers/runc/releases/download/v1.1.5/runc.amd64
-      sha256: $(sha_of github.com/opencontainers/runc/releases/download/v1.1.5/runc.amd64)
-      source: computed by tests/e2e/mirror.sh (Debian runc 1.1.5)
+EOF
+    artifacts "github.com/opencontainers/runc/releases/download/v1.1.5/runc.@ARCH@" "Debian runc 1.1.5"
+    cat <<EOF
 - name: cni-plugins
   version: 1.1.1
   license: Apache-2.0
@@ -292,12 +350,8 @@ EOF
     for p in bridge host-local loopback portmap bandwidth tuning firewall; do
       printf "    - member: ./%s\n      path: bin/cni/%s\n      mode: '0755'\n" "$p" "$p"
     done
+    artifacts "github.com/containernetworking/plugins/releases/download/v1.1.1/cni-plugins-linux-@ARCH@-v1.1.1.tgz" "Debian containernetworking-plugins 1.1.1 repacked"
     cat <<EOF
-  artifacts:
-    amd64:
-      url: https://github.com/containernetworking/plugins/releases/download/v1.1.1/cni-plugins-linux-amd64-v1.1.1.tgz
-      sha256: $(sha_of github.com/containernetworking/plugins/releases/download/v1.1.1/cni-plugins-linux-amd64-v1.1.1.tgz)
-      source: computed by tests/e2e/mirror.sh (Debian containernetworking-plugins 1.1.1 repacked)
 - name: crictl
   version: 1.36.0
   license: Apache-2.0
@@ -307,11 +361,9 @@ EOF
     - member: crictl
       path: bin/crictl
       mode: '0755'
-  artifacts:
-    amd64:
-      url: https://github.com/kubernetes-sigs/cri-tools/releases/download/v1.36.0/crictl-v1.36.0-linux-amd64.tar.gz
-      sha256: $(sha_of github.com/kubernetes-sigs/cri-tools/releases/download/v1.36.0/crictl-v1.36.0-linux-amd64.tar.gz)
-      source: computed by tests/e2e/mirror.sh (stand-in tests/fixtures/kube/crictl; no crictl release is obtainable here)
+EOF
+    artifacts "github.com/kubernetes-sigs/cri-tools/releases/download/v1.36.0/crictl-v1.36.0-linux-@ARCH@.tar.gz" "stand-in tests/fixtures/kube/crictl; no crictl release is obtainable here"
+    cat <<EOF
 - name: calico-manifest
   version: 3.31.7
   license: Apache-2.0
@@ -364,6 +416,11 @@ EOF
     done
   } >"$pins"
   mv -f "$pins" "$dir/pins.yaml"
+  # every image served, by its upstream name and digest (for pinning a workload's image in its manifest)
+  local name
+  for name in "${!image_paths[@]}"; do
+    echo "$([ "${image_paths[$name]#calico/}" = "${image_paths[$name]}" ] && [ "$name" != hello ] && echo registry.k8s.io || echo quay.io)/${image_paths[$name]}@$(digest_of "${image_paths[$name]}")"
+  done | sort >"$dir/images.txt"
   cat >"$dir/build-args" <<EOF
 --pins=$dir/pins.yaml
 --mirrors_map=$(for h in dl.k8s.io github.com raw.githubusercontent.com nginx.org; do printf 'https://%s/ -> http://127.0.0.1:%s/%s/, ' "$h" "$(cat "$dir/http.port")" "$h"; done | sed 's/, $//')
@@ -373,14 +430,20 @@ EOF
 --registries_fallbacktoupstream=false
 --test_relaxsupportedversions=true
 EOF
+  if [ -f "$dir/kube-nginx-arm64" ]; then
+    printf -- '--nginx_prebuilt_arm64=%s\n--nginx_prebuiltsha256_arm64=%s\n' \
+      "$dir/kube-nginx-arm64" "$(sha256sum "$dir/kube-nginx-arm64" | cut -d' ' -f1)" >>"$dir/build-args"
+  fi
 }
 
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
-if [ ! -f "$dir/www/.complete" ] || [ ! -f "$dir/test-signing.key" ]; then
+# the content is built once per DIR and set of arches (DIR/www/.complete names them)
+if [ "$(cat "$dir/www/.complete" 2>/dev/null || true)" != "${arches[*]}" ] || [ ! -f "$dir/test-signing.key" ]; then
+  rm -f "$dir/kube-nginx-arm64"
   build_files
   build_images
-  touch "$dir/www/.complete"
+  echo "${arches[*]}" >"$dir/www/.complete"
 fi
 start_servers
 push_images

@@ -88,7 +88,7 @@ internal sealed class FrostingRunner(HostOptions options)
         catch (Exception ex)
         {
             Report(ex, console, log);
-            return -1;
+            return ExitCodeOf(ex);
         }
     }
 
@@ -121,7 +121,25 @@ internal sealed class FrostingRunner(HostOptions options)
         }
     }
 
-    private static void Report(Exception ex, IConsole? console, ICakeLog? log)
+    /// <summary>
+    /// A task that means a particular exit code (e.g. 2: the user must act first) throws CakeException(code, ...); the
+    /// engine wraps it in a CakeReportException. Any other failure: -1.
+    /// </summary>
+    private static int ExitCodeOf(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is CakeException { ExitCode: > 0 } chosen)
+            {
+                return chosen.ExitCode;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Logs the failure's root cause and returns it.</summary>
+    private static Exception Report(Exception ex, IConsole? console, ICakeLog? log)
     {
         var root = ex;
         while (root is AggregateException { InnerExceptions.Count: 1 } agg)
@@ -137,7 +155,7 @@ internal sealed class FrostingRunner(HostOptions options)
         if (log is null)
         {
             console?.WriteErrorLine("Error: {0}", root.Message);
-            return;
+            return root;
         }
 
         if (log.Verbosity == Verbosity.Diagnostic)
@@ -148,5 +166,7 @@ internal sealed class FrostingRunner(HostOptions options)
         {
             log.Error("Error: {0}", root.Message);
         }
+
+        return root;
     }
 }

@@ -4,9 +4,10 @@ namespace KubeAirgap.TestSupport.Harness;
 
 /// <summary>
 /// Runs one of the bash harness scripts under tests/e2e (run.sh, demo.sh) with bash, streaming every output line
-/// to <paramref name="output"/> as it comes, and returns the script's exit code.
+/// to <paramref name="output"/> as it comes, and returns the script's exit code. With <paramref name="runAs"/>
+/// (e.g. <c>sudo</c>), bash is started through that command.
 /// </summary>
-public sealed class HarnessScript(string scriptPath, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+public sealed class HarnessScript(string scriptPath, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, string? runAs = null)
 {
     public string ScriptPath { get; } = scriptPath;
 
@@ -17,13 +18,18 @@ public sealed class HarnessScript(string scriptPath, IReadOnlyList<string> argum
             throw new FileNotFoundException($"harness script {ScriptPath} not found", ScriptPath);
         }
 
-        var info = new ProcessStartInfo("bash")
+        var info = new ProcessStartInfo(runAs ?? "bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(ScriptPath)!,
         };
+        if (runAs is not null)
+        {
+            info.ArgumentList.Add("bash");
+        }
+
         info.ArgumentList.Add(ScriptPath);
         foreach (var a in arguments)
         {

@@ -24,6 +24,14 @@ public static class HostTools
         new("openssl", "openssl"),
         new("make", "build-essential"),
         new("cc", "build-essential"),
+        new("gpg", "gnupg"),
+    ];
+
+    /// <summary>The mirror's arm64 content (Debian's arm64 .debs unpacked, the static kube-nginx stand-in) on top of <see cref="Mirror"/>.</summary>
+    public static readonly IReadOnlyList<Tool> MirrorArm64 =
+    [
+        new("dpkg-deb", "dpkg"),
+        new("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
     ];
 
     /// <summary>The VMs (tests/e2e/build-image.sh, tests/e2e/vms.sh) on top of <see cref="Mirror"/>.</summary>
