@@ -1,3 +1,4 @@
+using KubeAirgap.TestSupport.Synthetic;
 using System.Text;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;

@@ -1,3 +1,4 @@
+using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Day2;
