@@ -232,8 +232,16 @@ public static partial class BundleBuilder
 
             var entries = BundleEntry.Tree(dir, "bin", shared: true).Concat(BundleEntry.Tree(dir, "images", shared: true)).ToList();
             var archive = Path.Combine(dir, "images", "images.oci.tar");
-            var images = File.Exists(archive) ? OciArchive.ImageNames(archive) : [];
+            // the archive is the Images task's, vouched for by no pin: every blob must still hash to its name (a
+            // swapped layer after staging is refused here, naming the blob), then its names are read
+            var images = File.Exists(archive) ? VerifiedImageNames(archive) : [];
             return new Payload(key, dir, entries, ReadKubeNginx(Path.Combine(dir, "meta", "kube-nginx.json")), images);
+        }
+
+        private static IReadOnlyList<string> VerifiedImageNames(string archive)
+        {
+            KubeAirgap.Images.Archive.OciArchiveContents.Read(archive);
+            return OciArchive.ImageNames(archive);
         }
 
         private static KubeNginxInfo ReadKubeNginx(string path)

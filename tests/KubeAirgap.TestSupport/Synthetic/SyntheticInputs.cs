@@ -147,7 +147,8 @@ public static class SyntheticInputs
             $"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:{i:D64}\",\"size\":1,\"annotations\":{{\"io.containerd.image.name\":\"{n}\",\"org.opencontainers.image.ref.name\":\"{n.Split(':')[^1]}\"}}}}"));
         Add(tar, "oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
         Add(tar, "index.json", Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"manifests\":[{manifests}]}}"));
-        Add(tar, "blobs/sha256/layer", Compressed(bytes, seed + 1000));
+        var layer = Compressed(bytes, seed + 1000);
+        Add(tar, "blobs/sha256/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(layer)), layer);
     }
 
     private static void Add(TarWriter tar, string name, byte[] data)

@@ -27,6 +27,43 @@ public sealed class TrustChainFindingTests
     }
 
     [Fact]
+    public void Finding01_a_swapped_layer_in_the_staged_image_archive_is_refused_naming_the_blob()
+    {
+        // the archive is no pinned artifact (Images writes it): its blobs are what vouches for it, each named by its
+        // sha256; a layer swapped after staging keeps its name and must not reach a tarball
+        using var fixture = new SyntheticBundle(nodes: 1);
+        var archive = Path.Combine(fixture.FirstPayload, "images", "images.oci.tar");
+        var swapped = archive + ".swapped";
+        string layer;
+        using (var input = File.OpenRead(archive))
+        using (var reader = new System.Formats.Tar.TarReader(input))
+        using (var output = File.Create(swapped))
+        using (var writer = new System.Formats.Tar.TarWriter(output, System.Formats.Tar.TarEntryFormat.Ustar))
+        {
+            layer = string.Empty;
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                if (entry.Name.StartsWith("blobs/sha256/", StringComparison.Ordinal))
+                {
+                    layer = entry.Name;
+                    entry.DataStream = new MemoryStream("a planted layer"u8.ToArray());
+                }
+
+                writer.WriteEntry(entry);
+            }
+        }
+
+        File.Move(swapped, archive, overwrite: true);
+
+        var error = Assert.Throws<InvalidDataException>(() => fixture.Build());
+
+        Assert.StartsWith("blobs/sha256/", layer, StringComparison.Ordinal);
+        Assert.Contains($"{archive}: {layer} hashes to sha256:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not to its name", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(fixture.Dir.Combine("out")) && Directory.EnumerateFiles(fixture.Dir.Combine("out"), "*.tar.gz").Any());
+    }
+
+    [Fact]
     public void Finding01_a_staged_file_recorded_from_another_artifact_than_the_pinned_one_is_refused()
     {
         using var fixture = new SyntheticBundle(nodes: 1);

@@ -65,7 +65,7 @@ public sealed class OciArchiveContents
                     var actual = bytes is not null ? Digest.Of(bytes) : entry.DataStream is null ? Digest.Of([]) : Digest.Of(entry.DataStream);
                     if (actual != digest)
                     {
-                        throw new InvalidDataException($"{path}: {name} hashes to {actual}");
+                        throw new InvalidDataException($"{path}: {name} hashes to {actual}, not to its name: the archive changed after it was written");
                     }
 
                     blobs[digest] = entry.Length;
