@@ -45,6 +45,25 @@ public sealed class CompletenessCheckTests
         }
 
         [Fact]
+        public async Task Should_Find_An_Image_Written_In_Flow_Style_That_The_Archive_Lacks()
+        {
+            // Given: a user manifest writes its container in flow style (newcomer finding: a line scan missed it, so
+            // the image was silently not bundled)
+            var archive = await ArchiveAsync();
+            WriteNodeTree("        image: registry.example/calico/node:v1\n      - {name: app, image: registry.example/team/app:2.0}");
+
+            // When
+            var errors = CompletenessCheck.Check(ImageUseScanner.Scan(_node.Path), archive, "amd64");
+
+            // Then
+            var error = Assert.Single(errors);
+            Assert.Equal(_node.Combine("addons", "calico.yaml"), error.File);
+            Assert.Equal(11, error.Line);
+            Assert.Contains("registry.example/team/app:2.0 is not in", error.Message, StringComparison.Ordinal);
+            Assert.Equal(3, ImageUseScanner.Scan(_node.Path).Count);
+        }
+
+        [Fact]
         public async Task Should_Fail_For_A_Digest_The_Archive_Does_Not_Hold_And_For_Another_Arch()
         {
             // Given

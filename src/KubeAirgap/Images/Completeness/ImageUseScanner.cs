@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace KubeAirgap.Images.Completeness;
 
@@ -34,7 +36,24 @@ public static partial class ImageUseScanner
         return uses;
     }
 
-    public static IEnumerable<ImageUse> ScanYaml(string file) => ScanLines(file, YamlImage());
+    /// <summary>
+    /// Every <c>image:</c> value in <paramref name="file"/>: found by walking the parsed YAML (block and flow style
+    /// alike, e.g. <c>- {name: app, image: repo/app:1.0}</c>), joined with a line scan that also catches image lines
+    /// inside block scalars. A file that does not parse keeps the line scan (kubectl apply rejects it later).
+    /// </summary>
+    public static IEnumerable<ImageUse> ScanYaml(string file)
+    {
+        var uses = ScanLines(file, YamlImage()).ToList();
+        foreach (var use in ParsedImages(file))
+        {
+            if (!uses.Any(u => u.Line == use.Line && u.Reference == use.Reference))
+            {
+                uses.Add(use);
+            }
+        }
+
+        return uses.OrderBy(u => u.Line);
+    }
 
     public static IEnumerable<ImageUse> ScanContainerdConfig(string file) => ScanLines(file, SandboxImage());
 
@@ -49,6 +68,56 @@ public static partial class ImageUseScanner
             {
                 yield return new ImageUse(file, lineNumber, match.Groups["ref"].Value);
             }
+        }
+    }
+
+    private static List<ImageUse> ParsedImages(string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(file);
+            stream.Load(reader);
+        }
+        catch (YamlException)
+        {
+            return [];
+        }
+
+        var uses = new List<ImageUse>();
+        foreach (var document in stream.Documents)
+        {
+            Walk(document.RootNode, file, uses);
+        }
+
+        return uses;
+    }
+
+    private static void Walk(YamlNode node, string file, List<ImageUse> uses)
+    {
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                foreach (var (key, value) in mapping.Children)
+                {
+                    if (key is YamlScalarNode { Value: "image" } && value is YamlScalarNode { Value: { Length: > 0 } reference })
+                    {
+                        uses.Add(new ImageUse(file, (int)value.Start.Line, reference));
+                    }
+                    else
+                    {
+                        Walk(value, file, uses);
+                    }
+                }
+
+                break;
+            case YamlSequenceNode sequence:
+                foreach (var child in sequence.Children)
+                {
+                    Walk(child, file, uses);
+                }
+
+                break;
         }
     }
 
