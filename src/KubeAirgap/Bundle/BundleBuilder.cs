@@ -41,7 +41,7 @@ public static partial class BundleBuilder
             throw new InvalidDataException($"node directory {clash} has the name of a shared payload directory; rename the node in the inventory");
         }
 
-        var payloadMembers = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch);
+        var payloadMembers = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch, Math.Max(1, request.Parallelism));
         var memberOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
             p => memberOf[p.Key.Name] = payloadMembers.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
@@ -151,7 +151,7 @@ public static partial class BundleBuilder
     private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request)
     {
         var text = new StringBuilder();
-        text.Append("kube-airgap-tar-v2\n").Append(top).Append('\n').Append(payloadTop).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
+        text.Append("kube-airgap-tar-v3\n").Append(top).Append('\n').Append(payloadTop).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
         foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append(' ').Append(e.Shared ? 's' : 'n').Append('\n');

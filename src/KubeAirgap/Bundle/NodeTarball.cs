@@ -47,14 +47,8 @@ public static class NodeTarball
             using (var disk = new FileStream(temp, options))
             using (var file = new HashingWriteStream(disk, hash))
             {
-                if (members.BytesFor(payloadMember) is { } bytes)
+                using (var stored = new FileStream(payloadMember, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
                 {
-                    file.Write(bytes);
-                    payloadLength = bytes.Length;
-                }
-                else
-                {
-                    using var stored = File.OpenRead(payloadMember);
                     stored.CopyTo(file, 1 << 20);
                     payloadLength = stored.Length;
                 }
