@@ -78,11 +78,6 @@ public static class BundleJson
         JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Options)
         ?? throw new InvalidDataException($"{path}: empty JSON document");
 
-    /// <summary>Writes to a temporary name, then renames: a reader never sees half a file.</summary>
-    public static void WriteAtomic(string path, byte[] content)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, content);
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes to a temporary name, then renames (a reader never sees half a file); nothing when the file holds these bytes already.</summary>
+    public static void WriteAtomic(string path, byte[] content) => Files.AtomicFile.Write(path, content, OutputDirectory.Public);
 }

@@ -82,8 +82,7 @@ public static class NodeTarball
             }
 
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            OutputDirectory.SetMode(temp, mode);
-            File.Move(temp, output, overwrite: true);
+            Files.AtomicFile.Replace(temp, output, mode);
         }
         finally
         {

@@ -43,7 +43,7 @@ public static class Stager
             }
 
             Bundle.PayloadLedger.Record(directory, items, key.Arch);
-            File.WriteAllText(stampPath, stamp);
+            Files.AtomicFile.Write(stampPath, stamp, Files.AtomicFile.Readable);
             staged.Add(key);
         }
 

@@ -74,10 +74,7 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
             return;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var temp = file + ".tmp";
-        File.WriteAllLines(temp, unpinned.Select(u => u.ToString()));
-        File.Move(temp, file, overwrite: true);
+        Files.AtomicFile.Write(file, string.Concat(unpinned.Select(u => u + Environment.NewLine)), Files.AtomicFile.Readable);
     }
 
     private static byte[]? ReadIndexJson(string archivePath)

@@ -37,10 +37,6 @@ public static class KubeNginxPayload
         var meta = MetadataPath(payloadDir);
         Directory.CreateDirectory(Path.GetDirectoryName(meta)!);
         var json = build.Metadata.ToJson();
-        if (!File.Exists(meta) || File.ReadAllText(meta) != json)
-        {
-            File.WriteAllText(meta + ".tmp", json);
-            File.Move(meta + ".tmp", meta, overwrite: true);
-        }
+        Files.AtomicFile.Write(meta, json, Files.AtomicFile.Readable);
     }
 }

@@ -3,7 +3,7 @@ namespace KubeAirgap.Render;
 /// <summary>
 /// Writes a node's rendered files into its tree with their modes. The tree is shared with the PKI engine (pki/,
 /// kubeconfigs), so only our files are touched: each is written to a temporary name and renamed into place (a file
-/// whose content and mode are already right is left alone), and files a previous render wrote but this one does not are
+/// whose content and mode are already right is left alone, the list too), and files a previous render wrote but this one does not are
 /// removed. The list of rendered files is kept next to the tree (<c>nodes/.&lt;node&gt;.rendered</c>), not inside it.
 /// </summary>
 public static class TreeWriter
@@ -28,21 +28,10 @@ public static class TreeWriter
                 throw new InvalidOperationException($"'{file.Path}' leaves the node tree");
             }
 
-            if (IsCurrent(target, file))
+            if (Files.AtomicFile.Write(target, System.Text.Encoding.UTF8.GetBytes(file.Content), (UnixFileMode)file.Mode))
             {
-                continue;
+                changed++;
             }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = target + $".tmp-{Environment.ProcessId}";
-            File.WriteAllText(temp, file.Content);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, (UnixFileMode)file.Mode);
-            }
-
-            File.Move(temp, target, overwrite: true);
-            changed++;
         }
 
         var list = ListFileOf(root);
@@ -60,12 +49,9 @@ public static class TreeWriter
             }
         }
 
-        File.WriteAllLines(list, current.Order(StringComparer.Ordinal));
+        Files.AtomicFile.Write(list, string.Concat(current.Order(StringComparer.Ordinal).Select(p => p + "\n")), DefaultListMode);
         return changed;
     }
 
-    private static bool IsCurrent(string target, RenderedFile file) =>
-        File.Exists(target)
-        && (OperatingSystem.IsWindows() || (int)File.GetUnixFileMode(target) == file.Mode)
-        && File.ReadAllText(target) == file.Content;
+    private const UnixFileMode DefaultListMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 }

@@ -147,8 +147,14 @@ public static class SyntheticInputs
             $"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:{i:D64}\",\"size\":1,\"annotations\":{{\"io.containerd.image.name\":\"{n}\",\"org.opencontainers.image.ref.name\":\"{n.Split(':')[^1]}\"}}}}"));
         Add(tar, "oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
         Add(tar, "index.json", Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"manifests\":[{manifests}]}}"));
-        var layer = Compressed(bytes, seed + 1000);
-        Add(tar, "blobs/sha256/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(layer)), layer);
+        // layers of at most 32 MiB, like real images (and so a 1 GiB payload is never one array in memory)
+        const long MaxLayer = 32L << 20;
+        var layers = Math.Max(1, (int)((bytes + MaxLayer - 1) / MaxLayer));
+        for (var i = 0; i < layers; i++)
+        {
+            var layer = Compressed(Math.Min(bytes - (i * MaxLayer), MaxLayer), seed + 1000 + i);
+            Add(tar, "blobs/sha256/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(layer)), layer);
+        }
     }
 
     private static void Add(TarWriter tar, string name, byte[] data)
@@ -197,12 +203,12 @@ public static class SyntheticInputs
         return data;
     }
 
-    /// <summary>Image layers are gzip blobs already: random bytes do not compress either.</summary>
+    /// <summary>Image layers are gzip blobs already: random bytes in a gzip member of stored blocks (gzip magic, and they do not compress either).</summary>
     private static byte[] Compressed(long size, int seed)
     {
-        var data = new byte[size];
+        var data = new byte[Math.Max(0, size - 64)];
         new Random(seed).NextBytes(data);
-        return data;
+        return GzipMember.Compress(data, 0);
     }
 
     private static void Write(string path, byte[] content, int mode)

@@ -66,7 +66,7 @@ public static class OciArchive
                 }
             }
 
-            File.Move(temp, path, overwrite: true);
+            Files.AtomicFile.Replace(temp, path, Files.AtomicFile.Readable);
             return contents;
         }
         finally
