@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -81,10 +82,9 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
             return path;
         }
 
-        var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
-        try
+        using (var pending = PendingFile.For(path))
         {
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var output = pending.OpenWrite(1 << 20))
             using (var gzip = GzipMember.Open(output, Level))
             {
                 foreach (var dir in Directories(top, entries))
@@ -106,13 +106,9 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
                 }
             }
 
-            File.Move(temp, path, overwrite: true);
+            pending.Commit();
             Interlocked.Increment(ref _compressed);
             return path;
-        }
-        finally
-        {
-            File.Delete(temp);
         }
     }
 }

@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Fetch;
 
 /// <summary>
@@ -168,9 +170,7 @@ public sealed class ArtifactCache
     {
         var final = CompanionPathOf(digest, suffix);
         EnsureDirectory(Path.GetDirectoryName(final)!);
-        var temp = final + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, bytes.ToArray());
-        File.Move(temp, final, overwrite: true);
+        AtomicFile.Write(final, bytes);
         return final;
     }
 }
