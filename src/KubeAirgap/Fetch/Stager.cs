@@ -1,5 +1,6 @@
 using KubeAirgap.Fetch.Extract;
 using KubeAirgap.Layout;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch;
 

@@ -37,9 +37,9 @@ public static class NginxCache
     public static string Store(string entry, string binary, KubeNginxMetadata metadata, Action<string> log)
     {
         var parent = Path.GetDirectoryName(entry)!;
-        Fetch.ArtifactCache.CreateOwnerOnly(parent);
+        Content.ArtifactCache.CreateOwnerOnly(parent);
         var temp = Path.Combine(parent, $".tmp-{Path.GetFileName(entry)[..16]}-{Guid.NewGuid():N}");
-        Fetch.ArtifactCache.CreateOwnerOnly(temp);
+        Content.ArtifactCache.CreateOwnerOnly(temp);
         try
         {
             var target = Path.Combine(temp, NginxBuilder.BinaryName);

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Tests.Images.Fixtures;
 using Microsoft.AspNetCore.Http;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch;
 
@@ -56,7 +57,7 @@ public sealed class HostileServerTests
         var sums = await Assert.ThrowsAsync<DownloadException>(() =>
             downloader.GetSmallAsync("checksums", [mirror.Url("dl/SHA256SUMS")], 1 << 20, cancellationToken: ct));
         var artifact = await Assert.ThrowsAsync<DownloadException>(() =>
-            downloader.DownloadAsync(new DownloadRequest("kubelet", [mirror.Url("dl/kubelet")], KubeAirgap.Fetch.Digest.Sha256(new string('b', 64))), cancellationToken: ct));
+            downloader.DownloadAsync(new DownloadRequest("kubelet", [mirror.Url("dl/kubelet")], KubeAirgap.Content.Digest.Sha256(new string('b', 64))), cancellationToken: ct));
         var growth = memory.Stop();
         TestContext.Current.TestOutputHelper?.WriteLine($"peak working-set growth: {growth / (1 << 20)} MiB while 4 x 64 MiB hostile bodies were offered");
 

@@ -1,12 +1,13 @@
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Layout;
 using KubeAirgap.Nginx;
 using KubeAirgap.Pins;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Tests.Nginx.Fixtures;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Nginx;
 

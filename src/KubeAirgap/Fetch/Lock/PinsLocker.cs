@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Pins;
 using YamlDotNet.RepresentationModel;
 

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
 using KubeAirgap.Content;
-using KubeAirgap.Fetch;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;

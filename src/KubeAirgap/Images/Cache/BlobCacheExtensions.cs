@@ -1,4 +1,4 @@
-using KubeAirgap.Fetch;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Cache;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using KubeAirgap.Fetch;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Pull;
 

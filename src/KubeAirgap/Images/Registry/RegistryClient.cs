@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Images.Oci;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Registry;
 
@@ -194,7 +194,7 @@ public sealed partial class RegistryClient : IDisposable
             throw new RegistryException($"{image}: blob descriptor '{blob.Digest}' ({blob.Size} bytes) is not a sha256 digest with a size; refused");
         }
 
-        var digest = Fetch.Digest.Parse(blob.Digest);
+        var digest = Content.Digest.Parse(blob.Digest);
         if (_cache.TryGet(digest, out var cached))
         {
             return cached;

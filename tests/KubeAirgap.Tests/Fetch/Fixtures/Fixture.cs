@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch.Fixtures;
 

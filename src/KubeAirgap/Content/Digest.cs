@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace KubeAirgap.Fetch;
+namespace KubeAirgap.Content;
 
 /// <summary>A content digest, <c>sha256:&lt;hex&gt;</c> or <c>sha512:&lt;hex&gt;</c> (lower-case hex).</summary>
 public sealed record Digest

@@ -1,6 +1,4 @@
-using KubeAirgap.Content;
-
-namespace KubeAirgap.Fetch;
+namespace KubeAirgap.Content;
 
 /// <summary>
 /// Content-addressed cache: <c>&lt;root&gt;/sha256/&lt;hex&gt;</c>. A file appears under its final name only after its
