@@ -70,7 +70,7 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append('\n');
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return Sha256Hex.OfText(text.ToString());
     }
 
     private string Make(string key, string top, IReadOnlyList<BundleEntry> entries)

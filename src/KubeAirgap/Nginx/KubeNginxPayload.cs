@@ -17,12 +17,12 @@ public static class KubeNginxPayload
     {
         var binary = BinaryPath(payloadDir);
         Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
-        if (!File.Exists(binary) || NginxBuilder.Sha256Of(binary) != build.Metadata.Sha256)
+        if (!File.Exists(binary) || Sha256Hex.OfFile(binary) != build.Metadata.Sha256)
         {
             using var pending = PendingFile.For(binary);
             File.Copy(build.BinaryPath, pending.TempPath);
             NginxCache.SetExecutable(pending.TempPath);
-            var copied = NginxBuilder.Sha256Of(pending.TempPath);
+            var copied = Sha256Hex.OfFile(pending.TempPath);
             if (copied != build.Metadata.Sha256)
             {
                 throw new KubeNginxException($"{binary}: copied bytes have sha256 {copied}, expected {build.Metadata.Sha256}");

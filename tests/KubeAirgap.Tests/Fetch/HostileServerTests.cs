@@ -31,8 +31,8 @@ public sealed class HostileServerTests
         // a download mirror serving a 64 MiB "checksum file" and a 64 MiB chunked artifact
         var ct = TestContext.Current.CancellationToken;
         await using var registry = await MirrorServer.StartAsync();
-        var declared = KubeAirgap.Images.Oci.Digest.Of("declared 100 bytes"u8);
-        var slow = KubeAirgap.Images.Oci.Digest.Of("slow"u8);
+        var declared = KubeAirgap.Content.Digest.Of("declared 100 bytes"u8).ToString();
+        var slow = KubeAirgap.Content.Digest.Of("slow"u8).ToString();
         registry.Handle("v2/", c => { c.Response.StatusCode = 200; return Task.CompletedTask; });
         registry.Handle("v2/big/manifests/sha256:" + new string('a', 64), c => Endless(c, Hostile, null));
         registry.Handle($"v2/img/blobs/{declared}", c => Endless(c, Hostile, null));
@@ -164,7 +164,7 @@ public sealed class ChildDigestTests
         var ct = TestContext.Current.CancellationToken;
         var index = System.Text.Encoding.UTF8.GetBytes(
             $$$"""{"schemaVersion":2,"mediaType":"{{{MediaTypes.OciIndex}}}","manifests":[{"mediaType":"{{{MediaTypes.OciManifest}}}","digest":"{{{child}}}","size":500,"platform":{"os":"linux","architecture":"amd64"}}]}""");
-        var digest = KubeAirgap.Images.Oci.Digest.Of(index);
+        var digest = KubeAirgap.Content.Digest.Of(index).ToString();
         await using var registry = await MirrorServer.StartAsync();
         registry.Handle("v2/", c => { c.Response.StatusCode = 200; return Task.CompletedTask; });
         registry.Handle($"v2/app/manifests/{digest}", async c =>

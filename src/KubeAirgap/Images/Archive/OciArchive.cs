@@ -45,7 +45,7 @@ public static class OciArchive
                     throw new InvalidDataException($"cached blob {blob.Digest} has {data.Length} bytes, its descriptor says {blob.Size}");
                 }
 
-                await WriteFileAsync(tar, BlobDir + Oci.Digest.Hex(blob.Digest), data, mtime, cancellationToken).ConfigureAwait(false);
+                await WriteFileAsync(tar, BlobDir + Content.Digest.HexOf(blob.Digest), data, mtime, cancellationToken).ConfigureAwait(false);
             }
 
             await WriteFileAsync(tar, IndexFile, new MemoryStream(index), mtime, cancellationToken).ConfigureAwait(false);

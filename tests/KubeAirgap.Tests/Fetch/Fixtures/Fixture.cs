@@ -55,7 +55,7 @@ public sealed class DownloadFixture : IAsyncDisposable
         return bytes;
     }
 
-    public static Digest Sha256Of(byte[] bytes) => Digest.Sha256(Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    public static Digest Sha256Of(byte[] bytes) => Digest.Sha256(Sha256Hex.Of(bytes));
 
     public VerifiedDownloader CreateDownloader() =>
         Ca is null ? new(Cache, Options) : new(Cache, Options, new HttpClient(Ca.Handler()) { Timeout = Timeout.InfiniteTimeSpan });
