@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Bundle;
 
 /// <summary>
@@ -37,7 +39,7 @@ public static class OutputDirectory
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> with <paramref name="mode"/> through <see cref="Files.AtomicFile"/>: a
-    /// temporary name, then a rename, and nothing at all when the file already holds these bytes.</summary>
-    public static void WriteAtomic(string path, byte[] content, UnixFileMode mode) => Files.AtomicFile.Write(path, content, mode);
+    /// <summary>Writes <paramref name="content"/> with <paramref name="mode"/> through the one atomic writer, and not at all
+    /// when the file holds these bytes already (a no-op rebuild touches nothing).</summary>
+    public static void WriteAtomic(string path, byte[] content, UnixFileMode mode) => AtomicFile.WriteIfChanged(path, content, mode);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -53,7 +54,7 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append('\n');
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return Sha256Hex.OfText(text.ToString());
     }
 
     private string Make(string key, string top, IReadOnlyList<BundleEntry> entries)
@@ -65,10 +66,9 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
             return path;
         }
 
-        var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
-        try
+        using (var pending = PendingFile.For(path))
         {
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var output = pending.OpenWrite(1 << 20))
             using (var gzip = new ParallelGzipWriter(output, Level, workers))
             {
                 foreach (var dir in Directories(top, entries))
@@ -90,16 +90,11 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
                 }
 
                 gzip.Finish();
-                output.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, path, overwrite: true);
+            pending.Commit();
             Interlocked.Increment(ref _compressed);
             return path;
-        }
-        finally
-        {
-            File.Delete(temp);
         }
     }
 

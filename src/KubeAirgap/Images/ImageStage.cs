@@ -4,6 +4,7 @@ using KubeAirgap.Images.Completeness;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images;
 
@@ -74,7 +75,7 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
             return;
         }
 
-        Files.AtomicFile.Write(file, string.Concat(unpinned.Select(u => u + Environment.NewLine)), Files.AtomicFile.Readable);
+        AtomicFile.WriteIfChanged(file, string.Concat(unpinned.Select(u => u + "\n")));
     }
 
     private static byte[]? ReadIndexJson(string archivePath)

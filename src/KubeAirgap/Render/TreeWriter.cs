@@ -1,9 +1,11 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Render;
 
 /// <summary>
 /// Writes a node's rendered files into its tree with their modes. The tree is shared with the PKI engine (pki/,
 /// kubeconfigs), so only our files are touched: each is written to a temporary name and renamed into place (a file
-/// whose content and mode are already right is left alone, the list too), and files a previous render wrote but this one does not are
+/// whose content and mode are already right is left alone), and files a previous render wrote but this one does not are
 /// removed. The list of rendered files is kept next to the tree (<c>nodes/.&lt;node&gt;.rendered</c>), not inside it.
 /// </summary>
 public static class TreeWriter
@@ -28,7 +30,7 @@ public static class TreeWriter
                 throw new InvalidOperationException($"'{file.Path}' leaves the node tree");
             }
 
-            if (Files.AtomicFile.Write(target, System.Text.Encoding.UTF8.GetBytes(file.Content), (UnixFileMode)file.Mode))
+            if (AtomicFile.WriteIfChanged(target, file.Content, (UnixFileMode)file.Mode))
             {
                 changed++;
             }
@@ -49,9 +51,7 @@ public static class TreeWriter
             }
         }
 
-        Files.AtomicFile.Write(list, string.Concat(current.Order(StringComparer.Ordinal).Select(p => p + "\n")), DefaultListMode);
+        AtomicFile.WriteIfChanged(list, string.Concat(current.Order(StringComparer.Ordinal).Select(p => p + "\n")));
         return changed;
     }
-
-    private const UnixFileMode DefaultListMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 }

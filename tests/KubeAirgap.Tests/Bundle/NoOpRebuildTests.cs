@@ -1,5 +1,5 @@
 using KubeAirgap.Bundle;
-using KubeAirgap.Files;
+using KubeAirgap.Content;
 using KubeAirgap.Render;
 using KubeAirgap.Tests.Support;
 
@@ -76,13 +76,13 @@ public sealed class NoOpRebuildTests
     {
         using var dir = new TempDirectory("kag-atomic");
         var path = dir.Combine("state", "f");
-        Assert.True(AtomicFile.Write(path, "one"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.True(AtomicFile.WriteIfChanged(path, "one"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite));
         var first = Snapshot(dir.Path);
 
-        Assert.False(AtomicFile.Write(path, "one"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.False(AtomicFile.WriteIfChanged(path, "one"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite));
         Assert.Equal(first.Select(f => f.ToString()), Snapshot(dir.Path).Select(f => f.ToString()));
 
-        Assert.True(AtomicFile.Write(path, "two"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.True(AtomicFile.WriteIfChanged(path, "two"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite));
         Assert.Equal("two", File.ReadAllText(path));
         Assert.NotEqual(first.Single().Inode, Snapshot(dir.Path).Single().Inode);
         Assert.Single(Directory.GetFiles(dir.Combine("state")));
