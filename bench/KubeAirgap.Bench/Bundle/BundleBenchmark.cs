@@ -51,9 +51,9 @@ public static class BundleBenchmark
                 if (count == options.NodeCounts[0])
                 {
                     cold = seconds;
-                    var before = WrittenBytes();
+                    var before = Files(dir);
                     (noOp, _) = Timed(() => BundleBuilder.Build(request));
-                    noOpBytes = WrittenBytes() - before;
+                    noOpBytes = Files(dir).Where(f => !before.Contains(f)).Sum(f => f.Length);
                     log($"{count} nodes: no-op rebuild {noOp:0.00} s, {noOpBytes} bytes written");
                     compression = Compression(dir, request, options, log);
                 }
@@ -146,7 +146,7 @@ public static class BundleBenchmark
 
         var ratio = r.NoOpSeconds / Math.Max(r.ColdSeconds, 1e-6);
         yield return Target("no-op rebuild time / cold", $"{ratio * 100:0.0}% ({r.NoOpSeconds:0.00} s / {r.ColdSeconds:0.00} s)", "≤ 5%", ratio <= 0.05);
-        yield return Target("no-op rebuild bytes written", $"{r.NoOpBytesWritten}", "0", r.NoOpBytesWritten == 0);
+        yield return Target("no-op rebuild bytes written (files new or rewritten under the bench's artifacts, inputs and payload store)", $"{r.NoOpBytesWritten}", "0", r.NoOpBytesWritten == 0);
     }
 
     private static string Target(string what, string value, string target, bool met) => $"{what}: {value} (target {target}): {(met ? "met" : "NOT met")}";
@@ -236,9 +236,10 @@ public static class BundleBenchmark
         return (watch.Elapsed.TotalSeconds, value);
     }
 
-    /// <summary>Bytes this process has passed to write(2) and friends so far (/proc/self/io wchar).</summary>
-    private static long WrittenBytes() =>
-        long.Parse(File.ReadLines("/proc/self/io").First(l => l.StartsWith("wchar:", StringComparison.Ordinal))["wchar:".Length..].Trim(), CultureInfo.InvariantCulture);
+    /// <summary>Every file under <paramref name="dir"/> with its size and last write time: a file written since (even with the
+    /// same bytes, as a rename of a new file over it) is not in an earlier set.</summary>
+    private static HashSet<(string Path, long Length, DateTime Written)> Files(string dir) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).Select(f => (f.FullName, f.Length, f.LastWriteTimeUtc)).ToHashSet();
 
     private static long PayloadKeyBytes(string dir) =>
         Directory.EnumerateDirectories(Path.Combine(dir, "payload"))
