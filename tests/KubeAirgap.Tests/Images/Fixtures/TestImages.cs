@@ -9,7 +9,7 @@ namespace KubeAirgap.Tests.Images.Fixtures;
 /// <summary>A blob of a test image: its bytes and descriptor.</summary>
 public sealed record TestBlob(string MediaType, byte[] Bytes)
 {
-    public string Digest => KubeAirgap.Images.Oci.Digest.Of(Bytes);
+    public string Digest => KubeAirgap.Content.Digest.Of(Bytes).ToString();
 
     public long Size => Bytes.LongLength;
 }
