@@ -15,7 +15,7 @@ public static class ArchiveExtractor
 
     /// <summary>Writes the layout's files under <paramref name="destination"/>; returns their full paths.</summary>
     /// <param name="what">How errors name the artifact, e.g. <c>etcd 3.6.14 (amd64)</c>.</param>
-    public static IReadOnlyList<string> Extract(string artifact, Pins.Layout layout, string arch, string destination, string what)
+    public static IReadOnlyList<string> Extract(string artifact, Pins.ArchiveLayout layout, string arch, string destination, string what)
     {
         if (layout.Type == "file")
         {

@@ -119,7 +119,7 @@ public static class TestImages
         using var gzip = new GZipStream(new MemoryStream(layer.Bytes), CompressionMode.Decompress);
         using var raw = new MemoryStream();
         gzip.CopyTo(raw);
-        return KubeAirgap.Images.Oci.Digest.Of(raw.ToArray());
+        return KubeAirgap.Content.Digest.Of(raw.ToArray()).ToString();
     }
 
     private static Dictionary<string, object?> Descriptor(string mediaType, TestBlob blob) =>
