@@ -142,12 +142,15 @@ public static class SyntheticInputs
     /// An OCI image layout holding three real images for <paramref name="arch"/> (manifest, config and one shared
     /// layer of about <paramref name="bytes"/>), each named by its tag, so the completeness check finds them whole.
     /// </summary>
-    private static void WriteOciArchive(string path, long bytes, int seed, string arch)
+    private static void WriteOciArchive(string path, long bytes, int seed, string arch) =>
+        WriteImageArchive(path, ["registry.k8s.io/pause:3.10.2", "docker.io/calico/node:v3.31.7", "registry.k8s.io/coredns/coredns:v1.14.2"], bytes, seed, arch);
+
+    /// <summary>An OCI image layout holding a real image (manifest, config, a shared layer) for each of <paramref name="names"/> (tagged names).</summary>
+    public static void WriteImageArchive(string path, IReadOnlyList<string> names, long bytes, int seed, string arch)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var file = File.Create(path);
         using var tar = new TarWriter(file, TarEntryFormat.Ustar);
-        var names = new[] { "registry.k8s.io/pause:3.10.2", "docker.io/calico/node:v3.31.7", "registry.k8s.io/coredns/coredns:v1.14.2" };
         // layers of at most 32 MiB, like real images (and so a 1 GiB payload is never one array in memory)
         const long MaxLayer = 32L << 20;
         var layerCount = Math.Max(1, (int)((bytes + MaxLayer - 1) / MaxLayer));

@@ -67,7 +67,8 @@ public sealed class RoleSetTests
     {
         // Given: real rendered configs and real PKI for each node, payloads per role set with their planned images
         var spec = SplitCluster();
-        var pins = RenderFixture.ShippedPins;
+        // images by tag (the synthetic archives hold real images, but not upstream's digests)
+        var pins = RenderFixture.ShippedPins with { Images = [.. RenderFixture.ShippedPins.Images.Select(i => i with { Digest = null })] };
         using var temp = new TempDirectory("kag-roles");
         string Tree(string node) => temp.Combine("nodes", node);
         string Payload(string key) => temp.Combine("payload", key);
@@ -81,7 +82,7 @@ public sealed class RoleSetTests
         var bundlePins = SyntheticInputs.WritePayloads(spec, pins, Payload, 64 * 1024, 4 * 1024);
         foreach (var key in PayloadKey.AllOf(spec))
         {
-            WriteArchive(Path.Combine(Payload(key.Name), "images", "images.oci.tar"), ImagePlan.For(key, spec, pins).Select(r => r.Digest is null ? r.NameWithTag : $"{r.NameWithTag}@{r.Digest}"));
+            SyntheticInputs.WriteImageArchive(Path.Combine(Payload(key.Name), "images", "images.oci.tar"), [.. ImagePlan.For(key, spec, pins).Select(r => r.NameWithTag)], 4 * 1024, 7, key.Arch);
         }
 
         // When: bundled and verified
@@ -125,26 +126,6 @@ public sealed class RoleSetTests
                 Assert.Contains("/etc/kubernetes/addons/calico.yaml", files);
                 Assert.Contains("/etc/kubernetes/pki/apiserver.crt", files);
             }
-        }
-    }
-
-    /// <summary>An OCI layout tar whose index names <paramref name="names"/> (what the verifier and the completeness check read).</summary>
-    private static void WriteArchive(string path, IEnumerable<string> names)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // an image pinned by digest is stored under its name with that digest, as the Images task writes it
-        var manifests = new JsonArray(names.Select((n, i) => (JsonNode)new JsonObject
-        {
-            ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
-            ["digest"] = n.Contains('@', StringComparison.Ordinal) ? n[(n.IndexOf('@', StringComparison.Ordinal) + 1)..] : $"sha256:{i:D64}",
-            ["size"] = 1,
-            ["annotations"] = new JsonObject { ["io.containerd.image.name"] = n.Split('@')[0] },
-        }).ToArray());
-        using var file = File.Create(path);
-        using var tar = new TarWriter(file, TarEntryFormat.Ustar);
-        foreach (var (name, text) in new[] { ("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}"), ("index.json", new JsonObject { ["schemaVersion"] = 2, ["manifests"] = manifests }.ToJsonString()) })
-        {
-            tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) });
         }
     }
 }
