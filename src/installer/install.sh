@@ -76,6 +76,7 @@ YES=0
 PURGE=0
 PUBKEY=
 PAYLOAD_FILE=     # --payload: the fleet layout's payload tarball ("" = the pinned name beside SOURCE_DIR)
+STAGED_OK=1       # 0: lib/layout.env or lib/payload.sh failed their early check (reported by check_staged)
 PAYLOAD_TOP=      # fleet layout: the verified payload directory in RUN_TMP, set by lib/payload.sh ("" = self-contained)
 SNAPSHOT=
 ETCD_RESTORE_START=0
@@ -363,6 +364,7 @@ check_staged() {
 
 # stage_listed STAGE PATH: copies one file SHA256SUMS lists into STAGE ahead of the others and checks its sha256
 # there (what the installer needs before the rest: lib/layout.env and lib/payload.sh, for the payload tarball).
+# A file missing, unlisted or different sets STAGED_OK=0 and is left to check_staged, which reports it with the others.
 stage_listed() {
     local stage=$1 path=$2 line expected="" actual
     while IFS= read -r line || [ -n "${line}" ]; do
@@ -370,15 +372,16 @@ stage_listed() {
             expected=${line%%  *}
         fi
     done <"${stage}/SHA256SUMS"
-    [ -n "${expected}" ] || fatal "${path}: not listed in SHA256SUMS; refusing the bundle" 4
-    if [ -L "${SOURCE_DIR}/${path}" ] || [ ! -f "${SOURCE_DIR}/${path}" ]; then
-        fatal "${path}: missing from the bundle or not a regular file (truncated download or extraction?)" 4
+    if [ -z "${expected}" ] || [ -L "${SOURCE_DIR}/${path}" ] || [ ! -f "${SOURCE_DIR}/${path}" ]; then
+        STAGED_OK=0
+        return 0
     fi
     mkdir -p "${stage}/$(dirname "${path}")"
     cp -- "${SOURCE_DIR}/${path}" "${stage}/${path}"
     actual=$(sha256sum <"${stage}/${path}")
-    actual=${actual%% *}
-    [ "${actual}" = "${expected}" ] || fatal "${path}: sha256 ${actual}, expected ${expected}; nothing was changed" 4
+    if [ "${actual%% *}" != "${expected}" ]; then
+        STAGED_OK=0
+    fi
 }
 
 # stage_bundle all|installer: copy SHA256SUMS(.sig) and the listed files (links followed) into this run's private
@@ -397,9 +400,12 @@ stage_bundle() {
     done
     choose_key
     check_signature "${stage}"
+    STAGED_OK=1
     if [ "${what}" = all ]; then
         stage_listed "${stage}" lib/layout.env
         stage_listed "${stage}" lib/payload.sh
+    fi
+    if [ "${what}" = all ] && [ "${STAGED_OK}" = 1 ]; then
         # shellcheck source=/dev/null
         . "${stage}/lib/layout.env"
         # shellcheck source=lib/payload.sh

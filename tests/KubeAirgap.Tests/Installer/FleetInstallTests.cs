@@ -176,7 +176,8 @@ public sealed class FleetInstallTests(FleetInstallTests.Bundles bundles) : IClas
 
         var run = ExtractedBundles.Install(node, root);
         Assert.True(run.ExitCode == 4, run.Output);
-        Assert.Contains($"lib/layout.env: sha256 {BundleEntry.Sha256Of(env)}, expected {original}; nothing was changed", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"[ERROR] lib/layout.env: sha256 {BundleEntry.Sha256Of(env)}, expected {original}\n", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bundle verification failed: ", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("payload tarball", run.Stdout, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(root.Path));
     }
