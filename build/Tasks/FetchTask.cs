@@ -1,9 +1,10 @@
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Fetch.Lock;
 using KubeAirgap.Fetch.Progress;
 using KubeAirgap.Layout;
 using Spectre.Console;
+using KubeAirgap.Content;
 
 namespace Build.Tasks;
 

@@ -6,6 +6,7 @@ using KubeAirgap.Images;
 using KubeAirgap.Images.Lock;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Layout;
+using KubeAirgap.Content;
 
 namespace Build.Tasks;
 

@@ -1,7 +1,8 @@
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Fetch.Lock;
 using KubeAirgap.Images.Lock;
+using KubeAirgap.Content;
 
 namespace Build.Tasks;
 

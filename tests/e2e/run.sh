@@ -376,7 +376,8 @@ install_wait() {
 install_passed() { # TAG NODE WHAT: exit 0 passes; the "waiting for etcd quorum" exit passes if a re-run exits 0
   local tag="$1" n="$2" what="$3"
   install_wait "$tag"
-  if [ "$INSTALL_RC" != 0 ] && echo "$INSTALL_OUT" | grep -q 'waiting for etcd quorum'; then
+  # only the documented exit (8, "waiting for etcd quorum") earns a re-run; any other failure is one
+  if [ "$INSTALL_RC" = 8 ] && echo "$INSTALL_OUT" | grep -qE 'has no quorum after|may not have quorum yet'; then
     vms_log "$n: install.sh ended with the documented waiting exit $INSTALL_RC:"
     echo "$INSTALL_OUT" | grep -i 'quorum' | tail -n 3 | sed 's/^/    /' >&2
     install_start "$tag" "$n" b1 "$(pubkey_arg)"

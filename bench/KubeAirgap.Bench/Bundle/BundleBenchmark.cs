@@ -6,133 +6,262 @@ using KubeAirgap.TestSupport.Synthetic;
 namespace KubeAirgap.Bench.Bundle;
 
 /// <summary>
-/// Times Bundle for a small and a large synthetic cluster against the naive way (one <c>tar czf</c> per node of
-/// the same files), in the same run, and counts the bytes each writes.
+/// What users live with when bundling (issue 17): the self-contained layout at a small and a large node count against
+/// the naive way (one <c>tar czf</c> per node of the same files), the payload member's compression against
+/// <c>gzip -6</c> and <c>sha256sum</c> over the same bytes, a no-op rebuild (time and bytes written), and the peak
+/// RSS of a Bundle process (a child, so the figure is Bundle's alone) for a small and a large payload. Every ratio
+/// is printed with its target, met or not.
 /// </summary>
 public static class BundleBenchmark
 {
-    public sealed record Row(int Nodes, TimeSpan Bundle, long BundleBytes, TimeSpan Naive, long NaiveBytes, int PayloadsCompressed)
+    /// <param name="PayloadMiB">synthetic payload per payload key: 1/3 binary-like, 2/3 image layers (gzip, incompressible).</param>
+    /// <param name="RssPayloadsMiB">payload sizes whose Bundle peak RSS is measured in a child process.</param>
+    /// <param name="RunChild">starts a Bundle child process on a prepared directory (arguments: dir, node count, level, parallelism) and returns its stdout.</param>
+    public sealed record Options(
+        int PayloadMiB, IReadOnlyList<int> NodeCounts, IReadOnlyList<int> RssPayloadsMiB, int Level, int Parallelism,
+        Func<string, int, int, int, string> RunChild);
+
+    public sealed record LayoutRow(int Nodes, double BundleSeconds, long BundleBytes, double NaiveSeconds, long NaiveBytes, int NaiveNodesTimed)
     {
-        public double Speedup => Naive.TotalSeconds / Math.Max(Bundle.TotalSeconds, 1e-6);
+        public double Speedup => NaiveSeconds / Math.Max(BundleSeconds, 1e-6);
     }
 
-    public static IReadOnlyList<Row> Run(string workDir, string installerDir, Pins.PinsFile pins, IReadOnlyList<int> nodeCounts,
-        long binaryBytes, long imageBytes, int level, int parallelism, Action<string> log)
-    {
-        var rows = new List<Row>();
-        Measure(workDir, installerDir, pins, 1, 64 * 1024, 64 * 1024, level, parallelism, _ => { });
-        foreach (var count in nodeCounts)
-        {
-            rows.Add(Measure(workDir, installerDir, pins, count, binaryBytes, imageBytes, level, parallelism, log));
-        }
+    public sealed record Report(
+        long PayloadBytes, IReadOnlyList<LayoutRow> Layout, double ColdSeconds, double NoOpSeconds, long NoOpBytesWritten,
+        double MemberSeconds, long MemberBytes, long RawBytes, double GzipSeconds, long GzipBytes, double Sha256Seconds,
+        IReadOnlyList<(int PayloadMiB, long PeakRssKiB)> PeakRss);
 
-        return rows;
+    public static Report Run(string installerDir, Pins.PinsFile pins, Options options, Action<string> log)
+    {
+        var work = Directory.CreateTempSubdirectory("kag-bench-bundle-");
+        try
+        {
+            var rows = new List<LayoutRow>();
+            double cold = 0, noOp = 0;
+            long noOpBytes = 0, payloadBytes = 0;
+            (double Seconds, long Bytes, long Raw, double Gzip, long GzipBytes, double Sha) compression = default;
+            foreach (var count in options.NodeCounts)
+            {
+                var dir = Path.Combine(work.FullName, $"n{count}");
+                var request = Prepare(dir, installerDir, pins, count, options.PayloadMiB, options.Level, options.Parallelism);
+                payloadBytes = Math.Max(payloadBytes, PayloadKeyBytes(dir));
+                var (seconds, result) = Timed(() => BundleBuilder.Build(request));
+                var written = result.BytesWritten + DirectoryBytes(request.PayloadCacheDir);
+                log($"{count} nodes: Bundle {seconds:0.00} s from cold, {result.PayloadsCompressed} payload member(s) compressed, {Size(written)} written");
+                if (count == options.NodeCounts[0])
+                {
+                    cold = seconds;
+                    var before = Files(dir);
+                    (noOp, _) = Timed(() => BundleBuilder.Build(request));
+                    noOpBytes = Files(dir).Where(f => !before.Contains(f)).Sum(f => f.Length);
+                    log($"{count} nodes: no-op rebuild {noOp:0.00} s, {noOpBytes} bytes written");
+                    compression = Compression(dir, request, options, log);
+                }
+
+                var (naive, naiveBytes, timed) = Naive(dir, request, options.Level);
+                log($"{count} nodes: naive tar czf {naive:0.00} s ({timed} of {count} nodes timed, the rest the same per payload key)");
+                rows.Add(new LayoutRow(count, seconds, written, naive, naiveBytes, timed));
+                Directory.Delete(dir, recursive: true);
+            }
+
+            var rss = new List<(int, long)>();
+            foreach (var mib in options.RssPayloadsMiB)
+            {
+                var dir = Path.Combine(work.FullName, $"rss{mib}");
+                Prepare(dir, installerDir, pins, 3, mib, options.Level, options.Parallelism);
+                var output = options.RunChild(dir, 3, options.Level, options.Parallelism);
+                var line = output.Split('\n').LastOrDefault(l => l.Contains(PeakRssMarker, StringComparison.Ordinal))
+                    ?? throw new InvalidOperationException($"the Bundle child printed no {PeakRssMarker} line:\n{output}");
+                var kib = long.Parse(line[(line.IndexOf(PeakRssMarker, StringComparison.Ordinal) + PeakRssMarker.Length)..].Trim(), CultureInfo.InvariantCulture);
+                log($"{mib} MiB payload: Bundle child peak RSS {kib / 1024} MiB");
+                rss.Add((mib, kib));
+                Directory.Delete(dir, recursive: true);
+            }
+
+            return new Report(payloadBytes, rows, cold, noOp, noOpBytes, compression.Seconds, compression.Bytes, compression.Raw, compression.Gzip, compression.GzipBytes, compression.Sha, rss);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
     }
 
-    /// <summary>One measurement (the first call, on a tiny cluster, only warms the JIT so that it is not timed).</summary>
-    private static Row Measure(string workDir, string installerDir, Pins.PinsFile pins, int count, long binaryBytes, long imageBytes, int level, int parallelism, Action<string> log)
+    /// <summary>What the child prints last: its own VmHWM (peak resident set) in KiB.</summary>
+    public const string PeakRssMarker = "bundle-peak-rss-kib=";
+
+    /// <summary>The child's side: Bundle on the directory <see cref="Run"/> prepared, then its VmHWM.</summary>
+    public static string RunChild(string dir, string installerDir, Pins.PinsFile pins, int nodes, int level, int parallelism)
     {
-        var dir = Path.Combine(workDir, $"n{count}");
-        if (Directory.Exists(dir))
+        var spec = SyntheticInputs.Cluster("bench", nodes, pins.Releases[0].Kubernetes);
+        var sealedPins = SyntheticInputs.Seal(spec, pins, key => Path.Combine(dir, "payload", key));
+        var result = BundleBuilder.Build(Request(dir, installerDir, spec, sealedPins, level, parallelism));
+        var hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var kib = hwm["VmHWM:".Length..].Trim().Split(' ')[0];
+        return $"{result.Tarballs.Count} tarballs, {result.PayloadsCompressed} payload member(s) compressed\n{PeakRssMarker}{kib}";
+    }
+
+    public static IEnumerable<string> Render(Report r, Options options)
+    {
+        yield return string.Create(CultureInfo.InvariantCulture, $"synthetic payload: {Size(r.PayloadBytes)} per payload key (1/3 binary-like, 2/3 gzip'd image layers), gzip level {options.Level}, {options.Parallelism} worker(s), {Environment.ProcessorCount} core(s)");
+        yield return $"{"layout",-15} {"nodes",5}  {"Bundle",9}  {"written",10}  {"naive tar czf",13}  {"written",10}  {"speed-up",8}";
+        foreach (var row in r.Layout)
         {
-            Directory.Delete(dir, recursive: true);
+            var naive = row.NaiveNodesTimed < row.Nodes ? $"{row.NaiveSeconds,11:0.0}s*" : $"{row.NaiveSeconds,12:0.0}s";
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"{"self-contained",-15} {row.Nodes,5}  {row.BundleSeconds,8:0.00}s  {Size(row.BundleBytes),10}  {naive}  {Size(row.NaiveBytes),10}  {row.Speedup,7:0.0}x");
         }
 
+        if (r.Layout.Any(row => row.NaiveNodesTimed < row.Nodes))
+        {
+            yield return "  * naive: one node per payload key timed, times the nodes of that key (each node's tar czf is the same work)";
+        }
+
+        yield return "fleet layout: not on this branch (issue 17 item 1, helper fleet): rows 3, 50, 200 nodes not measured";
+        yield return string.Empty;
+        if (r.Layout.Count >= 2)
+        {
+            var (small, large) = (r.Layout[0], r.Layout[^1]);
+            yield return Target($"self-contained: {large.Nodes} nodes vs naive per-node tar czf", $"{large.Speedup:0.0}x faster", "≥ 20x", large.Speedup >= 20);
+            yield return string.Create(CultureInfo.InvariantCulture, $"self-contained: {large.Nodes} nodes / {small.Nodes} nodes time: {large.BundleSeconds / Math.Max(small.BundleSeconds, 1e-6):0.00}x (no target: each tarball carries the payload)");
+        }
+
+        var vsGzip = r.GzipSeconds / Math.Max(r.MemberSeconds, 1e-6);
+        var sizeVsGzip = (double)r.MemberBytes / Math.Max(1, r.GzipBytes);
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"payload compression over {Size(r.RawBytes)}: Bundle {Mbps(r.RawBytes, r.MemberSeconds)} MiB/s ({Size(r.MemberBytes)}), gzip -6 {Mbps(r.RawBytes, r.GzipSeconds)} MiB/s ({Size(r.GzipBytes)}), sha256sum {Mbps(r.RawBytes, r.Sha256Seconds)} MiB/s");
+        yield return Target("payload compression throughput vs gzip -6", $"{vsGzip:0.0}x", "≥ 3x", vsGzip >= 3);
+        yield return Target("payload compressed size vs gzip -6", $"{(sizeVsGzip - 1) * 100:+0.0;-0.0}%", "within 3%", Math.Abs(sizeVsGzip - 1) <= 0.03);
+        var peak = r.PeakRss.Count == 0 ? 0 : r.PeakRss.Max(p => p.PeakRssKiB);
+        foreach (var (mib, kib) in r.PeakRss)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"peak RSS of Bundle (child process, VmHWM), {mib} MiB payload, 3 nodes: {kib / 1024.0:0} MiB");
+        }
+
+        if (r.PeakRss.Count >= 2)
+        {
+            var growth = (double)r.PeakRss[^1].PeakRssKiB / Math.Max(1, r.PeakRss[0].PeakRssKiB);
+            yield return Target("peak RSS while bundling", $"{peak / 1024.0:0} MiB", "≤ 300 MiB", peak <= 300 * 1024);
+            yield return Target($"peak RSS {r.PeakRss[^1].PayloadMiB} MiB payload vs {r.PeakRss[0].PayloadMiB} MiB", $"{(growth - 1) * 100:+0;-0}%", "within 10%", growth <= 1.10);
+        }
+
+        var ratio = r.NoOpSeconds / Math.Max(r.ColdSeconds, 1e-6);
+        yield return Target("no-op rebuild time / cold", $"{ratio * 100:0.0}% ({r.NoOpSeconds:0.00} s / {r.ColdSeconds:0.00} s)", "≤ 5%", ratio <= 0.05);
+        yield return Target("no-op rebuild bytes written (files new or rewritten under the bench's artifacts, inputs and payload store)", $"{r.NoOpBytesWritten}", "0", r.NoOpBytesWritten == 0);
+    }
+
+    private static string Target(string what, string value, string target, bool met) => $"{what}: {value} (target {target}): {(met ? "met" : "NOT met")}";
+
+    private static string Mbps(long bytes, double seconds) => (bytes / 1048576.0 / Math.Max(seconds, 1e-6)).ToString("0", CultureInfo.InvariantCulture);
+
+    private static string Size(long bytes) => BundlePlan.Size(bytes);
+
+    private static BundleRequest Prepare(string dir, string installerDir, Pins.PinsFile pins, int count, int payloadMiB, int level, int parallelism)
+    {
         var spec = SyntheticInputs.Cluster("bench", count, pins.Releases[0].Kubernetes);
-        string PayloadDir(string key) => Path.Combine(dir, "payload", key);
-        string NodeTree(string node) => Path.Combine(dir, "nodes", node);
-        var synthetic = SyntheticInputs.WritePayloads(spec, pins, PayloadDir, binaryBytes, imageBytes);
+        // a worker key carries 11 of the 19 binary shares (9 binaries, 4 half-size CNI plugins): size the shares so
+        // that every key gets at least a third of payloadMiB in binaries
+        var total = (long)payloadMiB << 20;
+        var synthetic = SyntheticInputs.WritePayloads(spec, pins, key => Path.Combine(dir, "payload", key), total / 3 * 19 / 11, total - (total / 3));
         foreach (var node in spec.Nodes)
         {
-            SyntheticInputs.WriteNodeTree(spec, node, NodeTree(node.Name));
+            SyntheticInputs.WriteNodeTree(spec, node, Path.Combine(dir, "nodes", node.Name));
         }
 
-        var request = new BundleRequest(spec, synthetic, PayloadDir, NodeTree, installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "payload-members"),
+        return Request(dir, installerDir, spec, synthetic, level, parallelism);
+    }
+
+    private static BundleRequest Request(string dir, string installerDir, Cluster.ClusterSpec spec, Pins.PinsFile pins, int level, int parallelism) =>
+        new(spec, pins, key => Path.Combine(dir, "payload", key), node => Path.Combine(dir, "nodes", node), installerDir, Path.Combine(dir, "out"), Path.Combine(dir, "payload-members"),
             1700000000, level, parallelism, BundleSigner.Generate());
-        // The machine is shared: Bundle (seconds) is timed three times from cold (no stored payload members, no earlier output) and the best
-        // kept; the naive run lasts long enough to average the noise out and is timed once.
-        var best = TimeSpan.MaxValue;
-        BundleBuilder.Result? result = null;
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            foreach (var cold in new[] { request.PayloadCacheDir, request.OutputDir }.Where(Directory.Exists))
-            {
-                Directory.Delete(cold, recursive: true);
-            }
 
-            var watch = Stopwatch.StartNew();
-            result = BundleBuilder.Build(request);
-            watch.Stop();
-            best = watch.Elapsed < best ? watch.Elapsed : best;
-        }
-
-        var memberBytes = Directory.EnumerateFiles(request.PayloadCacheDir).Sum(f => new FileInfo(f).Length);
-        log($"{count} nodes: Bundle {best.TotalSeconds:0.00} s, best of 3 ({result!.PayloadsCompressed} payload member(s) compressed)");
-
-        var naiveDir = Path.Combine(dir, "naive");
-        Directory.CreateDirectory(naiveDir);
-        var naive = Stopwatch.StartNew();
-        long naiveBytes = 0;
-        foreach (var node in spec.Nodes)
-        {
-            var output = Path.Combine(naiveDir, $"{node.Name}.tar.gz");
-            var payload = PayloadDir(Layout.PayloadKey.Of(node).Name);
-            var args = new List<string>
-            {
-                "-c", "-I", $"gzip -{level.ToString(CultureInfo.InvariantCulture)}", "-f", output, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", $"--transform=s,^,bench-{node.Name}/,",
-                "-C", payload, "bin",
-            };
-            if (Directory.Exists(Path.Combine(payload, "images")))
-            {
-                args.Add("images");
-            }
-
-            args.AddRange(["-C", NodeTree(node.Name), .. BundleBuilder.NodeTreeDirs.Where(d => Directory.Exists(Path.Combine(NodeTree(node.Name), d)))]);
-            args.AddRange(["-C", installerDir, "install.sh", "lib"]);
-            Tar(args);
-            naiveBytes += new FileInfo(output).Length;
-        }
-
-        naive.Stop();
-        log($"{count} nodes: naive tar czf {naive.Elapsed.TotalSeconds:0.00} s");
-        Directory.Delete(dir, recursive: true);
-        return new Row(count, best, result.BytesWritten + memberBytes, naive.Elapsed, naiveBytes, result.PayloadsCompressed);
+    /// <summary>The payload member alone, from cold (Bundle's compression), against gzip -6 and sha256sum over its uncompressed bytes.</summary>
+    private static (double, long, long, double, long, double) Compression(string dir, BundleRequest request, Options options, Action<string> log)
+    {
+        var key = Layout.PayloadKey.AllOf(request.Spec).First();
+        var payload = BundleBuilder.Payload.Load(request.PayloadDir(key.Name), key);
+        var members = new PayloadMembers(Path.Combine(dir, "compression"), options.Level, request.SourceDateEpoch, Math.Max(1, options.Parallelism));
+        var (seconds, member) = Timed(() => members.MemberFor(BundleRequest.PayloadTopDir(request.Spec, key), payload.Entries));
+        var raw = Path.Combine(dir, "raw.tar");
+        Shell($"gzip -dc '{member}' > '{raw}'");
+        var (gzip, _) = Timed(() => Shell($"gzip -6 -c '{raw}' > '{raw}.gz'"));
+        var (sha, _) = Timed(() => Shell($"sha256sum '{raw}' > /dev/null"));
+        var result = (seconds, new FileInfo(member).Length, new FileInfo(raw).Length, gzip, new FileInfo(raw + ".gz").Length, sha);
+        log(string.Create(CultureInfo.InvariantCulture, $"payload member: {seconds:0.00} s; gzip -6: {gzip:0.00} s; sha256sum: {sha:0.00} s"));
+        return result;
     }
 
-    public static IEnumerable<string> Render(IReadOnlyList<Row> rows)
+    /// <summary>One <c>tar czf</c> per node, sequential; for many nodes one node per payload key is timed and counted for all of that key.</summary>
+    private static (double Seconds, long Bytes, int Timed) Naive(string dir, BundleRequest request, int level)
     {
-        yield return $"{"nodes",5}  {"Bundle",9}  {"written",10}  {"naive tar czf",13}  {"written",10}  {"speed-up",8}";
-        foreach (var r in rows)
+        var naiveDir = Directory.CreateDirectory(Path.Combine(dir, "naive")).FullName;
+        var sample = request.Spec.Nodes.Count <= 3;
+        double seconds = 0;
+        long bytes = 0;
+        var timed = 0;
+        foreach (var group in request.Spec.Nodes.GroupBy(n => Layout.PayloadKey.Of(n).Name))
         {
-            yield return string.Create(CultureInfo.InvariantCulture,
-                $"{r.Nodes,5}  {r.Bundle.TotalSeconds,8:0.00}s  {BundlePlan.Size(r.BundleBytes),10}  {r.Naive.TotalSeconds,12:0.00}s  {BundlePlan.Size(r.NaiveBytes),10}  {r.Speedup,7:0.0}x");
+            foreach (var node in sample ? group : group.Take(1))
+            {
+                var output = Path.Combine(naiveDir, $"{node.Name}.tar.gz");
+                var payload = request.PayloadDir(group.Key);
+                var tree = request.NodeTreeDir(node.Name);
+                var args = new List<string>
+                {
+                    "-c", "-I", $"gzip -{level.ToString(CultureInfo.InvariantCulture)}", "-f", output, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", $"--transform=s,^,bench-{node.Name}/,",
+                    "-C", payload, "bin",
+                };
+                if (Directory.Exists(Path.Combine(payload, "images")))
+                {
+                    args.Add("images");
+                }
+
+                args.AddRange(["-C", tree, .. BundleBuilder.NodeTreeDirs.Where(d => Directory.Exists(Path.Combine(tree, d)))]);
+                args.AddRange(["-C", request.InstallerDir, "install.sh", "lib"]);
+                var (s, _) = Timed(() => Run("tar", args));
+                var scale = sample ? 1 : group.Count();
+                seconds += s * scale;
+                bytes += new FileInfo(output).Length * scale;
+                timed++;
+                File.Delete(output);
+            }
         }
 
-        if (rows.Count >= 2)
-        {
-            var small = rows[0];
-            var large = rows[^1];
-            var growth = large.Bundle.TotalSeconds / Math.Max(small.Bundle.TotalSeconds, 1e-6);
-            yield return string.Create(CultureInfo.InvariantCulture,
-                $"{large.Nodes} nodes take {growth:0.00}x the time of {small.Nodes} (target < 3x): {(growth < 3 ? "met" : "NOT met")}; " +
-                $"{large.Speedup:0.0}x faster than naive at {large.Nodes} (target > 10x): {(large.Speedup > 10 ? "met" : "NOT met")}");
-        }
+        return (seconds, bytes, timed);
     }
 
-    private static void Tar(IEnumerable<string> args)
+    private static (double Seconds, T Value) Timed<T>(Func<T> action)
     {
-        var info = new ProcessStartInfo("tar") { RedirectStandardError = true, UseShellExecute = false };
+        var watch = Stopwatch.StartNew();
+        var value = action();
+        return (watch.Elapsed.TotalSeconds, value);
+    }
+
+    /// <summary>Every file under <paramref name="dir"/> with its size and last write time: a file written since (even with the
+    /// same bytes, as a rename of a new file over it) is not in an earlier set.</summary>
+    private static HashSet<(string Path, long Length, DateTime Written)> Files(string dir) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).Select(f => (f.FullName, f.Length, f.LastWriteTimeUtc)).ToHashSet();
+
+    private static long PayloadKeyBytes(string dir) =>
+        Directory.EnumerateDirectories(Path.Combine(dir, "payload"))
+            .Select(k => new[] { "bin", "images" }.Select(s => Path.Combine(k, s)).Where(Directory.Exists).Sum(DirectoryBytes))
+            .DefaultIfEmpty(0).Min();
+
+    private static long DirectoryBytes(string dir) =>
+        Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+
+    private static bool Shell(string script) => Run("bash", ["-c", "set -euo pipefail; " + script]);
+
+    private static bool Run(string file, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start tar");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"tar exited {process.ExitCode}: {error}");
-        }
+        return process.ExitCode == 0 ? true : throw new InvalidOperationException($"{file} exited {process.ExitCode}: {error}");
     }
 }

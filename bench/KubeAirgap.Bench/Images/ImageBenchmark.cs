@@ -7,6 +7,7 @@ using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.TestSupport.Registry;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bench.Images;
 

@@ -51,7 +51,7 @@ public sealed class SyntheticImages
         {
             foreach (var blob in layers.Append(config))
             {
-                await pusher.PushBlobAsync(repository, Digest.Of(blob), blob, cancellationToken).ConfigureAwait(false);
+                await pusher.PushBlobAsync(repository, KubeAirgap.Content.Digest.Of(blob).ToString(), blob, cancellationToken).ConfigureAwait(false);
             }
 
             await pusher.PushManifestAsync(repository, Tag, MediaTypes.OciManifest, manifest, cancellationToken).ConfigureAwait(false);
@@ -85,9 +85,9 @@ public sealed class SyntheticImages
             tarBytes.CopyTo(gzip);
         }
 
-        return (gz.ToArray(), Digest.Of(tarBytes.ToArray()));
+        return (gz.ToArray(), KubeAirgap.Content.Digest.Of(tarBytes.ToArray()).ToString());
     }
 
     private static Dictionary<string, object> Descriptor(string mediaType, byte[] blob) =>
-        new() { ["mediaType"] = mediaType, ["digest"] = Digest.Of(blob), ["size"] = blob.LongLength };
+        new() { ["mediaType"] = mediaType, ["digest"] = KubeAirgap.Content.Digest.Of(blob).ToString(), ["size"] = blob.LongLength };
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -44,7 +45,7 @@ public static partial class BundleBuilder
             throw new InvalidDataException($"node directory {clash} has the name of a shared payload directory; rename the node in the inventory");
         }
 
-        var payloadMembers = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch);
+        var payloadMembers = new PayloadMembers(request.PayloadCacheDir, request.CompressionLevel, request.SourceDateEpoch, Math.Max(1, request.Parallelism));
         var memberOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
             p => memberOf[p.Key.Name] = payloadMembers.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
@@ -68,7 +69,7 @@ public static partial class BundleBuilder
             var top = BundleRequest.TopDir(spec, node);
             var payloadTop = BundleRequest.PayloadTopDir(spec, key);
             var inputs = Fingerprint(content.Entries, top, payloadTop, request, fleet is null ? null : pin!.Bundle);
-            if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && BundleEntry.Sha256Of(output) == old.Sha256)
+            if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && Sha256Hex.OfFile(output) == old.Sha256)
             {
                 OutputDirectory.SetMode(output, content.Entries.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public);
                 results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
@@ -97,8 +98,8 @@ public static partial class BundleBuilder
         var sums = Sha256Sums.Render(
             results.Select(r => (Path.GetFileName(r.Path), r.Sha256))
                 .Concat(manifest.Payloads!.Select(a => (a.Bundle, a.Sha256)))
-                .Append((BundleRequest.ManifestName, Hex(manifestBytes)))
-                .Append((BundleRequest.SbomName, Hex(sbom))));
+                .Append((BundleRequest.ManifestName, Sha256Hex.Of(manifestBytes)))
+                .Append((BundleRequest.SbomName, Sha256Hex.Of(sbom))));
         OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums, OutputDirectory.Public);
         var signer = request.SignerOrThrow;
         OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName + ".sig"), signer.Sign(sums), OutputDirectory.Public);
@@ -159,7 +160,7 @@ public static partial class BundleBuilder
     private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request, string? payloadTarball)
     {
         var text = new StringBuilder();
-        text.Append("kube-airgap-tar-v2\n");
+        text.Append("kube-airgap-tar-v3\n");
         if (payloadTarball is not null)
         {
             text.Append("fleet ").Append(payloadTarball).Append('\n');
@@ -171,7 +172,7 @@ public static partial class BundleBuilder
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append(' ').Append(e.Shared ? 's' : 'n').Append('\n');
         }
 
-        return Hex(Encoding.UTF8.GetBytes(text.ToString()));
+        return Sha256Hex.OfText(text.ToString());
     }
 
     /// <summary>Runs a parallel loop and rethrows its first error as itself (the message names the file), not as an AggregateException.</summary>
@@ -204,8 +205,6 @@ public static partial class BundleBuilder
         stream.CopyTo(copy);
         return copy.ToArray();
     }
-
-    internal static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
     private static IReadOnlyList<BundleEntry> InstallerEntries(string dir)
     {
@@ -254,8 +253,7 @@ public static partial class BundleBuilder
 
         private static IReadOnlyList<string> VerifiedImageNames(string archive)
         {
-            KubeAirgap.Images.Archive.OciArchiveContents.Read(archive);
-            return OciArchive.ImageNames(archive);
+            return [.. KubeAirgap.Images.Archive.OciArchiveContents.Read(archive).Names.Keys.Order(StringComparer.Ordinal)];
         }
 
         private static KubeNginxInfo ReadKubeNginx(string path)
@@ -279,6 +277,6 @@ public static partial class BundleBuilder
             text.Append(e.Sha256).Append("  ").Append(e.Path).Append('\n');
         }
 
-        return $"{spec.KubernetesVersion}-{Hex(Encoding.UTF8.GetBytes(text.ToString()))[..12]}";
+        return $"{spec.KubernetesVersion}-{Sha256Hex.OfText(text.ToString())[..12]}";
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -29,17 +30,11 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
 
         FileKind.RequireRegular(source);
         var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(source) & 0xFFF;
-        return new BundleEntry(path, mode, info.Length, Sha256Of(source), source, null, shared);
+        return new BundleEntry(path, mode, info.Length, Sha256Hex.OfFile(source), source, null, shared);
     }
 
     public static BundleEntry FromBytes(string path, byte[] content, int mode) =>
-        new(path, mode, content.Length, Convert.ToHexStringLower(SHA256.HashData(content)), null, content, false);
-
-    public static string Sha256Of(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
+        new(path, mode, content.Length, Sha256Hex.Of(content), null, content, false);
 
     /// <summary>
     /// Every file below <paramref name="root"/>/<paramref name="sub"/>, as bundle paths <c>sub/...</c>, sorted. A

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -83,11 +84,6 @@ public static class BundleJson
         JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Options)
         ?? throw new InvalidDataException($"{path}: empty JSON document");
 
-    /// <summary>Writes to a temporary name, then renames: a reader never sees half a file.</summary>
-    public static void WriteAtomic(string path, byte[] content)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, content);
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes through the one atomic writer (a reader never sees half a file), and not at all when the file holds these bytes already.</summary>
+    public static void WriteAtomic(string path, byte[] content) => AtomicFile.WriteIfChanged(path, content);
 }

@@ -4,6 +4,7 @@ using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.OpenSsl;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -62,8 +63,8 @@ public sealed class BundleSigner
 
     /// <summary>sha256 of the public key's DER (SubjectPublicKeyInfo), what verify-bundle.sh prints: compare it out of band.</summary>
     public string Fingerprint() =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(_key.GeneratePublicKey()).GetDerEncoded()));
+        Sha256Hex.Of(
+            SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(_key.GeneratePublicKey()).GetDerEncoded());
 
     private string PrivateKeyPem()
     {

@@ -1,3 +1,4 @@
+using KubeAirgap.Content;
 using System.Text;
 
 namespace KubeAirgap.Bundle;
@@ -63,7 +64,7 @@ public static partial class BundleVerifier
                 return ([], [], problems);
             }
 
-            var sha = BundleEntry.Sha256Of(path);
+            var sha = Sha256Hex.OfFile(path);
             if (!outer.TryGetValue(archive.Bundle, out var listed))
             {
                 problems.Add($"{archive.Bundle}: not listed in SHA256SUMS");

@@ -2,14 +2,19 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
+using KubeAirgap.Images.Archive;
+using KubeAirgap.Images.Completeness;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
 /// <summary>
 /// Opens every tarball of a bundle set offline and proves it complete: the tarball matches the outer SHA256SUMS;
 /// the node's directory and what its symlinks (bin, images) reach inside the tarball are its files; every file matches the inner SHA256SUMS and bundle-manifest.json; every binary a unit's ExecStart names is in
-/// bin/; every image a manifest or config names is in images/images.oci.tar. In the fleet layout the node tarball's
-/// links reach into its payload tarball, which must match SHA256SUMS and the pin in the node's lib/layout.env.
+/// bin/; every image a manifest or config names is in images/images.oci.tar, complete for the node's arch, under the name
+/// containerd looks it up by (name@digest when pinned): the same check, <see cref="CompletenessCheck"/>, as the Images task's.
+/// In the fleet layout the node tarball's links reach into its payload tarball, which must match SHA256SUMS and the pin
+/// in the node's lib/layout.env.
 /// </summary>
 public static partial class BundleVerifier
 {
@@ -30,7 +35,7 @@ public static partial class BundleVerifier
         return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer, pins, payloads)).ToList();
     }
 
-    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, IReadOnlyList<string>? Images);
+    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, OciArchiveContents? Archive);
 
     private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer, Pins.PinsFile? pins, PayloadReads payloads)
     {
@@ -41,7 +46,7 @@ public static partial class BundleVerifier
             return new NodeReport(node.Name, node.Bundle, 0, 0, 0, 0, [$"{node.Bundle}: missing"]);
         }
 
-        var sha = BundleEntry.Sha256Of(path);
+        var sha = Sha256Hex.OfFile(path);
         if (!outer.TryGetValue(node.Bundle, out var listed))
         {
             problems.Add($"{node.Bundle}: not listed in SHA256SUMS");
@@ -52,11 +57,11 @@ public static partial class BundleVerifier
         }
 
         var (files, links) = Read(path, node.Bundle, problems);
-        var archive = payloads.AddTo(node, files, links, problems);
+        var payload = payloads.AddTo(node, files, links, problems);
         var items = NodeView($"{set.Cluster}-{node.Name}", files, links, problems);
-        IReadOnlyList<string> archiveImages = items.GetValueOrDefault("images/images.oci.tar")?.Images ?? [];
+        var archive = items.GetValueOrDefault("images/images.oci.tar")?.Archive;
         CheckInnerSums(items, problems);
-        CheckPayloadPin(node, archive, items, problems);
+        CheckPayloadPin(node, payload, items, problems);
         CheckManifest(node, items, problems);
         CheckUnits(items, problems);
         if (pins is not null)
@@ -64,8 +69,8 @@ public static partial class BundleVerifier
             CheckPins(set, node, items, pins, problems);
         }
 
-        var named = CheckImages(items, archiveImages, problems);
-        return new NodeReport(node.Name, node.Bundle, new FileInfo(path).Length, items.Count, Math.Max(named, archiveImages.Count),
+        var named = CheckImages(items, archive, node.Arch, problems);
+        return new NodeReport(node.Name, node.Bundle, new FileInfo(path).Length, items.Count, Math.Max(named, archive?.Names.Count ?? 0),
             items.Values.Count(i => (i.Mode & 0x3F) == 0), problems);
     }
 
@@ -101,10 +106,10 @@ public static partial class BundleVerifier
                 var rel = entry.Name[(entry.Name.IndexOf('/', StringComparison.Ordinal) + 1)..];
                 using var hashing = new HashingStream(entry.DataStream);
                 byte[]? text = null;
-                IReadOnlyList<string>? images = null;
+                OciArchiveContents? archive = null;
                 if (rel == "images/images.oci.tar")
                 {
-                    images = OciArchive.ImageNames(hashing, $"{bundle}:{entry.Name}");
+                    archive = ReadArchive(hashing, $"{bundle}:{entry.Name}", problems);
                 }
                 else if (IsText(rel))
                 {
@@ -113,7 +118,7 @@ public static partial class BundleVerifier
                     text = copy.ToArray();
                 }
 
-                files[entry.Name] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text, images);
+                files[entry.Name] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text, archive);
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
@@ -330,43 +335,47 @@ public static partial class BundleVerifier
         }
     }
 
-    /// <summary>Every image named in etc/, var/ or addons/ (image: X, sandbox_image = "X") must be in the archive.</summary>
-    private static int CheckImages(Dictionary<string, Item> items, IReadOnlyList<string> archive, List<string> problems)
+    /// <summary>The archive read and verified (every blob hashes to its name), or null with the reason as a problem.</summary>
+    private static OciArchiveContents? ReadArchive(Stream stream, string where, List<string> problems)
     {
-        var have = archive.Select(Normalize).ToHashSet(StringComparer.Ordinal);
-        var named = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            return OciArchiveContents.Read(stream, where);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            problems.Add($"{where}: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every image named in etc/, var/ or addons/ (image: X, sandbox_image = "X") must be in the archive under the
+    /// name containerd looks it up by, complete for <paramref name="arch"/>; returns how many distinct images are named.
+    /// </summary>
+    private static int CheckImages(Dictionary<string, Item> items, OciArchiveContents? archive, string arch, List<string> problems)
+    {
+        var uses = new List<ImageUse>();
         foreach (var (rel, item) in items.Where(i => i.Value.Text is not null && (i.Key.StartsWith("etc/", StringComparison.Ordinal) || i.Key.StartsWith("addons/", StringComparison.Ordinal) || i.Key.StartsWith("var/", StringComparison.Ordinal))))
         {
-            foreach (Match m in ImageRef().Matches(Encoding.UTF8.GetString(item.Text!)))
+            var text = Encoding.UTF8.GetString(item.Text!);
+            foreach (Match m in ImageRef().Matches(text))
             {
-                var image = m.Groups[1].Value;
-                named.Add(image);
-                if (!have.Contains(Normalize(image)))
-                {
-                    problems.Add($"{rel}: names image {image}, which is not in images/images.oci.tar");
-                }
+                var line = 1 + text.AsSpan(0, m.Groups[1].Index).Count('\n');
+                uses.Add(new ImageUse(rel, line, m.Groups[1].Value));
             }
         }
 
-        return named.Count;
-    }
-
-    /// <summary>docker.io/library/ for short names; the digest part dropped when a tag is there.</summary>
-    internal static string Normalize(string image)
-    {
-        var at = image.IndexOf('@', StringComparison.Ordinal);
-        if (at > 0 && image.LastIndexOf(':', at) > image.LastIndexOf('/', at))
+        if (archive is null)
         {
-            image = image[..at];
+            problems.AddRange(uses.Select(u => $"{u.File}:{u.Line}: names image {u.Reference}, but the bundle has no readable images/images.oci.tar"));
+        }
+        else
+        {
+            problems.AddRange(CompletenessCheck.Check(uses, archive, arch).Select(d => $"{d.File}:{d.Line}: {d.Message}"));
         }
 
-        var first = image.Split('/')[0];
-        if (!image.Contains('/'))
-        {
-            return "docker.io/library/" + image;
-        }
-
-        return first.Contains('.') || first.Contains(':') || first == "localhost" ? image : "docker.io/" + image;
+        return uses.Select(u => u.Reference).Distinct(StringComparer.Ordinal).Count();
     }
 
     private static string EnvValue(string env, string key) =>

@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Bundle;
 
 /// <summary>
@@ -31,36 +33,23 @@ public static class NodeTarball
             throw new InvalidDataException($"{clash.Path}: the node's own files cannot be under {clash.Path.Split('/')[0]}/, which is the shared payload's");
         }
 
-        var temp = output + ".tmp";
         long payloadLength;
         long nodeLength;
         string sha;
-        try
+        var mode = own.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public;
+        using (var tarball = PendingFile.For(output, mode))
         {
             using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            File.Delete(temp);
-            var mode = own.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public;
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = mode;
-            }
-
-            using (var disk = new FileStream(temp, options))
+            using (var disk = tarball.OpenWrite(1 << 20))
             using (var file = new HashingWriteStream(disk, hash))
             {
                 if (payloadMember is null)
                 {
                     payloadLength = 0;
                 }
-                else if (members.BytesFor(payloadMember) is { } bytes)
-                {
-                    file.Write(bytes);
-                    payloadLength = bytes.Length;
-                }
                 else
                 {
-                    using var stored = File.OpenRead(payloadMember);
+                    using var stored = new FileStream(payloadMember, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                     stored.CopyTo(file, 1 << 20);
                     payloadLength = stored.Length;
                 }
@@ -94,12 +83,7 @@ public static class NodeTarball
             }
 
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            OutputDirectory.SetMode(temp, mode);
-            File.Move(temp, output, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
+            tarball.CommitIfChanged();
         }
 
         return new Result(output, new FileInfo(output).Length, sha, payloadLength, nodeLength);

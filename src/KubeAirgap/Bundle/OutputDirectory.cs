@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Bundle;
 
 /// <summary>
@@ -37,23 +39,7 @@ public static class OutputDirectory
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> to a temporary name created with <paramref name="mode"/>, then renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomic(string path, byte[] content, UnixFileMode mode)
-    {
-        var temp = path + ".tmp";
-        File.Delete(temp);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = mode;
-        }
-
-        using (var stream = new FileStream(temp, options))
-        {
-            stream.Write(content);
-        }
-
-        SetMode(temp, mode);
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes <paramref name="content"/> with <paramref name="mode"/> through the one atomic writer, and not at all
+    /// when the file holds these bytes already (a no-op rebuild touches nothing).</summary>
+    public static void WriteAtomic(string path, byte[] content, UnixFileMode mode) => AtomicFile.WriteIfChanged(path, content, mode);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using KubeAirgap.Pins;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -32,7 +33,7 @@ public static class PayloadLedger
     public static IReadOnlyList<Row> Record(string payloadDir, IEnumerable<(string Path, string Component, string Version, string Arch, string Digest)> staged)
     {
         var rows = staged
-            .Select(s => new Row(s.Path, BundleEntry.Sha256Of(System.IO.Path.Combine(payloadDir, s.Path)), s.Component, s.Version, s.Arch, s.Digest))
+            .Select(s => new Row(s.Path, Sha256Hex.OfFile(System.IO.Path.Combine(payloadDir, s.Path)), s.Component, s.Version, s.Arch, s.Digest))
             .OrderBy(r => r.Path, StringComparer.Ordinal)
             .ToList();
         var text = new StringBuilder(Header).Append('\n');

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -9,16 +10,14 @@ namespace KubeAirgap.Bundle;
 /// as tar entries under <c>&lt;cluster&gt;-payload-&lt;key&gt;/</c>, directories then files, sorted, without the
 /// end-of-archive marker. Compressed once per payload and stored by what its bytes depend on
 /// (<c>&lt;fingerprint&gt;.gz</c>), so a later build with the same binaries and images compresses nothing; each
-/// node's tarball starts with these bytes copied.
+/// node's tarball starts with these bytes copied (streamed from the file: memory stays flat whatever the payload's
+/// size). The member is written by <see cref="ParallelGzipWriter"/> on <paramref name="workers"/> cores: data that is
+/// compressed already (<see cref="AlreadyCompressed"/>: the image layers) goes into stored blocks, the rest is
+/// deflated in parallel pieces.
 /// </summary>
-public sealed class PayloadMembers(string directory, int level, long mtime)
+public sealed class PayloadMembers(string directory, int level, long mtime, int workers)
 {
-    /// <summary>Members up to this many bytes in all are kept in memory for the build, so each node's copy does not re-read them.</summary>
-    public const long MemoryBudget = 1L << 30;
-
     private readonly ConcurrentDictionary<string, Lazy<string>> _members = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<byte[]?>> _loaded = new(StringComparer.Ordinal);
-    private long _inMemory;
     private int _compressed;
 
     public string Directory { get; } = directory;
@@ -35,20 +34,6 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
         return _members.GetOrAdd(key, k => new Lazy<string>(() => Make(k, top, entries))).Value;
     }
 
-    /// <summary>The member's bytes from memory (read once), or null when the memory budget is spent: stream <see cref="MemberFor"/> then.</summary>
-    public byte[]? BytesFor(string path) =>
-        _loaded.GetOrAdd(path, p => new Lazy<byte[]?>(() =>
-        {
-            var length = new FileInfo(p).Length;
-            if (Interlocked.Add(ref _inMemory, length) > MemoryBudget)
-            {
-                Interlocked.Add(ref _inMemory, -length);
-                return null;
-            }
-
-            return File.ReadAllBytes(p);
-        })).Value;
-
     /// <summary>The directories of <paramref name="entries"/> under <paramref name="top"/> (top included), sorted.</summary>
     public static IReadOnlyList<string> Directories(string top, IEnumerable<BundleEntry> entries) =>
         entries
@@ -63,13 +48,13 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
     private string Fingerprint(string top, IEnumerable<BundleEntry> entries)
     {
         var text = new StringBuilder();
-        text.Append("kube-airgap-payload-v1\n").Append(top).Append('\n').Append(mtime).Append('\n').Append(Level).Append('\n');
+        text.Append("kube-airgap-payload-v2\n").Append(top).Append('\n').Append(mtime).Append('\n').Append(Level).Append('\n');
         foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append('\n');
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return Sha256Hex.OfText(text.ToString());
     }
 
     private string Make(string key, string top, IReadOnlyList<BundleEntry> entries)
@@ -81,11 +66,10 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
             return path;
         }
 
-        var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
-        try
+        using (var pending = PendingFile.For(path))
         {
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            using (var gzip = GzipMember.Open(output, Level))
+            using (var output = pending.OpenWrite(1 << 20))
+            using (var gzip = new ParallelGzipWriter(output, Level, workers))
             {
                 foreach (var dir in Directories(top, entries))
                 {
@@ -101,18 +85,30 @@ public sealed class PayloadMembers(string directory, int level, long mtime)
                         throw new InvalidDataException($"{entry.Source ?? entry.Path}: size changed while bundling ({entry.Size} -> {input.Length} bytes)");
                     }
 
-                    input.CopyTo(gzip, 1 << 20);
+                    WriteContent(gzip, input);
                     gzip.Write(new byte[TarHeader.PaddingFor(entry.Size)]);
                 }
+
+                gzip.Finish();
             }
 
-            File.Move(temp, path, overwrite: true);
+            pending.Commit();
             Interlocked.Increment(ref _compressed);
             return path;
         }
-        finally
+    }
+
+    /// <summary>Copies a file into the member: its compressed ranges as stored data, the bytes between them to compress.</summary>
+    private static void WriteContent(ParallelGzipWriter gzip, Stream input)
+    {
+        long at = 0;
+        foreach (var range in AlreadyCompressed.Of(input))
         {
-            File.Delete(temp);
+            gzip.CopyFrom(input, compressedAlready: false, count: range.Offset - at);
+            gzip.CopyFrom(input, compressedAlready: true, count: range.Length);
+            at = range.Offset + range.Length;
         }
+
+        gzip.CopyFrom(input, compressedAlready: false);
     }
 }

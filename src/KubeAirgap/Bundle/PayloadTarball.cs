@@ -1,3 +1,4 @@
+using KubeAirgap.Content;
 using System.Security.Cryptography;
 
 namespace KubeAirgap.Bundle;
@@ -40,24 +41,16 @@ public static class PayloadTarball
         }
 
         var archive = new PayloadArchive(key.Name, top, Path.GetFileName(output), sha, size);
-        if (File.Exists(output) && new FileInfo(output).Length == size && BundleEntry.Sha256Of(output) == sha)
+        if (File.Exists(output) && new FileInfo(output).Length == size && Sha256Hex.OfFile(output) == sha)
         {
             OutputDirectory.SetMode(output, OutputDirectory.Public);
             return new Result(archive, false);
         }
 
-        var temp = output + ".tmp";
-        try
+        using (var tarball = PendingFile.For(output, OutputDirectory.Public))
         {
-            File.Delete(temp);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = OutputDirectory.Public;
-            }
-
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using (var disk = new FileStream(temp, options))
+            using (var disk = tarball.OpenWrite(1 << 20))
             using (var file = new HashingWriteStream(disk, hash))
             {
                 using (var input = File.OpenRead(member))
@@ -74,12 +67,7 @@ public static class PayloadTarball
                 throw new InvalidDataException($"{member}: changed while the payload tarball {output} was written (sha256 {written}, expected {sha})");
             }
 
-            OutputDirectory.SetMode(temp, OutputDirectory.Public);
-            File.Move(temp, output, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
+            tarball.Commit();
         }
 
         return new Result(archive, true);

@@ -291,9 +291,9 @@ public static partial class ClusterValidator
         for (var i = 0; i < spec.Images.Extra.Count; i++)
         {
             var reference = spec.Images.Extra[i];
-            if (!ImageReference().IsMatch(reference))
+            if (!Images.Oci.ImageReference.TryParse(reference, out _))
             {
-                d.Add(spec.At($"images.extra[{i}]").Error($"'{reference}' is not an image reference such as registry.example.com/app:1.0@sha256:<64 hex>"));
+                d.Add(spec.At($"images.extra[{i}]").Error(Images.Oci.ImageReference.NotAReference(reference)));
             }
             else if (!reference.Contains("@sha256:", StringComparison.Ordinal))
             {
@@ -341,9 +341,9 @@ public static partial class ClusterValidator
 
         foreach (var use in Render.UserAddons.Images(spec))
         {
-            if (!ImageReference().IsMatch(use.Reference))
+            if (!Images.Oci.ImageReference.TryParse(use.Reference, out _))
             {
-                d.Add(new Diagnostic(Severity.Error, use.File, use.Line, 1, "addons.extra", $"'{use.Reference}' is not an image reference such as registry.example.com/app:1.0@sha256:<64 hex>"));
+                d.Add(new Diagnostic(Severity.Error, use.File, use.Line, 1, "addons.extra", Images.Oci.ImageReference.NotAReference(use.Reference)));
             }
             else if (!use.Reference.Contains("@sha256:", StringComparison.Ordinal))
             {
@@ -400,7 +400,4 @@ public static partial class ClusterValidator
 
     [GeneratedRegex("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex Dns1123Subdomain();
-
-    [GeneratedRegex("^[a-z0-9]+([._/:-][a-zA-Z0-9_.-]+)*(@sha256:[0-9a-f]{64})?$")]
-    private static partial Regex ImageReference();
 }

@@ -1,6 +1,7 @@
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch;
 
@@ -10,7 +11,7 @@ public sealed record FetchItem(Component Component, string Arch, Artifact Artifa
     /// <summary>e.g. <c>etcd 3.6.14 (amd64)</c>.</summary>
     public string Name => $"{Component.Name} {Component.Version} ({Arch})";
 
-    public Digest Digest => Artifact.Sha256 is { } sha256 ? Fetch.Digest.Sha256(sha256) : Fetch.Digest.Sha512(Artifact.Sha512!);
+    public Digest Digest => Artifact.Sha256 is { } sha256 ? Content.Digest.Sha256(sha256) : Content.Digest.Sha512(Artifact.Sha512!);
 
     public bool IsSource => Component.Layout.Type == "source";
 }

@@ -1,5 +1,6 @@
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Fetch.Pgp;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch;
 

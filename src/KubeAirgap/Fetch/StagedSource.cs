@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch;
 
@@ -47,10 +48,7 @@ public sealed record StagedSource(
     public string Write(string payloadDirectory)
     {
         var file = FileOf(payloadDirectory, Name);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
-        var temp = file + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, file, overwrite: true);
+        AtomicFile.Write(file, JsonSerializer.Serialize(this, Json));
         return file;
     }
 }

@@ -1,5 +1,6 @@
 using KubeAirgap.Fetch.Extract;
 using KubeAirgap.Layout;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch;
 
@@ -43,7 +44,7 @@ public static class Stager
             }
 
             Bundle.PayloadLedger.Record(directory, items, key.Arch);
-            File.WriteAllText(stampPath, stamp);
+            AtomicFile.WriteIfChanged(stampPath, stamp);
             staged.Add(key);
         }
 

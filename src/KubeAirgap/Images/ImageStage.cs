@@ -4,6 +4,7 @@ using KubeAirgap.Images.Completeness;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images;
 
@@ -74,10 +75,7 @@ public sealed class ImageStage(RegistryClient client, int parallelism = 4)
             return;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var temp = file + ".tmp";
-        File.WriteAllLines(temp, unpinned.Select(u => u.ToString()));
-        File.Move(temp, file, overwrite: true);
+        AtomicFile.WriteIfChanged(file, string.Concat(unpinned.Select(u => u + "\n")));
     }
 
     private static byte[]? ReadIndexJson(string archivePath)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Nginx;
 
@@ -26,7 +27,7 @@ public sealed record BuildKey(string SourceSha256, IReadOnlyList<string> Configu
             }
 
             text.Append("compiler\n").Append(CompilerIdentity).Append('\n');
-            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+            return Sha256Hex.OfText(text.ToString());
         }
     }
 }

@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Nginx;
 
 /// <summary>
@@ -15,32 +17,24 @@ public static class KubeNginxPayload
     {
         var binary = BinaryPath(payloadDir);
         Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
-        if (!File.Exists(binary) || NginxBuilder.Sha256Of(binary) != build.Metadata.Sha256)
+        if (!File.Exists(binary) || Sha256Hex.OfFile(binary) != build.Metadata.Sha256)
         {
-            var temp = binary + ".tmp";
-            File.Copy(build.BinaryPath, temp, overwrite: true);
-            NginxCache.SetExecutable(temp);
-            var copied = NginxBuilder.Sha256Of(temp);
+            using var pending = PendingFile.For(binary);
+            File.Copy(build.BinaryPath, pending.TempPath);
+            NginxCache.SetExecutable(pending.TempPath);
+            var copied = Sha256Hex.OfFile(pending.TempPath);
             if (copied != build.Metadata.Sha256)
             {
-                File.Delete(temp);
                 throw new KubeNginxException($"{binary}: copied bytes have sha256 {copied}, expected {build.Metadata.Sha256}");
             }
 
-            File.Move(temp, binary, overwrite: true);
+            pending.Commit();
         }
         else
         {
             NginxCache.SetExecutable(binary);
         }
 
-        var meta = MetadataPath(payloadDir);
-        Directory.CreateDirectory(Path.GetDirectoryName(meta)!);
-        var json = build.Metadata.ToJson();
-        if (!File.Exists(meta) || File.ReadAllText(meta) != json)
-        {
-            File.WriteAllText(meta + ".tmp", json);
-            File.Move(meta + ".tmp", meta, overwrite: true);
-        }
+        AtomicFile.WriteIfChanged(MetadataPath(payloadDir), build.Metadata.ToJson());
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Nginx;
 
@@ -20,7 +21,7 @@ public static partial class NginxBuilder
             throw new KubeNginxException($"nginx source tarball not found: {sourceTarball}");
         }
 
-        var actual = Sha256Of(sourceTarball);
+        var actual = Sha256Hex.OfFile(sourceTarball);
         if (actual != expected)
         {
             throw new KubeNginxException($"nginx source tarball {sourceTarball}: sha256 mismatch: expected {expected}, actual {actual}");
@@ -56,7 +57,7 @@ public static partial class NginxBuilder
             throw new KubeNginxException($"prebuilt kube-nginx for {arch} not found: {binaryPath}");
         }
 
-        var actual = Sha256Of(binaryPath);
+        var actual = Sha256Hex.OfFile(binaryPath);
         if (string.IsNullOrWhiteSpace(pinnedSha256))
         {
             throw new KubeNginxException(
@@ -83,14 +84,8 @@ public static partial class NginxBuilder
         }
 
         var metadata = new KubeNginxMetadata(version, null, [], "prebuilt", target.Name, elf.Needed.Count == 0, report.Glibc,
-            report.NeededLibraries, Sha256Of(binaryPath), null);
+            report.NeededLibraries, Sha256Hex.OfFile(binaryPath), null);
         return new NginxBuild(Path.GetFullPath(binaryPath), metadata, CacheHit: false, Path.GetFullPath(binaryPath));
-    }
-
-    public static string Sha256Of(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     private static (string Binary, KubeNginxMetadata Metadata, string WorkDir) Compile(
@@ -139,7 +134,7 @@ public static partial class NginxBuilder
         }
 
         var metadata = new KubeNginxMetadata(version, key.SourceSha256, args, toolchain.Summary, arch, options.Static, report.Glibc,
-            report.NeededLibraries, Sha256Of(binary), key.Hash);
+            report.NeededLibraries, Sha256Hex.OfFile(binary), key.Hash);
         options.Log($"built kube-nginx {version} for {arch}: needs {(report.Glibc is null ? "no shared glibc" : "glibc >= " + report.Glibc)}, "
             + $"libraries: {(report.NeededLibraries.Count == 0 ? "none (static)" : string.Join(", ", report.NeededLibraries))}");
         return (binary, metadata, workDir);

@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Nginx;
 
 /// <summary>
@@ -22,7 +24,7 @@ public static class NginxCache
         if (File.Exists(binary) && File.Exists(meta))
         {
             var metadata = KubeNginxMetadata.FromJson(File.ReadAllText(meta), meta);
-            if (NginxBuilder.Sha256Of(binary) == metadata.Sha256)
+            if (Sha256Hex.OfFile(binary) == metadata.Sha256)
             {
                 return metadata;
             }
@@ -37,15 +39,15 @@ public static class NginxCache
     public static string Store(string entry, string binary, KubeNginxMetadata metadata, Action<string> log)
     {
         var parent = Path.GetDirectoryName(entry)!;
-        Fetch.ArtifactCache.CreateOwnerOnly(parent);
+        Content.ArtifactCache.CreateOwnerOnly(parent);
         var temp = Path.Combine(parent, $".tmp-{Path.GetFileName(entry)[..16]}-{Guid.NewGuid():N}");
-        Fetch.ArtifactCache.CreateOwnerOnly(temp);
+        Content.ArtifactCache.CreateOwnerOnly(temp);
         try
         {
             var target = Path.Combine(temp, NginxBuilder.BinaryName);
             File.Copy(binary, target);
             SetExecutable(target);
-            if (NginxBuilder.Sha256Of(target) != metadata.Sha256)
+            if (Sha256Hex.OfFile(target) != metadata.Sha256)
             {
                 throw new KubeNginxException($"copy of {binary} into the cache does not match its sha256");
             }

@@ -1,5 +1,6 @@
 using KubeAirgap.Fetch;
 using KubeAirgap.Pins;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Nginx;
 

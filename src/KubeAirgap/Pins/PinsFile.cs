@@ -36,7 +36,7 @@ public sealed record Component(
     string Name,
     string Version,
     string? License,
-    Layout Layout,
+    ArchiveLayout Layout,
     IReadOnlyDictionary<string, Artifact> Artifacts)
 {
     /// <summary>The artifact for <paramref name="arch"/>, or the arch-independent one.</summary>
@@ -45,7 +45,7 @@ public sealed record Component(
 }
 
 /// <summary>How an artifact becomes files: a plain file, an archive (tar.gz, tgz, zip) or a source tarball kept whole.</summary>
-public sealed record Layout(string Type, IReadOnlyList<LayoutFile> Files);
+public sealed record ArchiveLayout(string Type, IReadOnlyList<LayoutFile> Files);
 
 /// <summary>Archive member (may contain <c>{arch}</c>) → path in the bundle, with its mode.</summary>
 public sealed record LayoutFile(string Member, string Path, string Mode)

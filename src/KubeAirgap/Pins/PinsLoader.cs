@@ -154,7 +154,7 @@ public static class PinsLoader
         }
 
         m.Done();
-        return new Component(name, version, license, new Layout(type, files), artifacts);
+        return new Component(name, version, license, new ArchiveLayout(type, files), artifacts);
     }
 
     private static Dictionary<string, string> StringMap(YamlMap map)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Pki.State;
 using KubeAirgap.Pki.Table;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Pki;
 
@@ -23,7 +24,7 @@ public static class ClusterIdentity
 
         var der = new byte[fields.DecodedDataLength];
         return Convert.TryFromBase64Chars(pem[fields.Base64Data], der, out var written)
-            ? Convert.ToHexStringLower(SHA256.HashData(der.AsSpan(0, written)))
+            ? Sha256Hex.Of(der.AsSpan(0, written))
             : null;
     }
 

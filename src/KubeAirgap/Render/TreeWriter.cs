@@ -1,3 +1,5 @@
+using KubeAirgap.Content;
+
 namespace KubeAirgap.Render;
 
 /// <summary>
@@ -28,21 +30,10 @@ public static class TreeWriter
                 throw new InvalidOperationException($"'{file.Path}' leaves the node tree");
             }
 
-            if (IsCurrent(target, file))
+            if (AtomicFile.WriteIfChanged(target, file.Content, (UnixFileMode)file.Mode))
             {
-                continue;
+                changed++;
             }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = target + $".tmp-{Environment.ProcessId}";
-            File.WriteAllText(temp, file.Content);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, (UnixFileMode)file.Mode);
-            }
-
-            File.Move(temp, target, overwrite: true);
-            changed++;
         }
 
         var list = ListFileOf(root);
@@ -60,12 +51,7 @@ public static class TreeWriter
             }
         }
 
-        File.WriteAllLines(list, current.Order(StringComparer.Ordinal));
+        AtomicFile.WriteIfChanged(list, string.Concat(current.Order(StringComparer.Ordinal).Select(p => p + "\n")));
         return changed;
     }
-
-    private static bool IsCurrent(string target, RenderedFile file) =>
-        File.Exists(target)
-        && (OperatingSystem.IsWindows() || (int)File.GetUnixFileMode(target) == file.Mode)
-        && File.ReadAllText(target) == file.Content;
 }

@@ -38,7 +38,7 @@ public sealed class RegistryPusher(HttpClient http, Uri registry)
         content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
         using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(registry, $"/v2/{repository}/manifests/{reference}")) { Content = content }, cancellationToken).ConfigureAwait(false);
         await EnsureAsync(response, $"push manifest {repository}:{reference}", cancellationToken).ConfigureAwait(false);
-        return Digest.Of(bytes);
+        return KubeAirgap.Content.Digest.Of(bytes).ToString();
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken ct)

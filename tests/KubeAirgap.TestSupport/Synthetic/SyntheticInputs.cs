@@ -3,6 +3,7 @@ using System.Text;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.TestSupport.Synthetic;
 
@@ -56,12 +57,12 @@ public static class SyntheticInputs
                     Write(Path.Combine(dir, "bin", "cni", plugin), Noise(each / 2, 100 + i), 0x1ED);
                 }
 
-                WriteOciArchive(Path.Combine(dir, "images", "images.oci.tar"), imageBytes, 1000);
+                WriteOciArchive(Path.Combine(dir, "images", "images.oci.tar"), imageBytes, 1000, key.Arch);
             }
 
             Write(Path.Combine(dir, "addons", "calico.yaml"), Encoding.UTF8.GetBytes("# raw calico manifest (render patches it)\n"), 0x1A4);
             Write(Path.Combine(dir, "meta", "kube-nginx.json"),
-                Encoding.UTF8.GetBytes("{\"version\":\"1.30.4\",\"glibc\":\"2.17\",\"sha256\":\"" + BundleEntry.Sha256Of(Path.Combine(dir, "bin", "kube-nginx")) + "\"}\n"), 0x1A4);
+                Encoding.UTF8.GetBytes("{\"version\":\"1.30.4\",\"glibc\":\"2.17\",\"sha256\":\"" + Sha256Hex.OfFile(Path.Combine(dir, "bin", "kube-nginx")) + "\"}\n"), 0x1A4);
         }
 
         return Seal(spec, pins, payloadDir);
@@ -80,7 +81,7 @@ public static class SyntheticInputs
             var dir = payloadDir(key.Name);
             foreach (var file in Directory.EnumerateFiles(Path.Combine(dir, "bin"), "*", SearchOption.AllDirectories))
             {
-                synthetic[Path.GetRelativePath(dir, file).Replace('\\', '/')] = BundleEntry.Sha256Of(file);
+                synthetic[Path.GetRelativePath(dir, file).Replace('\\', '/')] = Sha256Hex.OfFile(file);
             }
         }
 
@@ -137,18 +138,49 @@ public static class SyntheticInputs
         }
     }
 
-    private static void WriteOciArchive(string path, long bytes, int seed)
+    /// <summary>
+    /// An OCI image layout holding three real images for <paramref name="arch"/> (manifest, config and one shared
+    /// layer of about <paramref name="bytes"/>), each named by its tag, so the completeness check finds them whole.
+    /// </summary>
+    private static void WriteOciArchive(string path, long bytes, int seed, string arch)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var file = File.Create(path);
         using var tar = new TarWriter(file, TarEntryFormat.Ustar);
         var names = new[] { "registry.k8s.io/pause:3.10.2", "docker.io/calico/node:v3.31.7", "registry.k8s.io/coredns/coredns:v1.14.2" };
-        var manifests = string.Join(",", names.Select((n, i) =>
-            $"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:{i:D64}\",\"size\":1,\"annotations\":{{\"io.containerd.image.name\":\"{n}\",\"org.opencontainers.image.ref.name\":\"{n.Split(':')[^1]}\"}}}}"));
+        // layers of at most 32 MiB, like real images (and so a 1 GiB payload is never one array in memory)
+        const long MaxLayer = 32L << 20;
+        var layerCount = Math.Max(1, (int)((bytes + MaxLayer - 1) / MaxLayer));
+        var blobs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        var layerDescriptors = new List<string>();
+        for (var i = 0; i < layerCount; i++)
+        {
+            var layer = Compressed(Math.Min(bytes - (i * MaxLayer), MaxLayer), seed + 1000 + i);
+            var layerDigest = KubeAirgap.Content.Digest.Of(layer).ToString();
+            blobs[layerDigest] = layer;
+            layerDescriptors.Add($"{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{layerDigest}\",\"size\":{layer.Length}}}");
+        }
+
+        var manifests = new List<string>();
+        foreach (var name in names)
+        {
+            var config = Encoding.UTF8.GetBytes($"{{\"architecture\":\"{arch}\",\"os\":\"linux\",\"config\":{{\"Labels\":{{\"name\":\"{name}\"}}}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}");
+            var configDigest = KubeAirgap.Content.Digest.Of(config).ToString();
+            var manifest = Encoding.UTF8.GetBytes(
+                $"{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{configDigest}\",\"size\":{config.Length}}},"
+                + $"\"layers\":[{string.Join(",", layerDescriptors)}]}}");
+            var manifestDigest = KubeAirgap.Content.Digest.Of(manifest).ToString();
+            blobs[configDigest] = config;
+            blobs[manifestDigest] = manifest;
+            manifests.Add($"{{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"{manifestDigest}\",\"size\":{manifest.Length},\"annotations\":{{\"io.containerd.image.name\":\"{name}\",\"org.opencontainers.image.ref.name\":\"{name}\"}}}}");
+        }
+
         Add(tar, "oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
-        Add(tar, "index.json", Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"manifests\":[{manifests}]}}"));
-        var layer = Compressed(bytes, seed + 1000);
-        Add(tar, "blobs/sha256/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(layer)), layer);
+        Add(tar, "index.json", Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"manifests\":[{string.Join(",", manifests)}]}}"));
+        foreach (var (digest, blob) in blobs)
+        {
+            Add(tar, "blobs/sha256/" + KubeAirgap.Content.Digest.HexOf(digest), blob);
+        }
     }
 
     private static void Add(TarWriter tar, string name, byte[] data)
@@ -197,12 +229,12 @@ public static class SyntheticInputs
         return data;
     }
 
-    /// <summary>Image layers are gzip blobs already: random bytes do not compress either.</summary>
+    /// <summary>Image layers are gzip blobs already: random bytes in a gzip member of stored blocks (gzip magic, and they do not compress either).</summary>
     private static byte[] Compressed(long size, int seed)
     {
-        var data = new byte[size];
+        var data = new byte[Math.Max(0, size - 64)];
         new Random(seed).NextBytes(data);
-        return data;
+        return GzipMember.Compress(data, 0);
     }
 
     private static void Write(string path, byte[] content, int mode)

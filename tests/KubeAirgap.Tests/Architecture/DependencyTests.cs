@@ -135,15 +135,15 @@ public sealed class DependencyTests
         [Fact]
         public void Should_catch_a_stage_naming_a_type_outside_the_shared_part_of_Fetch()
         {
-            // Given: Images may use Fetch, but only its shared part; Fetcher is the Fetch stage itself
-            var planted = ("Images/Planted.cs", """
-                namespace KubeAirgap.Images;
+            // Given: Nginx may use Fetch, but only its shared part; Fetcher is the Fetch stage itself
+            var planted = ("Nginx/Planted.cs", """
+                namespace KubeAirgap.Nginx;
 
                 internal static class Planted
                 {
                     internal static KubeAirgap.Fetch.Fetcher? Stage { get; set; }
 
-                    internal static KubeAirgap.Fetch.ArtifactCache? Cache { get; set; }
+                    internal static KubeAirgap.Fetch.StagedSource? Source { get; set; }
                 }
                 """);
 
@@ -152,7 +152,7 @@ public sealed class DependencyTests
 
             // Then
             var violation = Assert.Single(violations);
-            Assert.StartsWith("Images -> Fetch (Fetcher; Images/Planted.cs:5: Fetcher): Fetcher is not in the shared part of Fetch", violation, StringComparison.Ordinal);
+            Assert.StartsWith("Nginx -> Fetch (Fetcher; Nginx/Planted.cs:5: Fetcher): Fetcher is not in the shared part of Fetch", violation, StringComparison.Ordinal);
         }
     }
 

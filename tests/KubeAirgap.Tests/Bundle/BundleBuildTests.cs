@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using KubeAirgap.Bundle;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Bundle;
 
@@ -69,7 +70,7 @@ public sealed class BundleBuildTests
         File.WriteAllText(changed.Tarballs[0].Path, "damaged");
         var repaired = fixture.Build();
         Assert.Equal(2, repaired.TarballsKept);
-        Assert.Equal(first.Tarballs[0].Sha256, BundleEntry.Sha256Of(repaired.Tarballs[0].Path));
+        Assert.Equal(first.Tarballs[0].Sha256, Sha256Hex.OfFile(repaired.Tarballs[0].Path));
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class BundleBuildTests
         foreach (var node in manifest.Nodes)
         {
             var path = fixture.Dir.Combine("out", node.Bundle);
-            Assert.Equal(BundleEntry.Sha256Of(path), node.Sha256);
+            Assert.Equal(Sha256Hex.OfFile(path), node.Sha256);
             var entries = ReadTar(path);
             var files = entries.Where(e => e.Type == TarEntryType.RegularFile).ToDictionary(e => e.Name);
             string InTar(string file) => file.StartsWith("bin/", StringComparison.Ordinal) || file.StartsWith("images/", StringComparison.Ordinal)
@@ -221,7 +222,7 @@ public sealed class BundleBuildTests
         var items = new List<TarItem>();
         while (reader.GetNextEntry() is { } e)
         {
-            string? sha = e.DataStream is null ? null : Convert.ToHexStringLower(SHA256.HashData(e.DataStream));
+            string? sha = e.DataStream is null ? null : Sha256Hex.Of(e.DataStream);
             items.Add(new TarItem(e.Name, e.EntryType, (int)e.Mode, e.Uid, e.Gid, ((PosixTarEntry)e).UserName, e.ModificationTime.ToUnixTimeSeconds(), e.Length, sha, e.LinkName));
         }
 

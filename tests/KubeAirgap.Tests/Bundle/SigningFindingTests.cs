@@ -1,5 +1,6 @@
 using KubeAirgap.Bundle;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Bundle;
 
@@ -80,12 +81,12 @@ public sealed class SigningFindingTests
         File.WriteAllBytes(tarball, bytes);
         var changed = Cmd.Run(script, tarball);
         Assert.NotEqual(0, changed.ExitCode);
-        Assert.Contains($"{Path.GetFileName(tarball)}: sha256 {BundleEntry.Sha256Of(tarball)}", changed.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{Path.GetFileName(tarball)}: sha256 {Sha256Hex.OfFile(tarball)}", changed.Stderr, StringComparison.Ordinal);
 
         // SHA256SUMS re-listed with the changed tarball's sum: the signature no longer holds.
         var sums = Path.Combine(output, "SHA256SUMS");
         var listed = File.ReadAllLines(sums).Single(l => l.EndsWith(Path.GetFileName(tarball), StringComparison.Ordinal))[..64];
-        File.WriteAllText(sums, File.ReadAllText(sums).Replace(listed, BundleEntry.Sha256Of(tarball), StringComparison.Ordinal));
+        File.WriteAllText(sums, File.ReadAllText(sums).Replace(listed, Sha256Hex.OfFile(tarball), StringComparison.Ordinal));
         var relisted = Cmd.Run(script, tarball);
         Assert.NotEqual(0, relisted.ExitCode);
         Assert.Contains("signature does not verify", relisted.Stderr, StringComparison.Ordinal);

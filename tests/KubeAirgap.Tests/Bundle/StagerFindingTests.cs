@@ -3,6 +3,7 @@ using KubeAirgap.Cluster;
 using KubeAirgap.Fetch;
 using KubeAirgap.Layout;
 using KubeAirgap.Tests.Fetch.Fixtures;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Bundle;
 
@@ -19,14 +20,14 @@ public sealed class StagerFindingTests
         var (plan, first) = await w.FetchAsync(false, AmdEtcd);
         Stager.Stage(plan, first, w.PayloadDir);
         var ledger = PayloadLedger.Read(w.PayloadDir(AmdEtcd));
-        Assert.Equal(BundleEntry.Sha256Of(Path.Combine(w.PayloadDir(AmdEtcd), "bin/etcd")), ledger["bin/etcd"].Sha256);
+        Assert.Equal(Sha256Hex.OfFile(Path.Combine(w.PayloadDir(AmdEtcd), "bin/etcd")), ledger["bin/etcd"].Sha256);
         File.WriteAllText(Path.Combine(w.PayloadDir(AmdEtcd), "bin/etcd"), "not the pinned etcd");
         File.WriteAllText(Path.Combine(w.PayloadDir(AmdEtcd), "bin/zz-planted"), "planted");
 
         var (_, second) = await w.FetchAsync(false, AmdEtcd);
         var error = Assert.Throws<InvalidDataException>(() => Stager.Stage(plan, second, w.PayloadDir));
 
-        Assert.Contains($"bin/etcd: sha256 {BundleEntry.Sha256Of(Path.Combine(w.PayloadDir(AmdEtcd), "bin/etcd"))}, but it was staged as {ledger["bin/etcd"].Sha256}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"bin/etcd: sha256 {Sha256Hex.OfFile(Path.Combine(w.PayloadDir(AmdEtcd), "bin/etcd"))}, but it was staged as {ledger["bin/etcd"].Sha256}", error.Message, StringComparison.Ordinal);
         Assert.Contains("bin/zz-planted: no pinned layout accounts for it", error.Message, StringComparison.Ordinal);
     }
 }

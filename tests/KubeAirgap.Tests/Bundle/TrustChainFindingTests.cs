@@ -1,5 +1,6 @@
 using KubeAirgap.Bundle;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Bundle;
 
@@ -113,7 +114,7 @@ public sealed class TrustChainFindingTests
         };
         Cmd.Bash($"set -euo pipefail; gzip -dc '{tarball}' > b.tar; {script}; gzip -n < b.tar > '{tarball}'", work).EnsureSuccess("tar");
         var sums = fixture.Dir.Combine("out", BundleRequest.SumsName);
-        File.WriteAllText(sums, File.ReadAllText(sums).Replace(old, BundleEntry.Sha256Of(tarball), StringComparison.Ordinal));
+        File.WriteAllText(sums, File.ReadAllText(sums).Replace(old, Sha256Hex.OfFile(tarball), StringComparison.Ordinal));
 
         var problems = BundleVerifier.Verify(fixture.Dir.Combine("out")).Single().Problems;
 

@@ -31,7 +31,7 @@ public sealed class VerifyAndPlanTests
 
         var problems = BundleVerifier.Verify(fixture.Dir.Combine("out")).Single().Problems;
         Assert.Contains("etc/systemd/system/kubelet.service: ExecStart runs /opt/kube-airgap/current/bin/kubelet-missing, but bin/kubelet-missing is not in the bundle", problems);
-        Assert.Contains("addons/coredns.yaml: names image quay.io/example/absent:v1, which is not in images/images.oci.tar", problems);
+        Assert.Contains(problems, p => p.StartsWith("addons/coredns.yaml:9: image quay.io/example/absent:v1 is not in ", StringComparison.Ordinal) && p.Contains("images/images.oci.tar", StringComparison.Ordinal));
         Assert.Equal(2, problems.Count);
     }
 
@@ -89,13 +89,23 @@ public sealed class VerifyAndPlanTests
         File.Move(copy, tarball, overwrite: true);
     }
 
-    [Theory]
-    [InlineData("registry.k8s.io/pause:3.10.2", "registry.k8s.io/pause:3.10.2")]
-    [InlineData("calico/node:v3.31.7", "docker.io/calico/node:v3.31.7")]
-    [InlineData("busybox:1.36", "docker.io/library/busybox:1.36")]
-    [InlineData("quay.io/x/y:v1@sha256:abc", "quay.io/x/y:v1")]
-    public void Image_names_are_normalised_like_containerd(string name, string expected) =>
-        Assert.Equal(expected, BundleVerifier.Normalize(name));
+    [Fact]
+    public void An_image_pinned_by_digest_is_looked_up_by_name_at_digest_not_by_its_tag()
+    {
+        // Given: the archive holds registry.k8s.io/pause:3.10.2, but an add-on pins that tag to another digest
+        using var fixture = new SyntheticBundle(nodes: 1);
+        var pinned = "registry.k8s.io/pause:3.10.2@sha256:" + new string('a', 64);
+        File.AppendAllText(Path.Combine(fixture.NodeTree("n01"), "addons/coredns.yaml"), $"      - name: pause\n        image: {pinned}\n");
+        fixture.Build();
+
+        // When
+        var problems = BundleVerifier.Verify(fixture.Dir.Combine("out")).Single().Problems;
+
+        // Then: containerd would look up name@digest, which the archive does not hold
+        var problem = Assert.Single(problems);
+        Assert.StartsWith($"addons/coredns.yaml:9: image registry.k8s.io/pause@sha256:{new string('a', 64)} is not in ", problem, StringComparison.Ordinal);
+        Assert.Contains("(the archive has registry.k8s.io/pause:3.10.2)", problem, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Plan_lists_files_upstreams_and_images_and_diffs_against_the_last_bundle()

@@ -45,6 +45,7 @@ public sealed class ClusterValidatorTests
     [InlineData("dns upstream loopback", "pki:\n", "dns:\n  upstreams: [127.0.0.53]\npki:\n", "16:15 dns.upstreams[0]", "is a loopback address")]
     [InlineData("calico autodetection", "  proxyMode: nftables", "  proxyMode: nftables\n  calicoIpAutodetection: eth0", "11:26 network.calicoIpAutodetection", "not a Calico IP autodetection method")]
     [InlineData("kubelet dir", "pki:\n", "paths:\n  kubeletDir: var/lib/kubelet\npki:\n", "16:15 paths.kubeletDir", "must be an absolute path")]
+    [InlineData("image grammar", "pki:\n", "images:\n  extra: [registry.example.com/MyApp:1.0]\npki:\n", "16:11 images.extra[0]", "'registry.example.com/MyApp:1.0' is not an image reference")]
     [InlineData("extra addons exist", "pki:\n", "addons:\n  extra: [./no-such-manifests]\npki:\n", "16:11 addons.extra[0]", "'./no-such-manifests' does not exist")]
     public void Should_Report_Each_Rule_With_Line_Column_And_Path(string rule, string from, string to, string where, string message)
     {

@@ -72,6 +72,24 @@ public sealed class KubeFixtureTests
         }
 
         [Fact]
+        public void Should_reject_a_certificate_and_a_key_that_are_not_pem_checked_in_process()
+        {
+            // Given: a certificate and a key (with its certificate beside it) that are not PEM
+            using var world = new KubeFixtureWorld();
+            File.WriteAllText(world.Pki("apiserver.crt"), "not a certificate\n");
+            File.WriteAllText(world.Pki("apiserver-etcd-client.key"), "not a key\n");
+            Cmd.Run("chmod", "0600", world.Pki("apiserver-etcd-client.key")).EnsureSuccess("chmod");
+
+            // When
+            var result = world.Run("kube-apiserver", world.ApiServerFlags());
+
+            // Then: both named, as openssl x509 / pkey would have refused them
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("apiserver.crt: not a PEM certificate", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("apiserver-etcd-client.key: not a PEM private key", result.Stderr, StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void Should_reject_a_missing_file_and_name_the_flag()
         {
             using var world = new KubeFixtureWorld();

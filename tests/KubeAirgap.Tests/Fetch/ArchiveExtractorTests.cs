@@ -1,6 +1,5 @@
 using KubeAirgap.Fetch.Extract;
 using KubeAirgap.Pins;
-using PinsLayout = KubeAirgap.Pins.Layout;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Tests.Support;
 using static KubeAirgap.Tests.Fetch.Fixtures.Archives;
@@ -14,7 +13,7 @@ public sealed class ArchiveExtractorTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static PinsLayout EtcdLayout(string type = "tar.gz") => new(type,
+    private static ArchiveLayout EtcdLayout(string type = "tar.gz") => new(type,
     [
         new LayoutFile("etcd-v3.6.14-linux-{arch}/etcd", "bin/etcd", "0755"),
         new LayoutFile("etcd-v3.6.14-linux-{arch}/etcdctl", "bin/etcdctl", "0750"),
@@ -54,7 +53,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         // Given: the CNI plugins tarball names its members ./bridge
         var archive = Archive("cni.tgz", TarGz(new Member("./", Directory: true), new Member("./bridge", "bridge"), new Member("./loopback", "lo")));
-        var layout = new PinsLayout("tgz", [new LayoutFile("./bridge", "bin/cni/bridge", "0755")]);
+        var layout = new ArchiveLayout("tgz", [new LayoutFile("./bridge", "bin/cni/bridge", "0755")]);
 
         // When
         ArchiveExtractor.Extract(archive, layout, "amd64", _temp.Combine("p"), "cni-plugins");
@@ -69,7 +68,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         // Given
         var archive = Archive("tool.zip", Zip(new Member("tool/kubectl", "zip content")));
-        var layout = new PinsLayout("zip", [new LayoutFile("tool/kubectl", "bin/kubectl", "0755")]);
+        var layout = new ArchiveLayout("zip", [new LayoutFile("tool/kubectl", "bin/kubectl", "0755")]);
 
         // When
         ArchiveExtractor.Extract(archive, layout, "amd64", _temp.Combine("p"), "kubectl");
@@ -83,7 +82,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         // Given
         var artifact = Archive("runc.amd64", "runc"u8.ToArray());
-        var layout = new PinsLayout("file", [new LayoutFile("runc", "bin/runc", "0755")]);
+        var layout = new ArchiveLayout("file", [new LayoutFile("runc", "bin/runc", "0755")]);
 
         // When
         ArchiveExtractor.Extract(artifact, layout, "amd64", _temp.Combine("p"), "runc");
@@ -118,7 +117,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         // Given
         var archive = Archive("links.tar.gz", TarGz(new Member("d/etcd", "etcd"), new Member("d/link", LinkTo: target)));
-        var layout = new PinsLayout("tar.gz", [new LayoutFile("d/etcd", "bin/etcd", "0755")]);
+        var layout = new ArchiveLayout("tar.gz", [new LayoutFile("d/etcd", "bin/etcd", "0755")]);
 
         // When
         var e = Assert.Throws<ArchiveException>(() => ArchiveExtractor.Extract(archive, layout, "amd64", _temp.Combine("p"), "x"));
@@ -132,7 +131,7 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         // Given
         var archive = Archive("links.tar.gz", TarGz(new Member("d/ctr", LinkTo: "real-ctr"), new Member("d/real-ctr", "ctr bytes")));
-        var layout = new PinsLayout("tar.gz", [new LayoutFile("d/ctr", "bin/ctr", "0755")]);
+        var layout = new ArchiveLayout("tar.gz", [new LayoutFile("d/ctr", "bin/ctr", "0755")]);
 
         // When
         ArchiveExtractor.Extract(archive, layout, "amd64", _temp.Combine("p"), "x");

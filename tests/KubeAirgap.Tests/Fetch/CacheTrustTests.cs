@@ -1,6 +1,7 @@
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Tests.Fetch.Fixtures;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch;
 

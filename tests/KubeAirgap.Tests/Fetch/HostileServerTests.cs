@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Tests.Images.Fixtures;
 using Microsoft.AspNetCore.Http;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch;
 
@@ -30,8 +31,8 @@ public sealed class HostileServerTests
         // a download mirror serving a 64 MiB "checksum file" and a 64 MiB chunked artifact
         var ct = TestContext.Current.CancellationToken;
         await using var registry = await MirrorServer.StartAsync();
-        var declared = KubeAirgap.Images.Oci.Digest.Of("declared 100 bytes"u8);
-        var slow = KubeAirgap.Images.Oci.Digest.Of("slow"u8);
+        var declared = KubeAirgap.Content.Digest.Of("declared 100 bytes"u8).ToString();
+        var slow = KubeAirgap.Content.Digest.Of("slow"u8).ToString();
         registry.Handle("v2/", c => { c.Response.StatusCode = 200; return Task.CompletedTask; });
         registry.Handle("v2/big/manifests/sha256:" + new string('a', 64), c => Endless(c, Hostile, null));
         registry.Handle($"v2/img/blobs/{declared}", c => Endless(c, Hostile, null));
@@ -56,7 +57,7 @@ public sealed class HostileServerTests
         var sums = await Assert.ThrowsAsync<DownloadException>(() =>
             downloader.GetSmallAsync("checksums", [mirror.Url("dl/SHA256SUMS")], 1 << 20, cancellationToken: ct));
         var artifact = await Assert.ThrowsAsync<DownloadException>(() =>
-            downloader.DownloadAsync(new DownloadRequest("kubelet", [mirror.Url("dl/kubelet")], KubeAirgap.Fetch.Digest.Sha256(new string('b', 64))), cancellationToken: ct));
+            downloader.DownloadAsync(new DownloadRequest("kubelet", [mirror.Url("dl/kubelet")], KubeAirgap.Content.Digest.Sha256(new string('b', 64))), cancellationToken: ct));
         var growth = memory.Stop();
         TestContext.Current.TestOutputHelper?.WriteLine($"peak working-set growth: {growth / (1 << 20)} MiB while 4 x 64 MiB hostile bodies were offered");
 
@@ -163,7 +164,7 @@ public sealed class ChildDigestTests
         var ct = TestContext.Current.CancellationToken;
         var index = System.Text.Encoding.UTF8.GetBytes(
             $$$"""{"schemaVersion":2,"mediaType":"{{{MediaTypes.OciIndex}}}","manifests":[{"mediaType":"{{{MediaTypes.OciManifest}}}","digest":"{{{child}}}","size":500,"platform":{"os":"linux","architecture":"amd64"}}]}""");
-        var digest = KubeAirgap.Images.Oci.Digest.Of(index);
+        var digest = KubeAirgap.Content.Digest.Of(index).ToString();
         await using var registry = await MirrorServer.StartAsync();
         registry.Handle("v2/", c => { c.Response.StatusCode = 200; return Task.CompletedTask; });
         registry.Handle($"v2/app/manifests/{digest}", async c =>

@@ -1,7 +1,8 @@
 using System.Net.Http.Headers;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Tests.Fetch.Fixtures;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch;
 

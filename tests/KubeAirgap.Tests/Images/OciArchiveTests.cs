@@ -82,7 +82,7 @@ public sealed class OciArchiveTests
             // Given
             var image = TestImages.Image("gone");
             var pulled = _fixture.Cached("registry.example/gone:1", image);
-            File.Delete(_fixture.Cache.PathOf(KubeAirgap.Fetch.Digest.Parse(image.Layers[1].Digest)));
+            File.Delete(_fixture.Cache.PathOf(KubeAirgap.Content.Digest.Parse(image.Layers[1].Digest)));
 
             // When
             await Assert.ThrowsAsync<FileNotFoundException>(() =>

@@ -32,7 +32,7 @@ public sealed class RegistryClientTests
             Assert.Equal(image.Blobs.Select(b => b.Digest).Append(digest).Order(), pulled.Blobs.Select(b => b.Digest).Order());
             foreach (var blob in image.Blobs)
             {
-                Assert.Equal(blob.Bytes, await File.ReadAllBytesAsync(_fixture.Cache.PathOf(KubeAirgap.Fetch.Digest.Parse(blob.Digest)), TestContext.Current.CancellationToken));
+                Assert.Equal(blob.Bytes, await File.ReadAllBytesAsync(_fixture.Cache.PathOf(KubeAirgap.Content.Digest.Parse(blob.Digest)), TestContext.Current.CancellationToken));
             }
         }
 

@@ -302,5 +302,5 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
     internal static string Env(string bundle, string key) =>
         File.ReadAllLines(Path.Combine(bundle, "lib/layout.env")).Single(l => l.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..].Trim('\'');
 
-    private static string Sha(string path) => KubeAirgap.Bundle.BundleEntry.Sha256Of(path);
+    private static string Sha(string path) => KubeAirgap.Content.Sha256Hex.OfFile(path);
 }

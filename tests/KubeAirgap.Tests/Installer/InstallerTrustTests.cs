@@ -184,16 +184,16 @@ public sealed class InstallerTrustTests(ExtractedBundles bundles) : IClassFixtur
     private static void Rewrite(string bundle, string relative, byte[] content, string signingKey)
     {
         var path = Path.Combine(bundle, relative);
-        var oldSha = KubeAirgap.Bundle.BundleEntry.Sha256Of(path);
+        var oldSha = KubeAirgap.Content.Sha256Hex.OfFile(path);
         File.WriteAllBytes(path, content);
-        var newSha = KubeAirgap.Bundle.BundleEntry.Sha256Of(path);
+        var newSha = KubeAirgap.Content.Sha256Hex.OfFile(path);
         var files = Path.Combine(bundle, "lib/files.tsv");
-        var oldFiles = KubeAirgap.Bundle.BundleEntry.Sha256Of(files);
+        var oldFiles = KubeAirgap.Content.Sha256Hex.OfFile(files);
         File.WriteAllText(files, File.ReadAllText(files).Replace(oldSha, newSha, StringComparison.Ordinal));
         var sums = Path.Combine(bundle, "SHA256SUMS");
         File.WriteAllText(sums, File.ReadAllText(sums)
             .Replace($"{oldSha}  {relative}\n", $"{newSha}  {relative}\n", StringComparison.Ordinal)
-            .Replace($"{oldFiles}  lib/files.tsv\n", $"{KubeAirgap.Bundle.BundleEntry.Sha256Of(files)}  lib/files.tsv\n", StringComparison.Ordinal));
+            .Replace($"{oldFiles}  lib/files.tsv\n", $"{KubeAirgap.Content.Sha256Hex.OfFile(files)}  lib/files.tsv\n", StringComparison.Ordinal));
         ExtractedBundles.Sign(bundle, signingKey);
     }
 }

@@ -7,6 +7,7 @@ using KubeAirgap.Layout;
 using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Installer;
 
@@ -126,7 +127,7 @@ public sealed class NodeShell : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string Sha(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private static string Sha(string text) => Sha256Hex.Of(Encoding.UTF8.GetBytes(text));
 
     private void WriteFilesTable()
     {

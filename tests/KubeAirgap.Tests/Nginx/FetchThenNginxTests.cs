@@ -1,12 +1,13 @@
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Layout;
 using KubeAirgap.Nginx;
 using KubeAirgap.Pins;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Tests.Nginx.Fixtures;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Nginx;
 
@@ -53,7 +54,7 @@ public sealed class FetchThenNginxTests(NginxBuildFixture fixture)
               artifacts:
                 {arch}:
                   url: {kubectlUrl}
-                  sha256: {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(kubectl))}
+                  sha256: {Sha256Hex.Of(kubectl)}
             - name: nginx
               version: {NginxBuildFixture.Version}
               license: BSD-2-Clause
@@ -90,7 +91,7 @@ public sealed class FetchThenNginxTests(NginxBuildFixture fixture)
         Assert.Equal(dir.Combine("cache", "sha256", NginxBuildFixture.SourceSha256), source.TarballPath);
         Assert.True(build.CacheHit);
         Assert.DoesNotContain(File.ReadAllLines(fixture.InvocationLog), l => l.StartsWith("make", StringComparison.Ordinal));
-        Assert.Equal(fixture.First.Metadata.Sha256, NginxBuilder.Sha256Of(KubeNginxPayload.BinaryPath(payloadDir)));
+        Assert.Equal(fixture.First.Metadata.Sha256, Sha256Hex.OfFile(KubeNginxPayload.BinaryPath(payloadDir)));
         Assert.True(File.Exists(Path.Combine(payloadDir, "bin", "kubectl")));
         Assert.True(File.Exists(KubeNginxPayload.MetadataPath(payloadDir)));
     }

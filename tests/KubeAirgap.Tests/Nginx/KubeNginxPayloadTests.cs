@@ -2,6 +2,7 @@ using System.Text.Json;
 using KubeAirgap.Nginx;
 using KubeAirgap.Tests.Nginx.Fixtures;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Nginx;
 
@@ -29,7 +30,7 @@ public sealed class KubeNginxPayloadTests(NginxBuildFixture fixture)
         {
             var binary = KubeNginxPayload.BinaryPath(p);
             Assert.Equal((UnixFileMode)0b111_101_101, OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(binary));
-            Assert.Equal(fixture.Second.Metadata.Sha256, NginxBuilder.Sha256Of(binary));
+            Assert.Equal(fixture.Second.Metadata.Sha256, Sha256Hex.OfFile(binary));
             using var json = JsonDocument.Parse(File.ReadAllText(KubeNginxPayload.MetadataPath(p)));
             var root = json.RootElement;
             Assert.Equal(NginxBuildFixture.Version, root.GetProperty("version").GetString());

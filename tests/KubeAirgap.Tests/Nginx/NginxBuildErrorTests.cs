@@ -1,6 +1,7 @@
 using KubeAirgap.Nginx;
 using KubeAirgap.Tests.Nginx.Fixtures;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Nginx;
 
@@ -44,7 +45,7 @@ public sealed class NginxBuildErrorTests
         var options = Options(dir);
 
         // When
-        var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Build(tarball, NginxBuilder.Sha256Of(tarball), options));
+        var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Build(tarball, Sha256Hex.OfFile(tarball), options));
 
         // Then the message has the tail of configure's output and the full log's path
         var log = Path.Combine(options.LogDir, $"kube-nginx-{TargetArch.Host.Name}-configure.log");

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using KubeAirgap.Nginx;
 using KubeAirgap.Tests.Nginx.Fixtures;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Nginx;
 
@@ -73,7 +74,7 @@ public sealed partial class NginxBuilderTests
             Assert.Equal(readelfNeeded, elf.Needed);
             Assert.Equal(readelfGlibc!.ToString(), metadata.Glibc);
             Assert.Equal(["libc.so.6"], metadata.NeededLibraries);
-            Assert.Equal(NginxBuilder.Sha256Of(fixture.Second.BinaryPath), metadata.Sha256);
+            Assert.Equal(Sha256Hex.OfFile(fixture.Second.BinaryPath), metadata.Sha256);
             Assert.Equal(NginxBuildFixture.SourceSha256, metadata.SourceSha256);
             Assert.Equal(NginxBuildFixture.Version, metadata.Version);
             var ccVersion = Cmd.Run("cc", "--version").EnsureSuccess("cc --version").Stdout.Split('\n')[0].Trim();
@@ -104,7 +105,7 @@ public sealed partial class NginxBuilderTests
             var openssl = Toolchain.Which("openssl", NginxBuildFixture.HostPath)!;
 
             // When
-            var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(openssl, TargetArch.Host.Name, NginxBuildFixture.Version, NginxBuilder.Sha256Of(openssl)));
+            var e = Assert.Throws<KubeNginxException>(() => NginxBuilder.Prebuilt(openssl, TargetArch.Host.Name, NginxBuildFixture.Version, Sha256Hex.OfFile(openssl)));
 
             // Then
             Assert.Contains("libssl.so.3", e.Message, StringComparison.Ordinal);

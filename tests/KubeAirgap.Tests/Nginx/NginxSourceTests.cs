@@ -4,6 +4,7 @@ using KubeAirgap.Nginx;
 using KubeAirgap.Pins;
 using KubeAirgap.Tests.Nginx.Fixtures;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Nginx;
 

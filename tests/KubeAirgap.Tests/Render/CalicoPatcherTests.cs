@@ -4,6 +4,7 @@ using KubeAirgap.Render.Calico;
 using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Support;
 using YamlDotNet.RepresentationModel;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Render;
 
@@ -31,7 +32,7 @@ public sealed class CalicoPatcherTests
     public void Should_use_the_real_upstream_manifest_whose_sha256_the_shipped_pins_carry()
     {
         // Given: the fixture's bytes and the shipped pin
-        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(RenderFixture.CalicoManifest)));
+        var sha = Sha256Hex.Of(File.ReadAllBytes(RenderFixture.CalicoManifest));
         var pin = RenderFixture.ShippedPins.Find("calico-manifest", "3.31.7")!.For("amd64")!;
 
         // Then: upstream-pins.md's sha256 of projectcalico/calico v3.31.7 manifests/calico.yaml, in both

@@ -1,5 +1,6 @@
 using KubeAirgap.Pins;
 using SharpCompress.Readers;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch.Extract;
 
@@ -14,7 +15,7 @@ public static class ArchiveExtractor
 
     /// <summary>Writes the layout's files under <paramref name="destination"/>; returns their full paths.</summary>
     /// <param name="what">How errors name the artifact, e.g. <c>etcd 3.6.14 (amd64)</c>.</param>
-    public static IReadOnlyList<string> Extract(string artifact, Pins.Layout layout, string arch, string destination, string what)
+    public static IReadOnlyList<string> Extract(string artifact, Pins.ArchiveLayout layout, string arch, string destination, string what)
     {
         if (layout.Type == "file")
         {
@@ -170,27 +171,8 @@ public static class ArchiveExtractor
             throw new ArchiveException($"layout path '{file.Path}' is outside {destination}");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                source.CopyTo(output, 1 << 16);
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, (UnixFileMode)file.UnixMode);
-            }
-
-            File.Move(temp, target, overwrite: true);
-            return target;
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.Write(target, output => source.CopyTo(output, 1 << 16), (UnixFileMode)file.UnixMode);
+        return target;
     }
 }
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Pins;
 using YamlDotNet.RepresentationModel;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch.Lock;
 
@@ -108,7 +109,7 @@ public sealed class PinsLocker(VerifiedDownloader downloader, TimeProvider? cloc
         try
         {
             var (bytes, source) = await downloader.GetSmallAsync(name, [url], 512L << 20, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var sha = Sha256Hex.Of(bytes);
             var date = _clock.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             return new LockEntry(name, sha, $"COMPUTED by Lock from an unverified download of {source} on {date}: upstream publishes no checksum", Computed: true, null);
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Fetch.Progress;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using Spectre.Console;
 
 namespace KubeAirgap.Fetch.Progress;

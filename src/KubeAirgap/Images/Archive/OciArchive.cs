@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
-using KubeAirgap.Fetch;
+using KubeAirgap.Content;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
@@ -30,52 +30,42 @@ public static class OciArchive
     {
         var index = IndexJson(images);
         var blobs = images.SelectMany(i => i.Blobs).DistinctBy(b => b.Digest).OrderBy(b => b.Digest, StringComparer.Ordinal).ToList();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = $"{path}.tmp-{Environment.ProcessId}";
-        try
+        using var pending = PendingFile.For(path);
+        var temp = pending.TempPath;
+        await using (var file = pending.OpenWrite())
         {
-            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using var tar = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true);
+            await WriteDirectoryAsync(tar, "blobs/", mtime, cancellationToken).ConfigureAwait(false);
+            await WriteDirectoryAsync(tar, BlobDir, mtime, cancellationToken).ConfigureAwait(false);
+            foreach (var blob in blobs)
             {
-                await using var tar = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true);
-                await WriteDirectoryAsync(tar, "blobs/", mtime, cancellationToken).ConfigureAwait(false);
-                await WriteDirectoryAsync(tar, BlobDir, mtime, cancellationToken).ConfigureAwait(false);
-                foreach (var blob in blobs)
+                await using var data = File.OpenRead(store.PathOfBlob(blob.Digest));
+                if (data.Length != blob.Size)
                 {
-                    await using var data = File.OpenRead(store.PathOfBlob(blob.Digest));
-                    if (data.Length != blob.Size)
-                    {
-                        throw new InvalidDataException($"cached blob {blob.Digest} has {data.Length} bytes, its descriptor says {blob.Size}");
-                    }
-
-                    await WriteFileAsync(tar, BlobDir + Oci.Digest.Hex(blob.Digest), data, mtime, cancellationToken).ConfigureAwait(false);
+                    throw new InvalidDataException($"cached blob {blob.Digest} has {data.Length} bytes, its descriptor says {blob.Size}");
                 }
 
-                await WriteFileAsync(tar, IndexFile, new MemoryStream(index), mtime, cancellationToken).ConfigureAwait(false);
-                await WriteFileAsync(tar, LayoutFile, new MemoryStream("{\"imageLayoutVersion\":\"1.0.0\"}"u8.ToArray()), mtime, cancellationToken).ConfigureAwait(false);
+                await WriteFileAsync(tar, BlobDir + Content.Digest.HexOf(blob.Digest), data, mtime, cancellationToken).ConfigureAwait(false);
             }
 
-            var contents = OciArchiveContents.Read(temp);
-            foreach (var image in images)
+            await WriteFileAsync(tar, IndexFile, new MemoryStream(index), mtime, cancellationToken).ConfigureAwait(false);
+            await WriteFileAsync(tar, LayoutFile, new MemoryStream("{\"imageLayoutVersion\":\"1.0.0\"}"u8.ToArray()), mtime, cancellationToken).ConfigureAwait(false);
+        }
+
+        var contents = OciArchiveContents.Read(temp);
+        foreach (var image in images)
+        {
+            foreach (var name in image.Names)
             {
-                foreach (var name in image.Names)
+                if (!contents.ArchesOf(name).Contains(image.Arch))
                 {
-                    if (!contents.ArchesOf(name).Contains(image.Arch))
-                    {
-                        throw new InvalidDataException($"{temp}: {name} is not complete for linux/{image.Arch} after writing");
-                    }
+                    throw new InvalidDataException($"{temp}: {name} is not complete for linux/{image.Arch} after writing");
                 }
             }
+        }
 
-            File.Move(temp, path, overwrite: true);
-            return contents;
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        pending.CommitIfChanged();
+        return contents;
     }
 
     /// <summary>The index.json of an archive holding <paramref name="images"/>: one entry per name, sorted by name.</summary>

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text.Json;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Archive;
 
@@ -35,12 +36,18 @@ public sealed class OciArchiveContents
 
     public static OciArchiveContents Read(string path)
     {
+        using var file = File.OpenRead(path);
+        return Read(file, path);
+    }
+
+    /// <summary>Reads an archive from <paramref name="stream"/> (e.g. a member of a node tarball); <paramref name="path"/> names it in errors.</summary>
+    public static OciArchiveContents Read(Stream stream, string path)
+    {
         var blobs = new Dictionary<string, long>(StringComparer.Ordinal);
         var small = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         byte[]? index = null;
         var layout = false;
-        using (var file = File.OpenRead(path))
-        using (var tar = new TarReader(file))
+        using (var tar = new TarReader(stream, leaveOpen: true))
         {
             while (tar.GetNextEntry() is { } entry)
             {
@@ -60,9 +67,9 @@ public sealed class OciArchiveContents
                 }
                 else if (name.StartsWith(OciArchive.BlobDir, StringComparison.Ordinal))
                 {
-                    var digest = Digest.Prefix + name[OciArchive.BlobDir.Length..];
+                    var digest = Digest.Sha256Prefix + name[OciArchive.BlobDir.Length..];
                     byte[]? bytes = entry.Length <= KeepInMemory ? ReadAll(entry.DataStream) : null;
-                    var actual = bytes is not null ? Digest.Of(bytes) : entry.DataStream is null ? Digest.Of([]) : Digest.Of(entry.DataStream);
+                    var actual = (bytes is not null ? Digest.Of(bytes) : entry.DataStream is null ? Digest.Of(ReadOnlySpan<byte>.Empty) : Digest.Of(entry.DataStream)).ToString();
                     if (actual != digest)
                     {
                         throw new InvalidDataException($"{path}: {name} hashes to {actual}, not to its name: the archive changed after it was written");

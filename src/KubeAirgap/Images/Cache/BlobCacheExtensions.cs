@@ -1,4 +1,4 @@
-using KubeAirgap.Fetch;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Cache;
 
@@ -16,7 +16,7 @@ public static class BlobCacheExtensions
     /// <summary>Stores bytes already in memory (a manifest) under <paramref name="digest"/>, after checking them.</summary>
     public static string AddBlob(this ArtifactCache cache, string digest, ReadOnlySpan<byte> bytes)
     {
-        var actual = Oci.Digest.Of(bytes);
+        var actual = Content.Digest.Of(bytes).ToString();
         if (actual != digest)
         {
             throw new InvalidDataException($"refusing to cache bytes as {digest}: they hash to {actual}");

@@ -19,7 +19,7 @@ public static class CompletenessCheck
         {
             if (!ImageReference.TryParse(use.Reference, out var reference))
             {
-                errors.Add(Error(use, $"'{use.Reference}' is not an image reference"));
+                errors.Add(Error(use, ImageReference.NotAReference(use.Reference)));
                 continue;
             }
 

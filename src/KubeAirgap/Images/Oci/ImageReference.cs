@@ -3,13 +3,32 @@ using System.Text.RegularExpressions;
 namespace KubeAirgap.Images.Oci;
 
 /// <summary>
-/// A parsed image reference, normalised the way containerd's CRI does (docker/distribution's ParseDockerRef):
+/// A parsed image reference: the one grammar Validate, Images, Bundle and VerifyBundle read references with. It is
+/// the OCI distribution reference grammar (distribution/reference, reference.go and regexp.go):
+/// <code>
+/// reference        := name [ ":" tag ] [ "@" digest ]
+/// name             := [domain '/'] remote-name            (at most 255 characters)
+/// domain           := host [':' port-number]
+/// host             := domain-name | '[' IPv6address ']'
+/// domain-name      := domain-component ['.' domain-component]*
+/// domain-component := /([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])/
+/// remote-name      := path-component ['/' path-component]*
+/// path-component   := /[a-z0-9]+/ [separator /[a-z0-9]+/]*
+/// separator        := /[_.]|__|[-]+/
+/// tag              := /[\w][\w.-]{0,127}/
+/// </code>
+/// with one restriction of ours: the digest is <c>sha256:&lt;64 lower-case hex&gt;</c>, the only algorithm the
+/// registry client and the archive verify. Names are normalised the way containerd's CRI does (ParseDockerRef):
+/// the first component is the registry only when it has a '.' or ':', is <c>localhost</c>, or has upper case;
 /// <c>busybox</c> is <c>docker.io/library/busybox:latest</c>; a reference with a digest is looked up by
 /// <c>name@digest</c> and its tag is only informative.
 /// </summary>
 public sealed partial record ImageReference(string Registry, string Repository, string? Tag, string? Digest)
 {
     public const string DockerHub = "docker.io";
+
+    /// <summary>distribution/reference's NameTotalLengthMax.</summary>
+    public const int NameTotalLengthMax = 255;
 
     /// <summary><c>registry/repository</c>, e.g. <c>registry.k8s.io/coredns/coredns</c>.</summary>
     public string Name => $"{Registry}/{Repository}";
@@ -32,37 +51,41 @@ public sealed partial record ImageReference(string Registry, string Repository, 
     {
         reference = null;
         var match = Pattern().Match(text.Trim());
-        if (!match.Success)
+        if (!match.Success || match.Groups["name"].Length > NameTotalLengthMax)
         {
             return false;
         }
 
-        var path = match.Groups["path"].Value;
+        var remote = match.Groups["remote"].Value;
         var tag = match.Groups["tag"].Success ? match.Groups["tag"].Value : null;
         var digest = match.Groups["digest"].Success ? match.Groups["digest"].Value : null;
-        var slash = path.IndexOf('/', StringComparison.Ordinal);
         string registry;
         string repository;
-        var first = slash < 0 ? string.Empty : path[..slash];
-        if (slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"))
+        if (match.Groups["domain"].Success && IsRegistry(match.Groups["domain"].Value))
         {
-            registry = first;
-            repository = path[(slash + 1)..];
+            registry = match.Groups["domain"].Value;
+            repository = remote;
+        }
+        else if (match.Groups["domain"].Success)
+        {
+            // e.g. calico/node: the first component is a path component, so it obeys that grammar
+            if (!PathComponent().IsMatch(match.Groups["domain"].Value))
+            {
+                return false;
+            }
+
+            registry = DockerHub;
+            repository = match.Groups["domain"].Value + "/" + remote;
         }
         else
         {
             registry = DockerHub;
-            repository = slash < 0 ? "library/" + path : path;
+            repository = remote.Contains('/', StringComparison.Ordinal) ? remote : "library/" + remote;
         }
 
         if (registry is "index.docker.io" or "registry-1.docker.io")
         {
             registry = DockerHub;
-        }
-
-        if (repository != repository.ToLowerInvariant())
-        {
-            return false;
         }
 
         reference = new ImageReference(registry, repository, tag, digest);
@@ -74,6 +97,22 @@ public sealed partial record ImageReference(string Registry, string Repository, 
             ? reference!
             : throw new FormatException($"'{text}' is not an image reference such as registry.k8s.io/pause:3.10.2 or name:tag@sha256:<64 hex>");
 
-    [GeneratedRegex(@"^(?<path>[a-zA-Z0-9][a-zA-Z0-9._-]*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
+    /// <summary>The message Validate and the completeness check give for text <see cref="TryParse"/> refuses.</summary>
+    public static string NotAReference(string text) =>
+        $"'{text}' is not an image reference (OCI distribution grammar: [registry[:port]/]lowercase/path[:tag][@sha256:<64 hex>], e.g. registry.example.com/app:1.0)";
+
+    private static bool IsRegistry(string first) =>
+        first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"
+        || first.StartsWith('[') || first != first.ToLowerInvariant();
+
+    private const string DomainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+    private const string Host = @"(?:" + DomainComponent + @"(?:\." + DomainComponent + @")*|\[[a-fA-F0-9:]+\])";
+    private const string Domain = Host + "(?::[0-9]+)?";
+    private const string Component = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+
+    [GeneratedRegex("^(?<name>(?:(?<domain>" + Domain + ")/)?(?<remote>" + Component + "(?:/" + Component + ")*))(?::(?<tag>[\\w][\\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
     private static partial Regex Pattern();
+
+    [GeneratedRegex("^" + Component + "$")]
+    private static partial Regex PathComponent();
 }

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using KubeAirgap.Fetch;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Pull;
 
@@ -45,7 +45,7 @@ public sealed class ImagePuller
             var child = children.FirstOrDefault(c => Matches(c.Platform, arch))
                 ?? throw new RegistryException(
                     $"{reference}: its index {top.Digest} has no linux/{arch} image (it has: {string.Join(", ", children.Select(c => c.Platform?.ToString() ?? "no platform"))})");
-            if (!Oci.Digest.IsValid(child.Digest))
+            if (!Content.Digest.IsSha256(child.Digest))
             {
                 // never fetched like a tag: a child is only ever fetched by a digest its bytes can be checked against
                 throw new RegistryException($"{reference}: index {top.Digest} names its linux/{arch} manifest by '{child.Digest}', which is not a sha256 digest; refused");
@@ -61,7 +61,7 @@ public sealed class ImagePuller
         }
 
         var config = manifest.Config();
-        if (manifest.Layers().Prepend(config).FirstOrDefault(d => !Oci.Digest.IsValid(d.Digest) || d.Size < 0) is { } descriptor)
+        if (manifest.Layers().Prepend(config).FirstOrDefault(d => !Content.Digest.IsSha256(d.Digest) || d.Size < 0) is { } descriptor)
         {
             throw new RegistryException($"{reference}: manifest {manifest.Digest} names blob '{descriptor.Digest}' ({descriptor.Size} bytes), which is not a sha256 digest with a size; refused");
         }
@@ -88,10 +88,10 @@ public sealed class ImagePuller
 
     private async Task<ManifestDocument> ManifestAsync(ImageReference image, string reference, CancellationToken ct)
     {
-        if (Oci.Digest.IsValid(reference) && _store.ContainsBlob(reference))
+        if (Content.Digest.IsSha256(reference) && _store.ContainsBlob(reference))
         {
             var cached = await File.ReadAllBytesAsync(_store.PathOfBlob(reference), ct).ConfigureAwait(false);
-            if (Oci.Digest.Of(cached) == reference)
+            if (Content.Digest.Of(cached).ToString() == reference)
             {
                 return new ManifestDocument(ManifestDocument.DetectMediaType(cached, null), reference, cached);
             }

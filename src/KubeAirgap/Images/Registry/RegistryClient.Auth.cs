@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 
 namespace KubeAirgap.Images.Registry;
 

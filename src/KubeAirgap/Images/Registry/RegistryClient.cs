@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Images.Oci;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Images.Registry;
 
@@ -113,7 +113,7 @@ public sealed partial class RegistryClient : IDisposable
     /// </summary>
     public Task<ManifestDocument> GetManifestAsync(ImageReference image, string reference, CancellationToken cancellationToken = default)
     {
-        if (!reference.StartsWith(Oci.Digest.Prefix, StringComparison.Ordinal) && image.Digest is null && _options.RequireDigests)
+        if (!reference.StartsWith(Content.Digest.Sha256Prefix, StringComparison.Ordinal) && image.Digest is null && _options.RequireDigests)
         {
             throw new RegistryException($"{image}: not pinned by digest; a tag is only resolved on the upstream registry (trust on first use)");
         }
@@ -123,8 +123,8 @@ public sealed partial class RegistryClient : IDisposable
 
     private async Task<ManifestDocument> ManifestFromAsync(RegistryEndpoint endpoint, ImageReference image, string reference, CancellationToken ct)
     {
-        var byDigest = reference.StartsWith(Oci.Digest.Prefix, StringComparison.Ordinal);
-        if (byDigest && !Oci.Digest.IsValid(reference))
+        var byDigest = reference.StartsWith(Content.Digest.Sha256Prefix, StringComparison.Ordinal);
+        if (byDigest && !Content.Digest.IsSha256(reference))
         {
             throw new RegistryException($"{image.Name}: '{reference}' is not a valid sha256 digest; refused");
         }
@@ -165,7 +165,7 @@ public sealed partial class RegistryClient : IDisposable
         }
 
         Interlocked.Add(ref _bytesDownloaded, bytes.LongLength);
-        var actual = Oci.Digest.Of(bytes);
+        var actual = Content.Digest.Of(bytes).ToString();
         var expected = byDigest
             ? reference
             : response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
@@ -189,12 +189,12 @@ public sealed partial class RegistryClient : IDisposable
     /// </summary>
     public async Task<string> DownloadBlobAsync(ImageReference image, Descriptor blob, CancellationToken cancellationToken = default)
     {
-        if (!Oci.Digest.IsValid(blob.Digest) || blob.Size < 0)
+        if (!Content.Digest.IsSha256(blob.Digest) || blob.Size < 0)
         {
             throw new RegistryException($"{image}: blob descriptor '{blob.Digest}' ({blob.Size} bytes) is not a sha256 digest with a size; refused");
         }
 
-        var digest = Fetch.Digest.Parse(blob.Digest);
+        var digest = Content.Digest.Parse(blob.Digest);
         if (_cache.TryGet(digest, out var cached))
         {
             return cached;

@@ -7,6 +7,7 @@ using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Security.Certificates;
 using Org.BouncyCastle.X509;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Pki.Crypto;
 
@@ -68,7 +69,7 @@ public sealed record CertFacts(
             cert.IssuerDN.ToString(),
             new DateTimeOffset(cert.NotBefore, TimeSpan.Zero),
             new DateTimeOffset(cert.NotAfter, TimeSpan.Zero),
-            Convert.ToHexStringLower(SHA256.HashData(cert.GetEncoded())));
+            Sha256Hex.Of(cert.GetEncoded()));
     }
 
     /// <summary>

@@ -2,11 +2,12 @@ using System.Text;
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
 using KubeAirgap.Tests.Support;
 using static KubeAirgap.Tests.Fetch.Fixtures.Archives;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch.Fixtures;
 

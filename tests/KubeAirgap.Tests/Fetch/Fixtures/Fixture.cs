@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using KubeAirgap.Fetch;
-using KubeAirgap.Fetch.Download;
+using KubeAirgap.Content.Download;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Fetch.Fixtures;
 
@@ -54,7 +55,7 @@ public sealed class DownloadFixture : IAsyncDisposable
         return bytes;
     }
 
-    public static Digest Sha256Of(byte[] bytes) => Digest.Sha256(Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    public static Digest Sha256Of(byte[] bytes) => Digest.Sha256(Sha256Hex.Of(bytes));
 
     public VerifiedDownloader CreateDownloader() =>
         Ca is null ? new(Cache, Options) : new(Cache, Options, new HttpClient(Ca.Handler()) { Timeout = Timeout.InfiniteTimeSpan });

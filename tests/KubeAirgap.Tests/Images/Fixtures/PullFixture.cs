@@ -4,6 +4,7 @@ using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Tests.Support;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Images.Fixtures;
 
@@ -24,7 +25,7 @@ public sealed class PullFixture : IDisposable
 
     /// <param name="transport">The HTTP handler under auth (a <see cref="KubeAirgap.Tests.Fetch.Fixtures.TestCa"/> handler for TLS registries).</param>
     public RegistryClient Client(ICredentialSource? credentials = null, RegistryOptions? options = null, HttpMessageHandler? transport = null,
-        KubeAirgap.Fetch.Download.DownloadOptions? downloads = null)
+        KubeAirgap.Content.Download.DownloadOptions? downloads = null)
     {
         options ??= new RegistryOptions();
         var client = new RegistryClient(

@@ -9,7 +9,7 @@ namespace KubeAirgap.Tests.Images.Fixtures;
 /// <summary>A blob of a test image: its bytes and descriptor.</summary>
 public sealed record TestBlob(string MediaType, byte[] Bytes)
 {
-    public string Digest => KubeAirgap.Images.Oci.Digest.Of(Bytes);
+    public string Digest => KubeAirgap.Content.Digest.Of(Bytes).ToString();
 
     public long Size => Bytes.LongLength;
 }
@@ -119,7 +119,7 @@ public static class TestImages
         using var gzip = new GZipStream(new MemoryStream(layer.Bytes), CompressionMode.Decompress);
         using var raw = new MemoryStream();
         gzip.CopyTo(raw);
-        return KubeAirgap.Images.Oci.Digest.Of(raw.ToArray());
+        return KubeAirgap.Content.Digest.Of(raw.ToArray()).ToString();
     }
 
     private static Dictionary<string, object?> Descriptor(string mediaType, TestBlob blob) =>

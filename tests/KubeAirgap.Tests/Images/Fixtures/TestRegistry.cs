@@ -67,7 +67,7 @@ public sealed class TestRegistry : IDisposable
 
     /// <summary>The file in the registry's storage that holds a blob (tests corrupt it).</summary>
     public string BlobFile(string digest) =>
-        System.IO.Path.Combine(Storage, "docker", "registry", "v2", "blobs", "sha256", Digest.Hex(digest)[..2], Digest.Hex(digest), "data");
+        System.IO.Path.Combine(Storage, "docker", "registry", "v2", "blobs", "sha256", KubeAirgap.Content.Digest.HexOf(digest)[..2], KubeAirgap.Content.Digest.HexOf(digest), "data");
 
     public string Push(string repository, string tag, TestImage image)
     {

@@ -1,4 +1,4 @@
-namespace KubeAirgap.Fetch.Download;
+namespace KubeAirgap.Content.Download;
 
 /// <summary>
 /// Every HTTP body is read through here: at most a fixed number of bytes (a declared blob size, the 4 MiB manifest

@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 
-namespace KubeAirgap.Fetch;
+namespace KubeAirgap.Content;
 
-/// <summary>A content digest, <c>sha256:&lt;hex&gt;</c> or <c>sha512:&lt;hex&gt;</c> (lower-case hex).</summary>
+/// <summary>
+/// A content digest, <c>sha256:&lt;hex&gt;</c> or <c>sha512:&lt;hex&gt;</c> (lower-case hex): of pinned artifacts
+/// (either algorithm) and of image blobs and manifests (sha256, the only algorithm registries use for images today).
+/// </summary>
 public sealed record Digest
 {
     private static readonly Dictionary<string, int> HexLengths = new(StringComparer.Ordinal) { ["sha256"] = 64, ["sha512"] = 128 };
@@ -74,6 +77,24 @@ public sealed record Digest
 
         return Create(algorithm, Convert.ToHexStringLower(hasher.GetHashAndReset()));
     }
+
+    /// <summary>The prefix of every image digest.</summary>
+    public const string Sha256Prefix = "sha256:";
+
+    /// <summary>The sha256 digest of <paramref name="bytes"/>.</summary>
+    public static Digest Of(ReadOnlySpan<byte> bytes) => new("sha256", Sha256Hex.Of(bytes));
+
+    /// <summary>The sha256 digest of the rest of <paramref name="stream"/>.</summary>
+    public static Digest Of(Stream stream) => new("sha256", Sha256Hex.Of(stream));
+
+    /// <summary>Whether <paramref name="text"/> is exactly <c>sha256:</c> and 64 lower-case hex digits (how images are named).</summary>
+    public static bool IsSha256(string? text) =>
+        text is not null && text.StartsWith(Sha256Prefix, StringComparison.Ordinal) && text.Length == Sha256Prefix.Length + 64
+        && text.AsSpan(Sha256Prefix.Length).IndexOfAnyExcept("0123456789abcdef") < 0;
+
+    /// <summary>The hex part of <paramref name="digest"/>, after checking that it is a sha256 digest.</summary>
+    public static string HexOf(string digest) =>
+        IsSha256(digest) ? digest[Sha256Prefix.Length..] : throw new FormatException($"'{digest}' is not a sha256 digest (sha256:<64 lowercase hex>)");
 
     public override string ToString() => $"{Algorithm}:{Hex}";
 }

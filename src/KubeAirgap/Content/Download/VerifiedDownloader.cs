@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using Polly;
 using Polly.Retry;
 
-namespace KubeAirgap.Fetch.Download;
+namespace KubeAirgap.Content.Download;
 
 /// <summary>
 /// Downloads an artifact into the <see cref="ArtifactCache"/>: each candidate URL in order, each with retries and

@@ -1,4 +1,4 @@
-namespace KubeAirgap.Fetch.Download;
+namespace KubeAirgap.Content.Download;
 
 /// <summary>Retry and timeout policy of <see cref="VerifiedDownloader"/> (cake.config [Fetch]).</summary>
 public sealed record DownloadOptions

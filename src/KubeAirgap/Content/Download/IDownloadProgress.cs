@@ -1,4 +1,4 @@
-namespace KubeAirgap.Fetch.Download;
+namespace KubeAirgap.Content.Download;
 
 /// <summary>Where the downloader reports what it does (Spectre progress bars, plain log lines, or nothing).</summary>
 public interface IDownloadProgress

@@ -1,4 +1,4 @@
-namespace KubeAirgap.Fetch.Download;
+namespace KubeAirgap.Content.Download;
 
 /// <summary>
 /// One artifact to download: tried at each URL in order (mirrors first, upstream last) until one gives bytes with

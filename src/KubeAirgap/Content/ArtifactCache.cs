@@ -1,4 +1,4 @@
-namespace KubeAirgap.Fetch;
+namespace KubeAirgap.Content;
 
 /// <summary>
 /// Content-addressed cache: <c>&lt;root&gt;/sha256/&lt;hex&gt;</c>. A file appears under its final name only after its
@@ -168,9 +168,7 @@ public sealed class ArtifactCache
     {
         var final = CompanionPathOf(digest, suffix);
         EnsureDirectory(Path.GetDirectoryName(final)!);
-        var temp = final + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, bytes.ToArray());
-        File.Move(temp, final, overwrite: true);
+        AtomicFile.Write(final, bytes);
         return final;
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace KubeAirgap.Fetch.Download;
+namespace KubeAirgap.Content.Download;
 
 /// <summary>No URL gave the expected bytes: names the artifact, every URL tried with its outcome, and the expected digest.</summary>
 public sealed class DownloadException : Exception
