@@ -7,6 +7,10 @@ internal static class BundleSettings
 {
     public static int Level(BuildContext context) => context.Setting("Bundle", "CompressionLevel", 6);
 
+    /// <summary>[Bundle] Layout (or --bundle_layout): self-contained (default) or fleet.</summary>
+    public static BundleLayout Layout(BuildContext context) =>
+        BundleLayouts.Parse(context.Setting("Bundle", "Layout", BundleLayouts.SelfContainedName), "[Bundle] Layout (cake.config, --bundle_layout)");
+
     public static int Parallelism(BuildContext context)
     {
         var configured = context.Setting("Bundle", "Parallelism", 0);
@@ -51,6 +55,7 @@ internal static class BundleSettings
             epoch, Level(context), Parallelism(context), signer)
         {
             Members = Members(context),
+            Layout = Layout(context),
             PkiRenewal = KubeAirgap.Pki.PkiRenewalRecord.Read(System.IO.Path.Combine(OutputDir(context), KubeAirgap.Pki.PkiBuild.ManifestName)),
         };
     }

@@ -3,7 +3,7 @@ using KubeAirgap.Bundle;
 namespace Build.Tasks;
 
 [TaskName("Bundle")]
-[TaskDescription("Writes artifacts/<cluster>/<cluster>-<node>-<arch>.tar.gz per node, SHA256SUMS, bundle-manifest.json, sbom.spdx.json")]
+[TaskDescription("Writes artifacts/<cluster>/<cluster>-<node>-<arch>.tar.gz per node (with [Bundle] Layout=fleet also <cluster>-payload-<arch>-<roles>.tar.gz per payload), SHA256SUMS, bundle-manifest.json, sbom.spdx.json")]
 [IsDependentOn(typeof(NginxTask))]
 [IsDependentOn(typeof(ImagesTask))]
 public sealed class BundleTask : FrostingTask<BuildContext>
@@ -12,6 +12,11 @@ public sealed class BundleTask : FrostingTask<BuildContext>
     {
         var request = BundleSettings.Request(context);
         var result = BundleBuilder.Build(request);
+        foreach (var p in result.Payloads)
+        {
+            context.Information("{0}  {1,10}  {2} (payload {3}, fleet layout)", p.Sha256, BundlePlan.Size(p.Size), p.Bundle, p.Key);
+        }
+
         foreach (var t in result.Tarballs)
         {
             context.Information("{0}  {1,10}  {2}", t.Sha256, BundlePlan.Size(t.Size), System.IO.Path.GetFileName(t.Path));

@@ -11,7 +11,7 @@ public sealed class PlanTask : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         var spec = context.Cluster;
-        var plan = BundlePlan.Make(spec, context.Pins, k => context.Paths.Payload(spec.Name, k), n => context.Paths.NodeTree(spec.Name, n));
+        var plan = BundlePlan.Make(spec, context.Pins, k => context.Paths.Payload(spec.Name, k), n => context.Paths.NodeTree(spec.Name, n), BundleSettings.Layout(context));
         var previous = BundleBuilder.PreviousManifest(BundleSettings.OutputDir(context));
         var diff = previous is null ? null : BundlePlan.Diff(plan, previous);
         foreach (var line in BundlePlan.Render(plan, diff))

@@ -23,13 +23,18 @@
 #   --pubkey FILE         the bundle signing key (Ed25519 public key, PEM), brought to the node apart from the
 #                         tarball; the first install pins it as /etc/kube-airgap/trusted.pub, and later bundles
 #                         must be signed by the pinned key
+#   --payload FILE        fleet layout: the payload tarball this bundle pins (default: its pinned name,
+#                         <cluster>-payload-<arch>-<roles>.tar.gz, beside the extracted bundle directory); its
+#                         sha256 is checked against the signed pin before anything is extracted from it
 #   --insecure-unsigned   accept a bundle that is unsigned or not signed by the trusted key (logged)
 #   --start               etcd-restore only: start etcd after restoring (default: leave it stopped)
 #   --replace-cluster     install only: accept a bundle of another cluster (other CA or signing key) and pin its key
 #   -h, --help
 #
 # Trust: SHA256SUMS.sig must be a valid signature over SHA256SUMS by --pubkey or the pinned key. The bundle and
-# its payload are copied into a root-owned 0700 directory, verified there, and used only from there.
+# its payload are copied into a root-owned 0700 directory, verified there, and used only from there. In the fleet
+# layout the payload tarball is copied there, its sha256 checked against the pin in the signed lib/layout.env, and
+# only then extracted there.
 #
 # Environment:
 #   KA_LOG              log file (default: <root>/var/log/kube-airgap-install.log, from lib/layout.env)
@@ -70,6 +75,9 @@ NO_START=0
 YES=0
 PURGE=0
 PUBKEY=
+PAYLOAD_FILE=     # --payload: the fleet layout's payload tarball ("" = the pinned name beside SOURCE_DIR)
+STAGED_OK=1       # 0: lib/layout.env or lib/payload.sh failed their early check (reported by check_staged)
+PAYLOAD_TOP=      # fleet layout: the verified payload directory in RUN_TMP, set by lib/payload.sh ("" = self-contained)
 SNAPSHOT=
 ETCD_RESTORE_START=0
 INSECURE=0
@@ -167,6 +175,8 @@ parse_args() {
             --purge) PURGE=1 ;;
             --pubkey) [ $# -ge 2 ] || fatal "--pubkey needs a file" 2; non_empty --pubkey "$2"; PUBKEY=$2; shift ;;
             --pubkey=*) PUBKEY=${1#--pubkey=}; non_empty --pubkey "${PUBKEY}" ;;
+            --payload) [ $# -ge 2 ] || fatal "--payload needs a file" 2; non_empty --payload "$2"; PAYLOAD_FILE=$2; shift ;;
+            --payload=*) PAYLOAD_FILE=${1#--payload=}; non_empty --payload "${PAYLOAD_FILE}" ;;
             --insecure-unsigned) INSECURE=1 ;;
             --replace-cluster) REPLACE_CLUSTER=1 ;;
             -h | --help) usage; exit 0 ;;
@@ -183,6 +193,9 @@ parse_args() {
     fi
     if [ -n "${PUBKEY}" ] && [ ! -f "${PUBKEY}" ]; then
         fatal "--pubkey ${PUBKEY}: no such file" 2
+    fi
+    if [ -n "${PAYLOAD_FILE}" ] && [ ! -f "${PAYLOAD_FILE}" ]; then
+        fatal "--payload ${PAYLOAD_FILE}: no such file; nothing was changed" 2
     fi
     if [ -n "${ROOT}" ]; then
         [ -d "${ROOT}" ] || fatal "--root ${ROOT}: not a directory" 2
@@ -285,12 +298,23 @@ listed_paths() {
 }
 
 # Listed files that are missing or whose link leads out of the extracted bundle (and its payload directory) are
-# reported and counted in BAD; the others are written to RUN_TMP/copy, to be copied.
+# reported and counted in BAD; the others are written to RUN_TMP/copy, to be copied. In the fleet layout the
+# payload's files (under bin/ and images/) come from the verified payload (PAYLOAD_TOP) instead: RUN_TMP/copy-payload.
 check_source_links() {
     local payload path real
     payload=$(payload_dir) || exit 4
     : >"${RUN_TMP}/copy"
+    : >"${RUN_TMP}/copy-payload"
     while IFS= read -r path; do
+        if [ -n "${PAYLOAD_TOP}" ] && is_payload_path "${path}"; then
+            if [ -f "${PAYLOAD_TOP}/${path}" ] && [ ! -L "${PAYLOAD_TOP}/${path}" ]; then
+                printf '%s\n' "${path}" >>"${RUN_TMP}/copy-payload"
+            else
+                echo "[ERROR] ${path}: missing from the payload tarball ${KA_PAYLOAD_TARBALL}" >&2
+                BAD=$((BAD + 1))
+            fi
+            continue
+        fi
         if [ ! -e "${SOURCE_DIR}/${path}" ]; then
             echo "[ERROR] ${path}: missing from the bundle (truncated download or extraction?)" >&2
             BAD=$((BAD + 1))
@@ -338,6 +362,28 @@ check_staged() {
     info "bundle verified: ${count} files match SHA256SUMS"
 }
 
+# stage_listed STAGE PATH: copies one file SHA256SUMS lists into STAGE ahead of the others and checks its sha256
+# there (what the installer needs before the rest: lib/layout.env and lib/payload.sh, for the payload tarball).
+# A file missing, unlisted or different sets STAGED_OK=0 and is left to check_staged, which reports it with the others.
+stage_listed() {
+    local stage=$1 path=$2 line expected="" actual
+    while IFS= read -r line || [ -n "${line}" ]; do
+        if [ "${line#*  }" = "${path}" ]; then
+            expected=${line%%  *}
+        fi
+    done <"${stage}/SHA256SUMS"
+    if [ -z "${expected}" ] || [ -L "${SOURCE_DIR}/${path}" ] || [ ! -f "${SOURCE_DIR}/${path}" ]; then
+        STAGED_OK=0
+        return 0
+    fi
+    mkdir -p "${stage}/$(dirname "${path}")"
+    cp -- "${SOURCE_DIR}/${path}" "${stage}/${path}"
+    actual=$(sha256sum <"${stage}/${path}")
+    if [ "${actual%% *}" != "${expected}" ]; then
+        STAGED_OK=0
+    fi
+}
+
 # stage_bundle all|installer: copy SHA256SUMS(.sig) and the listed files (links followed) into this run's private
 # directory, check the signature and every hash there, and use only that copy from now on: a file changed in the
 # extracted directory after this check is never read again.
@@ -354,10 +400,27 @@ stage_bundle() {
     done
     choose_key
     check_signature "${stage}"
+    STAGED_OK=1
+    if [ "${what}" = all ]; then
+        stage_listed "${stage}" lib/layout.env
+        stage_listed "${stage}" lib/payload.sh
+    fi
+    if [ "${what}" = all ] && [ "${STAGED_OK}" = 1 ]; then
+        # shellcheck source=/dev/null
+        . "${stage}/lib/layout.env"
+        # shellcheck source=lib/payload.sh
+        . "${stage}/lib/payload.sh"
+        stage_payload
+    fi
     listed_paths "${stage}/SHA256SUMS" "${what}" >"${RUN_TMP}/paths"
     check_source_links
     (cd "${SOURCE_DIR}" && xargs -r -d '\n' cp -L --parents -t "${stage}" -- <"${RUN_TMP}/copy") ||
         fatal "copying the bundle into ${stage} failed (disk full? KA_TMPDIR picks another place)" 4
+    if [ -s "${RUN_TMP}/copy-payload" ]; then
+        (cd "${PAYLOAD_TOP}" && xargs -r -d '\n' cp --link --parents -t "${stage}" -- <"${RUN_TMP}/copy-payload") ||
+            fatal "moving the payload's files into ${stage} failed" 4
+        cat -- "${RUN_TMP}/copy-payload" >>"${RUN_TMP}/copy"
+    fi
     check_staged "${stage}"
     BUNDLE_DIR=${stage}
 }

@@ -20,6 +20,9 @@ public static partial class BundleBuilder
     {
         /// <summary>Which existing nodes need an update bundle and why, against the previous bundle-manifest.json.</summary>
         public Day2.NodeChanges.Report Changes { get; init; } = new([], [], [], []);
+
+        /// <summary>The fleet layout's payload tarballs (empty in the self-contained layout).</summary>
+        public IReadOnlyList<PayloadArchive> Payloads { get; init; } = [];
     }
 
     /// <summary>The node tree's top-level folders that are bundled (everything else there is an error).</summary>
@@ -47,6 +50,7 @@ public static partial class BundleBuilder
         Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
             p => memberOf[p.Key.Name] = payloadMembers.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
         var installer = InstallerEntries(request.InstallerDir);
+        var fleet = request.Layout == BundleLayout.Fleet ? FleetPayloads(request, payloads.Values.Select(p => p.Key), memberOf) : null;
 
         var last = PreviousManifest(request);
         var previous = last?.Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal) ?? [];
@@ -59,11 +63,12 @@ public static partial class BundleBuilder
         {
             var node = spec.Nodes[i];
             var key = PayloadKey.Of(node);
-            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members);
+            var pin = fleet?.Archives[key.Name];
+            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members, pin);
             var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
             var top = BundleRequest.TopDir(spec, node);
             var payloadTop = BundleRequest.PayloadTopDir(spec, key);
-            var inputs = Fingerprint(content.Entries, top, payloadTop, request);
+            var inputs = Fingerprint(content.Entries, top, payloadTop, request, fleet is null ? null : pin!.Bundle);
             if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && Sha256Hex.OfFile(output) == old.Sha256)
             {
                 OutputDirectory.SetMode(output, content.Entries.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public);
@@ -72,7 +77,7 @@ public static partial class BundleBuilder
             }
             else
             {
-                results[i] = NodeTarball.Write(output, top, payloadTop, memberOf[key.Name], content.Entries, request.SourceDateEpoch, payloadMembers);
+                results[i] = NodeTarball.Write(output, top, payloadTop, fleet is null ? memberOf[key.Name] : null, content.Entries, request.SourceDateEpoch, payloadMembers);
             }
 
             nodes[i] = new BundleNode(
@@ -83,7 +88,8 @@ public static partial class BundleBuilder
 
         var manifest = new BundleSetManifest(
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
-            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal, members);
+            spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal, members,
+            request.Layout.Name(), fleet?.Archives.Values.OrderBy(a => a.Bundle, StringComparer.Ordinal).ToList() ?? []);
         var manifestBytes = BundleJson.Serialize(manifest);
         BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
         var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch);
@@ -91,6 +97,7 @@ public static partial class BundleBuilder
 
         var sums = Sha256Sums.Render(
             results.Select(r => (Path.GetFileName(r.Path), r.Sha256))
+                .Concat(manifest.Payloads!.Select(a => (a.Bundle, a.Sha256)))
                 .Append((BundleRequest.ManifestName, Sha256Hex.Of(manifestBytes)))
                 .Append((BundleRequest.SbomName, Sha256Hex.Of(sbom))));
         OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SumsName), sums, OutputDirectory.Public);
@@ -99,8 +106,9 @@ public static partial class BundleBuilder
         OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.PublicKeyName(spec)), Encoding.ASCII.GetBytes(signer.PublicKeyPem()), OutputDirectory.Public);
         OutputDirectory.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.VerifyScriptName), VerifyScript(), OutputDirectory.PublicExecutable);
 
-        RemoveStale(request, results);
-        return new Result(manifest, results, payloadMembers.Compressed, results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size), kept) { Changes = changes };
+        RemoveStale(request, results.Select(r => Path.GetFileName(r.Path)).Concat(manifest.Payloads!.Select(a => a.Bundle)));
+        var written = results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size) + (fleet?.BytesWritten ?? 0);
+        return new Result(manifest, results, payloadMembers.Compressed, written, kept) { Changes = changes, Payloads = manifest.Payloads! };
     }
 
     /// <summary>
@@ -149,10 +157,16 @@ public static partial class BundleBuilder
     private static BundleSetManifest? PreviousManifest(BundleRequest request) => PreviousManifest(request.OutputDir);
 
     /// <summary>sha256 of every entry (path, mode, size, sha256), the node and payload directories, mtime and level: all a tarball's bytes depend on.</summary>
-    private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request)
+    private static string Fingerprint(IEnumerable<BundleEntry> entries, string top, string payloadTop, BundleRequest request, string? payloadTarball)
     {
         var text = new StringBuilder();
-        text.Append("kube-airgap-tar-v3\n").Append(top).Append('\n').Append(payloadTop).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
+        text.Append("kube-airgap-tar-v3\n");
+        if (payloadTarball is not null)
+        {
+            text.Append("fleet ").Append(payloadTarball).Append('\n');
+        }
+
+        text.Append(top).Append('\n').Append(payloadTop).Append('\n').Append(request.SourceDateEpoch).Append('\n').Append(request.CompressionLevel).Append('\n');
         foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
             text.Append(e.Path).Append(' ').Append(e.ModeText).Append(' ').Append(e.Size).Append(' ').Append(e.Sha256).Append(' ').Append(e.Shared ? 's' : 'n').Append('\n');
@@ -207,9 +221,9 @@ public static partial class BundleBuilder
             .ToList();
     }
 
-    private static void RemoveStale(BundleRequest request, IEnumerable<NodeTarball.Result> results)
+    private static void RemoveStale(BundleRequest request, IEnumerable<string> tarballs)
     {
-        var keep = results.Select(r => Path.GetFileName(r.Path)).ToHashSet(StringComparer.Ordinal);
+        var keep = tarballs.ToHashSet(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(request.OutputDir, $"{request.Spec.Name}-*.tar.gz"))
         {
             if (!keep.Contains(Path.GetFileName(file)))

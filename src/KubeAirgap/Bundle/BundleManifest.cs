@@ -25,7 +25,8 @@ public sealed record NodeManifest(
     bool CaKeyOnNodes,
     KubeNginxInfo KubeNginx,
     long SourceDateEpoch,
-    IReadOnlyList<ManifestFile> Files);
+    IReadOnlyList<ManifestFile> Files,
+    PayloadArchive? Payload = null);
 
 /// <summary>One node in bundle-manifest.json: the tarball and every file in it; <c>Inputs</c> is the sha256 of
 /// everything that decides the tarball's bytes (a later build with the same value keeps the tarball).</summary>
@@ -46,7 +47,9 @@ public sealed record BundleNode(
 /// <summary>bundle-manifest.json next to the tarballs. <c>CaFingerprint</c> is the sha256 of the cluster CA's DER
 /// (pki/ca.crt): the cluster's identity, which Pki checks before it would create new CAs. <c>Pki</c> is the Pki run's
 /// renewal record (clock override, forced names, re-issued leaves; docs/pki.md "Renewal"). <c>Members</c> is the
-/// membership this set was built for (joined etcd members, removed nodes): what the next build's Plan diffs against.</summary>
+/// membership this set was built for (joined etcd members, removed nodes): what the next build's Plan diffs against.
+/// <c>Layout</c> is <c>self-contained</c> or <c>fleet</c>; with fleet, <c>Payloads</c> lists the payload tarballs the
+/// node tarballs pin (empty otherwise).</summary>
 public sealed record BundleSetManifest(
     int SchemaVersion,
     string Cluster,
@@ -57,7 +60,9 @@ public sealed record BundleSetManifest(
     IReadOnlyList<BundleNode> Nodes,
     string? CaFingerprint = null,
     KubeAirgap.Pki.PkiRenewalRecord? Pki = null,
-    Day2.Membership? Members = null);
+    Day2.Membership? Members = null,
+    string Layout = BundleLayouts.SelfContainedName,
+    IReadOnlyList<PayloadArchive>? Payloads = null);
 
 public static class BundleJson
 {

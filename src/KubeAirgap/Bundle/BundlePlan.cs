@@ -8,7 +8,8 @@ namespace KubeAirgap.Bundle;
 /// <summary>
 /// What Bundle would produce, without downloading or writing anything: per node its files (with size and
 /// sha256 where the inputs are staged already, else the paths pins.yaml's layouts promise), its images, and the
-/// upstream URLs and digests behind them; and the difference against a previous bundle-manifest.json.
+/// upstream URLs and digests behind them; and the difference against a previous bundle-manifest.json. In the fleet
+/// layout each node's plan names the payload tarball its bundle pins, and the payload tarballs are planned once each.
 /// </summary>
 public static class BundlePlan
 {
@@ -16,11 +17,12 @@ public static class BundlePlan
 
     public sealed record Upstream(string Name, string Version, string Location, string? Digest);
 
-    public sealed record NodePlan(string Node, string Arch, IReadOnlyList<string> Roles, string Bundle, IReadOnlyList<PlannedFile> Files, IReadOnlyList<Upstream> Upstreams, IReadOnlyList<Upstream> Images);
+    /// <param name="Payload">The fleet layout's payload tarball this node's bundle pins; null in the self-contained layout.</param>
+    public sealed record NodePlan(string Node, string Arch, IReadOnlyList<string> Roles, string Bundle, IReadOnlyList<PlannedFile> Files, IReadOnlyList<Upstream> Upstreams, IReadOnlyList<Upstream> Images, string? Payload = null);
 
     public sealed record Difference(string Node, string Change, string Path);
 
-    public static IReadOnlyList<NodePlan> Make(ClusterSpec spec, PinsFile pins, Func<string, string> payloadDir, Func<string, string> nodeTreeDir)
+    public static IReadOnlyList<NodePlan> Make(ClusterSpec spec, PinsFile pins, Func<string, string> payloadDir, Func<string, string> nodeTreeDir, BundleLayout layout = BundleLayout.SelfContained)
     {
         var release = pins.ReleaseFor(spec.KubernetesVersion)
             ?? throw new InvalidDataException($"pins.yaml has no release for Kubernetes {spec.KubernetesVersion}");
@@ -67,7 +69,8 @@ public static class BundlePlan
                     .Select(e => new Upstream(e, string.Empty, e, e.Contains('@', StringComparison.Ordinal) ? e[(e.IndexOf('@', StringComparison.Ordinal) + 1)..] : null)))
                 .OrderBy(i => i.Name, StringComparer.Ordinal)
                 .ToList();
-            plans.Add(new NodePlan(node.Name, node.Arch, node.Roles.Order().Select(r => r.Name()).ToList(), BundleRequest.TarballName(spec, node), files, upstreams, images));
+            var payload = layout == BundleLayout.Fleet ? BundleRequest.PayloadTarballName(spec, key) : null;
+            plans.Add(new NodePlan(node.Name, node.Arch, node.Roles.Order().Select(r => r.Name()).ToList(), BundleRequest.TarballName(spec, node), files, upstreams, images, payload));
         }
 
         return plans;
@@ -120,13 +123,26 @@ public static class BundlePlan
     /// <summary>The plan as text lines (what the Plan task prints).</summary>
     public static IEnumerable<string> Render(IReadOnlyList<NodePlan> plan, IReadOnlyList<Difference>? diff)
     {
+        foreach (var payload in plan.Where(n => n.Payload is not null).GroupBy(n => n.Payload!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var shared = payload.First().Files.Where(IsPayload).ToList();
+            var known = shared.Where(f => f.Size is not null).Sum(f => f.Size!.Value);
+            yield return $"{payload.Key}: payload of {payload.Count()} node(s) ({string.Join(", ", payload.Select(n => n.Node))}), {shared.Count} file(s), {Size(known)} known (fleet layout: carried once)";
+            foreach (var f in shared)
+            {
+                yield return FileLine(f);
+            }
+        }
+
         foreach (var node in plan)
         {
-            var known = node.Files.Where(f => f.Size is not null).Sum(f => f.Size!.Value);
-            yield return $"{node.Bundle}: {node.Node} ({string.Join(",", node.Roles)}, {node.Arch}), {node.Files.Count} file(s), {Size(known)} known";
-            foreach (var f in node.Files)
+            var files = node.Payload is null ? node.Files : node.Files.Where(f => !IsPayload(f)).ToList();
+            var known = files.Where(f => f.Size is not null).Sum(f => f.Size!.Value);
+            yield return $"{node.Bundle}: {node.Node} ({string.Join(",", node.Roles)}, {node.Arch}), {files.Count} file(s), {Size(known)} known"
+                + (node.Payload is null ? string.Empty : $", pins {node.Payload}");
+            foreach (var f in files)
             {
-                yield return $"  {f.Path,-52} {(f.Size is { } s ? Size(s) : "?"),10}  {(f.Sha256 is { } h ? h[..12] : "-"),-12}  {f.Origin}";
+                yield return FileLine(f);
             }
 
             foreach (var u in node.Upstreams)
@@ -152,6 +168,13 @@ public static class BundlePlan
             yield return $"  {d.Change,-8} {d.Node}: {d.Path}";
         }
     }
+
+    private static string FileLine(PlannedFile f) =>
+        $"  {f.Path,-52} {(f.Size is { } s ? Size(s) : "?"),10}  {(f.Sha256 is { } h ? h[..12] : "-"),-12}  {f.Origin}";
+
+    /// <summary>bin/ and images/: the shared payload's files (what the fleet layout's payload tarball carries).</summary>
+    private static bool IsPayload(PlannedFile f) =>
+        f.Path.StartsWith("bin/", StringComparison.Ordinal) || f.Path.StartsWith("images/", StringComparison.Ordinal);
 
     public static string Size(long bytes) => bytes switch
     {

@@ -27,6 +27,9 @@ public sealed record BundleRequest(
     /// <see cref="Day2.Membership.Next"/>); null: derived from the previous bundle-manifest.json alone.</summary>
     public Day2.Membership? Members { get; init; }
 
+    /// <summary>Self-contained node tarballs (the default), or fleet: payload tarballs plus small node tarballs that pin them.</summary>
+    public BundleLayout Layout { get; init; } = BundleLayout.SelfContained;
+
     /// <summary>The renewal record of the Pki run these node trees come from (recorded in bundle-manifest.json).</summary>
     public KubeAirgap.Pki.PkiRenewalRecord? PkiRenewal { get; init; }
 
@@ -39,6 +42,10 @@ public sealed record BundleRequest(
     public static string TarballName(ClusterSpec spec, NodeSpec node) => $"{spec.Name}-{node.Name}-{node.Arch}.tar.gz";
 
     public static string TopDir(ClusterSpec spec, NodeSpec node) => $"{spec.Name}-{node.Name}";
+
+    /// <summary>The fleet layout's payload tarball of <paramref name="key"/>, beside the node tarballs: its directory's name
+    /// plus <c>.tar.gz</c>, e.g. <c>prod-payload-amd64-etcd.control-plane.worker.tar.gz</c>.</summary>
+    public static string PayloadTarballName(ClusterSpec spec, Layout.PayloadKey key) => PayloadTopDir(spec, key) + ".tar.gz";
 
     /// <summary>The directory next to the node's in every tarball of <paramref name="key"/>, holding the shared bin/ and images/,
     /// e.g. <c>prod-payload-amd64-etcd.control-plane.worker</c>.</summary>

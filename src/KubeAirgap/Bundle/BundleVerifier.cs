@@ -13,6 +13,8 @@ namespace KubeAirgap.Bundle;
 /// the node's directory and what its symlinks (bin, images) reach inside the tarball are its files; every file matches the inner SHA256SUMS and bundle-manifest.json; every binary a unit's ExecStart names is in
 /// bin/; every image a manifest or config names is in images/images.oci.tar, complete for the node's arch, under the name
 /// containerd looks it up by (name@digest when pinned): the same check, <see cref="CompletenessCheck"/>, as the Images task's.
+/// In the fleet layout the node tarball's links reach into its payload tarball, which must match SHA256SUMS and the pin
+/// in the node's lib/layout.env.
 /// </summary>
 public static partial class BundleVerifier
 {
@@ -29,12 +31,13 @@ public static partial class BundleVerifier
 
         var set = BundleJson.Read<BundleSetManifest>(manifestPath);
         var outer = Sha256Sums.Parse(File.ReadAllText(Path.Combine(outputDir, BundleRequest.SumsName)), Path.Combine(outputDir, BundleRequest.SumsName));
-        return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer, pins)).ToList();
+        var payloads = new PayloadReads(outputDir, set, outer);
+        return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer, pins, payloads)).ToList();
     }
 
     private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, OciArchiveContents? Archive);
 
-    private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer, Pins.PinsFile? pins)
+    private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer, Pins.PinsFile? pins, PayloadReads payloads)
     {
         var problems = new List<string>();
         var path = Path.Combine(dir, node.Bundle);
@@ -54,9 +57,11 @@ public static partial class BundleVerifier
         }
 
         var (files, links) = Read(path, node.Bundle, problems);
+        var payload = payloads.AddTo(node, files, links, problems);
         var items = NodeView($"{set.Cluster}-{node.Name}", files, links, problems);
         var archive = items.GetValueOrDefault("images/images.oci.tar")?.Archive;
         CheckInnerSums(items, problems);
+        CheckPayloadPin(node, payload, items, problems);
         CheckManifest(node, items, problems);
         CheckUnits(items, problems);
         if (pins is not null)

@@ -7,7 +7,9 @@ namespace KubeAirgap.Bundle;
 /// payload's member (<see cref="PayloadMembers"/>, the same bytes in every tarball of the payload key) copied,
 /// then one member with <c>&lt;top&gt;/</c>: its directories, the relative symlinks <c>bin</c> and <c>images</c>
 /// into the payload directory, the node's own files, and the end-of-archive marker. Entries are sorted; every
-/// header has uid/gid 0 and the same mtime. A tarball holding a secret is 0600, others 0644.
+/// header has uid/gid 0 and the same mtime. A tarball holding a secret is 0600, others 0644. In the fleet layout
+/// (no payload member given) the payload's member is left out: the links then reach into the payload
+/// tarball extracted beside it (<see cref="PayloadTarball"/>).
 /// </summary>
 public static class NodeTarball
 {
@@ -15,7 +17,7 @@ public static class NodeTarball
     public sealed record Result(string Path, long Size, string Sha256, long PayloadMemberLength, long NodeMemberLength);
 
     /// <summary>The node's directory holds a symlink <c>name</c> → <c>../&lt;payloadTop&gt;/name</c> for each top-level folder of the shared entries.</summary>
-    public static Result Write(string output, string top, string payloadTop, string payloadMember, IReadOnlyList<BundleEntry> entries, long mtime, PayloadMembers members)
+    public static Result Write(string output, string top, string payloadTop, string? payloadMember, IReadOnlyList<BundleEntry> entries, long mtime, PayloadMembers members)
     {
         var duplicate = entries.GroupBy(e => e.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -41,8 +43,13 @@ public static class NodeTarball
             using (var disk = tarball.OpenWrite(1 << 20))
             using (var file = new HashingWriteStream(disk, hash))
             {
-                using (var stored = new FileStream(payloadMember, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+                if (payloadMember is null)
                 {
+                    payloadLength = 0;
+                }
+                else
+                {
+                    using var stored = new FileStream(payloadMember, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                     stored.CopyTo(file, 1 << 20);
                     payloadLength = stored.Length;
                 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# verify-bundle.sh: checks a kube-airgap node tarball BEFORE it is extracted, with openssl and sha256sum only.
+# verify-bundle.sh: checks kube-airgap tarballs BEFORE they are extracted, with openssl and sha256sum only.
 #
-#   ./verify-bundle.sh [--pubkey FILE] TARBALL...
+#   ./verify-bundle.sh [--pubkey FILE] [TARBALL...]   (no TARBALL: every tarball SHA256SUMS lists, beside this script)
 #
 # 1. SHA256SUMS (next to the tarballs) must carry a valid Ed25519 signature (SHA256SUMS.sig) by the public key:
 #    --pubkey FILE, else the one <cluster>-bundle-signing.pub next to this script. Compare that key's fingerprint
 #    (printed below) with the one the build printed, over a channel other than the transport medium.
-# 2. Each TARBALL's sha256 must be the one SHA256SUMS lists for its name.
+# 2. Each TARBALL's sha256 must be the one SHA256SUMS lists for its name. Both layouts: the self-contained node
+#    tarballs, and the fleet layout's payload tarballs (<cluster>-payload-<arch>-<roles>.tar.gz) and node tarballs
+#    (each node's installer checks its payload tarball against the pin in its signed bundle again).
 # Exit 0 only when every tarball passes. Written by kube-airgap's Bundle task; it is not part of any tarball.
 set -euo pipefail
 
@@ -55,6 +57,15 @@ verify_tarball() {
   log "${name}: sha256 ${actual} matches the signed ${sums}"
 }
 
+# listed_tarballs SUMS: every *.tar.gz SHA256SUMS lists, as paths beside it (a missing one fails the check later).
+listed_tarballs() {
+  local sums=$1
+  [ -f "${sums}" ] || die "${sums} not found"
+  awk '$2 ~ /\.tar\.gz$/ { sub(/^\*/, "", $2); print $2 }' "${sums}" | while IFS= read -r name; do
+    printf '%s/%s\n' "$(dirname -- "${sums}")" "${name}"
+  done
+}
+
 main() {
   local pubkey=""
   local tarballs=()
@@ -66,7 +77,6 @@ main() {
       *) tarballs+=("$1"); shift ;;
     esac
   done
-  [ "${#tarballs[@]}" -gt 0 ] || usage
   command -v openssl >/dev/null || die "openssl not found"
   command -v sha256sum >/dev/null || die "sha256sum not found"
 
@@ -76,6 +86,10 @@ main() {
     pubkey=$(find_pubkey "${here}")
   fi
   [ -f "${pubkey}" ] || die "public key ${pubkey} not found"
+  if [ "${#tarballs[@]}" -eq 0 ]; then
+    mapfile -t tarballs < <(listed_tarballs "${here}/SHA256SUMS")
+    [ "${#tarballs[@]}" -gt 0 ] || die "${here}/SHA256SUMS lists no tarballs"
+  fi
 
   local tarball sums
   for tarball in "${tarballs[@]}"; do
