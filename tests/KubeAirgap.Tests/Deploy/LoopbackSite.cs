@@ -18,14 +18,22 @@ public sealed class LoopbackSite : IDisposable
     {
         Cluster = cluster;
         Nodes = nodes;
-        Directory.CreateDirectory(Path.GetDirectoryName(Artifacts)!);
-        Cmd.Run("cp", "-a", artifactsDir, Artifacts).EnsureSuccess("cp -a artifacts");
-        foreach (var node in nodes)
+        try
         {
-            MakeHost(node);
-        }
+            Directory.CreateDirectory(Path.GetDirectoryName(Artifacts)!);
+            Cmd.Run("cp", "-a", artifactsDir, Artifacts).EnsureSuccess("cp -a artifacts");
+            foreach (var node in nodes)
+            {
+                MakeHost(node);
+            }
 
-        WriteInventory();
+            WriteInventory();
+        }
+        catch
+        {
+            _dir.Dispose();
+            throw;
+        }
     }
 
     public string Cluster { get; }
@@ -54,7 +62,7 @@ public sealed class LoopbackSite : IDisposable
             "ansible-playbook",
             ["-v", "-i", "inventory.yml", "-i", Inventory, "playbook.yml", .. extra],
             DeployDir,
-            TimeSpan.FromMinutes(8));
+            TimeSpan.FromMinutes(15));
 
     private void MakeHost(string node)
     {
