@@ -154,7 +154,8 @@ public static class LayoutEnv
     private static string Fill(string health, ClusterSpec spec, NodeSpec node) => health
         .Replace("{localProxyPort}", spec.ApiServer.LocalProxyPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{apiserver}", ClusterTopology.HostPort(node.Ip, spec.ApiServer.SecurePort), StringComparison.Ordinal)
-        .Replace("{nodeIp}", node.Ip, StringComparison.Ordinal);
+        .Replace("{nodeIp}", node.Ip, StringComparison.Ordinal)
+        .Replace("{etcdMetrics}", ClusterTopology.HostPort(ClusterTopology.LoopbackAddress, ClusterTopology.EtcdMetricsPort), StringComparison.Ordinal);
 
     private static void AppendArray(StringBuilder text, string name, IEnumerable<string> items)
     {

@@ -25,6 +25,12 @@ public sealed class ClusterTopology
     public const int EtcdClientPort = 2379;
     public const int EtcdPeerPort = 2380;
 
+    /// <summary>Where node-local listeners bind (etcd's loopback client and metrics URLs, kube-nginx).</summary>
+    public const string LoopbackAddress = "127.0.0.1";
+
+    /// <summary>etcd's --listen-metrics-urls port on loopback: /metrics and /health over plain HTTP.</summary>
+    public const int EtcdMetricsPort = 2381;
+
     public ClusterSpec Spec { get; }
 
     /// <summary>The first address of the service CIDR (the guide's CLUSTER_KUBERNETES_SVC_IP).</summary>

@@ -4,7 +4,10 @@ using KubeAirgap.Yaml;
 
 namespace KubeAirgap.Cluster;
 
-/// <summary>Reads and checks the inventory's <c>etcd:</c> section (<c>etcd.backup.schedule/keep/dir</c>).</summary>
+/// <summary>
+/// Reads and checks the inventory's <c>etcd:</c> section: <c>etcd.heartbeatIntervalMs</c>, <c>etcd.electionTimeoutMs</c>
+/// and <c>etcd.backup.schedule/keep/dir</c>.
+/// </summary>
 public static partial class EtcdSection
 {
     /// <summary>systemd's shorthand calendar events (systemd.time(7), "Calendar Events").</summary>
@@ -27,12 +30,20 @@ public static partial class EtcdSection
             Dir = backup.String("dir", fallback: defaults.Dir)!,
         };
         backup.Done();
+        foreach (var key in new[] { "heartbeatIntervalMs", "electionTimeoutMs" })
+        {
+            sources[etcd.Child(key)] = etcd.LocationOf(key);
+        }
+
+        var heartbeat = etcd.Int("heartbeatIntervalMs", fallback: EtcdSpec.DefaultHeartbeatIntervalMs) ?? EtcdSpec.DefaultHeartbeatIntervalMs;
+        var election = etcd.Int("electionTimeoutMs", fallback: EtcdSpec.DefaultElectionTimeoutMs) ?? EtcdSpec.DefaultElectionTimeoutMs;
         etcd.Done();
-        return new EtcdSpec { Backup = spec };
+        return new EtcdSpec { Backup = spec, HeartbeatIntervalMs = heartbeat, ElectionTimeoutMs = election };
     }
 
     public static void Check(ClusterSpec spec, List<Diagnostic> d)
     {
+        CheckTiming(spec, d);
         var backup = spec.Etcd.Backup;
         if (!IsCalendar(backup.Schedule))
         {
@@ -59,6 +70,28 @@ public static partial class EtcdSection
                 d.Add(spec.At("etcd.backup.dir").Error(
                     $"'{backup.Dir}' overlaps paths.{key} '{dir}': a restore moves the data directory aside, snapshots must live outside it"));
             }
+        }
+    }
+
+    /// <summary>The rules etcd itself applies at start (embed/config.go, Validate): refused here, not on the node.</summary>
+    private static void CheckTiming(ClusterSpec spec, List<Diagnostic> d)
+    {
+        var (heartbeat, election) = (spec.Etcd.HeartbeatIntervalMs, spec.Etcd.ElectionTimeoutMs);
+        if (heartbeat <= 0)
+        {
+            d.Add(spec.At("etcd.heartbeatIntervalMs").Error($"{heartbeat} ms: etcd's --heartbeat-interval must be > 0"));
+            return;
+        }
+
+        if (election < 5 * heartbeat)
+        {
+            d.Add(spec.At("etcd.electionTimeoutMs").Error(
+                $"{election} ms: etcd refuses an --election-timeout below 5 x --heartbeat-interval ({heartbeat} ms -> at least {5 * heartbeat} ms; etcd's tuning guide suggests about 10x)"));
+        }
+        else if (election > EtcdSpec.MaxElectionTimeoutMs)
+        {
+            d.Add(spec.At("etcd.electionTimeoutMs").Error(
+                $"{election} ms: etcd refuses an --election-timeout above {EtcdSpec.MaxElectionTimeoutMs} ms"));
         }
     }
 

@@ -11,7 +11,11 @@ namespace KubeAirgap.Layout;
 /// Health: <c>kind:target</c> where kind is <c>socket</c> (a unix socket exists), <c>tcp</c> (a port accepts
 /// connections), <c>http</c> (GET answers 200 over plain HTTP), <c>readyz</c> (GET of the URL through kubectl with
 /// admin.conf: this node's own apiserver, not kube-nginx) or <c>etcd</c> (etcdctl endpoint health with the node's
-/// etcd client certificate). <c>{nodeIp}</c>, <c>{apiserver}</c> (node IP and secure port), <c>{localProxyPort}</c> are filled per node.
+/// etcd client certificate). <c>{nodeIp}</c>, <c>{apiserver}</c> (node IP and secure port), <c>{localProxyPort}</c> and
+/// <c>{etcdMetrics}</c> (etcd's loopback metrics listener) are filled per node. Probes run every two seconds while a
+/// unit starts, so they must be cheap: etcd's <c>/health</c> on the metrics listener (200 only with a leader and a
+/// quorum read, etcdhttp's checkHealth) costs no process, where etcdctl cost a Go binary's start and a TLS handshake
+/// per probe, a whole CPU on a slow machine while the member waited for its peers.
 /// </para>
 /// <para>
 /// Restart inputs: bundle paths (a trailing <c>*</c> matches anything below) whose change must restart the unit:
@@ -45,7 +49,7 @@ public static class NodeRequirements
     [
         new("containerd", NodeRole.Worker, "socket:" + NodeLayout.ContainerdSocket, "containerd",
             [.. Own("containerd"), BundlePath(NodeLayout.ContainerdConfig)]),
-        new("etcd", NodeRole.Etcd, "etcd:2379", "etcd",
+        new("etcd", NodeRole.Etcd, "http:{etcdMetrics}/health", "etcd",
             [.. Own("etcd"), .. BundlePaths(NodeLayout.EtcdCaCert, NodeLayout.EtcdServerCert, NodeLayout.EtcdServerKey, NodeLayout.EtcdPeerCert, NodeLayout.EtcdPeerKey)]),
         new("kube-nginx", null, "tcp:127.0.0.1:{localProxyPort}", "kube-nginx",
             [.. Own("kube-nginx"), BundlePath(NodeLayout.KubeNginxConfig)]),

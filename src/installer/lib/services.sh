@@ -55,6 +55,12 @@ health_of() {
     entry_of "$1" "${KA_HEALTH[@]}" || printf 'systemd:'
 }
 
+# unbracket HOST: an IPv6 literal without its brackets ([::1] -> ::1), anything else unchanged.
+unbracket() {
+    local host=${1#[}
+    printf '%s' "${host%]}"
+}
+
 # tcp_open HOST PORT: a TCP connection succeeds within 3 s.
 tcp_open() {
     # shellcheck disable=SC2016 # expanded by the inner bash
@@ -76,14 +82,20 @@ check_health() {
             port=${arg#*:}
             path=/${port#*/}
             port=${port%%/*}
-            reply=$(exec 3<>"/dev/tcp/${host}/${port}" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${path}" "${host}" >&3 && head -n1 <&3) 2>/dev/null || return 1
+            # bash builtins only (no process per probe), and a read timeout: a member that accepted but cannot answer
+            reply=$(exec 3<>"/dev/tcp/${host}/${port}" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${path}" "${host}" >&3 &&
+                IFS= read -r -t 10 line <&3 && printf '%s' "${line}") 2>/dev/null || return 1
             case "${reply}" in *" 200 "*) return 0 ;; *) return 1 ;; esac
             ;;
         readyz)
             # this node's own apiserver (https://<node-ip>:<port>), not another one behind kube-nginx
             host=${arg#https://}
             path=/${host#*/}
-            host=https://${host%%/*}
+            host=${host%%/*}
+            port=${host##*:}
+            # a closed port costs no kubectl start (a Go binary and a TLS handshake, seconds on a slow machine)
+            tcp_open "$(unbracket "${host%:*}")" "${port}" || return 1
+            host=https://${host}
             "${KA_BIN_DIR}/kubectl" --kubeconfig "${KA_ADMIN_KUBECONFIG}" --server "${host}" --request-timeout=5s \
                 get --raw "${path}" </dev/null >/dev/null 2>&1
             ;;
@@ -182,9 +194,7 @@ unreachable_peers() {
         addr=${peer#*=}
         host=${addr%:*}
         port=${addr##*:}
-        host=${host#[}
-        host=${host%]}
-        tcp_open "${host}" "${port}" || out+=("${name} ${addr}")
+        tcp_open "$(unbracket "${host}")" "${port}" || out+=("${name} ${addr}")
     done
     local IFS=,
     printf '%s' "${out[*]+"${out[*]}"}" | sed 's/,/, /g'

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Installer;
@@ -57,13 +59,38 @@ public sealed class ApiServerProbeTests
     {
         using var shell = new NodeShell("n02");
         shell.Tool("kubectl", $"echo \"kubectl $*\" >>'{shell.Calls}'");
-
-        var run = shell.Run("check_health \"$(health_of kube-apiserver)\" && echo healthy", stubs: false);
+        var apiserver = new TcpListener(IPAddress.Parse("127.0.1.2"), 6443);
+        apiserver.Start();
+        Cmd.Result run;
+        try
+        {
+            run = shell.Run("check_health \"$(health_of kube-apiserver)\" && echo healthy", stubs: false);
+        }
+        finally
+        {
+            apiserver.Stop();
+        }
 
         Assert.True(run.ExitCode == 0, run.Output);
         var call = Assert.Single(shell.CallLines);
         Assert.Contains("--server https://127.0.1.2:6443", call, StringComparison.Ordinal);
         Assert.EndsWith("get --raw /readyz", call, StringComparison.Ordinal);
         Assert.DoesNotContain("8443", call, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_apiserver_probe_starts_no_kubectl_while_the_apiservers_port_is_closed()
+    {
+        // Given: nothing listens on n02's secure port (the apiserver is still starting)
+        using var shell = new NodeShell("n02");
+        shell.Tool("kubectl", $"echo \"kubectl $*\" >>'{shell.Calls}'");
+
+        // When
+        var run = shell.Run("if check_health \"$(health_of kube-apiserver)\"; then echo healthy; else echo waiting; fi", stubs: false);
+
+        // Then: not healthy, and no kubectl (a Go binary start and a TLS handshake per probe, every 2 s)
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("waiting", run.Stdout, StringComparison.Ordinal);
+        Assert.Empty(shell.CallLines);
     }
 }

@@ -115,7 +115,7 @@ public sealed class NodeShell : IDisposable
                             list-units) cat "${UNITS}/swap-units" 2>/dev/null || true ;;
                         esac
                     }
-                    check_health() { case "$1" in etcd:*) [ -f "${UNITS}/quorum" ] ;; *) return 0 ;; esac; }
+                    check_health() { if [ "$1" = "$(health_of etcd)" ]; then [ -f "${UNITS}/quorum" ]; else return 0; fi; }
                     """);
         }
 

@@ -11,7 +11,7 @@ public static class ModelBuilder
 {
     /// <summary>The user the apiserver's kubelet client certificate names (kubeadm's CN, bound in the RBAC add-on).</summary>
 
-    public const string LoopbackAddress = "127.0.0.1";
+    public const string LoopbackAddress = ClusterTopology.LoopbackAddress;
 
     public static readonly IReadOnlyList<string> ProxyModes = ["ipvs", "nftables", "iptables"];
 
@@ -73,12 +73,14 @@ public static class ModelBuilder
             $"https://{ClusterTopology.HostPort(node.Ip, ClusterTopology.EtcdPeerPort)}",
             $"https://{ClusterTopology.HostPort(node.Ip, ClusterTopology.EtcdClientPort)}",
             string.Join(",", clientUrls),
-            $"http://{ClusterTopology.HostPort(local, 2381)}",
+            $"http://{ClusterTopology.HostPort(local, ClusterTopology.EtcdMetricsPort)}",
             topology.EtcdInitialCluster,
             $"{spec.Name}-etcd",
             options.EtcdJoiners.Contains(node.Name) ? "existing" : "new",
             versions.FlagsFor("etcd"),
-            EtcdBackupModel.Of(spec, versions, options.NodeRoot, $"https://{ClusterTopology.HostPort(local, ClusterTopology.EtcdClientPort)}"));
+            EtcdBackupModel.Of(spec, versions, options.NodeRoot, $"https://{ClusterTopology.HostPort(local, ClusterTopology.EtcdClientPort)}"),
+            spec.Etcd.HeartbeatIntervalMs,
+            spec.Etcd.ElectionTimeoutMs);
 
         var controlPlane = new ControlPlaneModel(
             string.Join(",", topology.EtcdEndpoints),

@@ -42,7 +42,9 @@ public sealed record EtcdModel(
     string InitialClusterToken,
     string InitialClusterState,
     IReadOnlyList<string> VersionFlags,
-    EtcdBackupModel Backup);
+    EtcdBackupModel Backup,
+    int HeartbeatIntervalMs,
+    int ElectionTimeoutMs);
 
 public sealed record ControlPlaneModel(
     string EtcdServers,
