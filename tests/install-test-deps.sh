@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real (idempotent; safe to re-run).
 #   etcd, containerd/runc, docker-registry, skopeo/umoci, nginx + stream module, CNI plugins,
-#   systemd-analyze, shellcheck, openssl, qemu/debootstrap for the VM end-to-end test,
+#   systemd-analyze, shellcheck, openssl, qemu/debootstrap for the VM end-to-end test, ansible-core (the generated
+#   rollout playbook is run by the tests and by the VM test's ansible scenario),
 #   the nginx release tarball that Debian's source package carries byte for byte, and, for the arm64 fixtures,
 #   Debian's arm64 .deb files of etcd, containerd, runc, the CNI plugins and busybox-static (downloaded with a
 #   private apt state, not installed: dpkg's architectures stay as they are) plus the aarch64 cross compiler.
@@ -22,6 +23,7 @@ packages=(
   apache2-utils
   nginx libnginx-mod-stream
   shellcheck systemd iproute2 nftables
+  ansible-core openssh-client
   qemu-system-x86 qemu-utils debootstrap e2fsprogs
 )
 # arm64 stand-ins for the mirror: Debian's own arm64 builds, same versions as the amd64 packages above

@@ -1,9 +1,10 @@
 using KubeAirgap.Bundle;
+using KubeAirgap.Deploy;
 
 namespace Build.Tasks;
 
 [TaskName("Bundle")]
-[TaskDescription("Writes artifacts/<cluster>/<cluster>-<node>-<arch>.tar.gz per node (with [Bundle] Layout=fleet also <cluster>-payload-<arch>-<roles>.tar.gz per payload), SHA256SUMS, bundle-manifest.json, sbom.spdx.json")]
+[TaskDescription("Writes artifacts/<cluster>/<cluster>-<node>-<arch>.tar.gz per node (with [Bundle] Layout=fleet also <cluster>-payload-<arch>-<roles>.tar.gz per payload), SHA256SUMS, bundle-manifest.json, sbom.spdx.json, and deploy/ (Ansible inventory and playbook)")]
 [IsDependentOn(typeof(NginxTask))]
 [IsDependentOn(typeof(ImagesTask))]
 public sealed class BundleTask : FrostingTask<BuildContext>
@@ -32,6 +33,10 @@ public sealed class BundleTask : FrostingTask<BuildContext>
             context.Information("{0}", line);
         }
 
+        var deploy = DeployWriter.Write(new DeployRequest(request.Spec, request.OutputDir, context.Paths.Templates, Fleet: request.Layout == BundleLayout.Fleet));
+        context.Information(
+            "Ansible rollout in {0}: {1} written, {2} unchanged (cd there and run ansible-playbook playbook.yml; README.md)",
+            deploy.Dir, deploy.Written.Count, deploy.Kept.Count);
         context.Information(
             "signing key fingerprint {0} (sha256 of {1}); before extracting a tarball anywhere: {2}/{3} <tarball>",
             request.SignerOrThrow.Fingerprint(), BundleRequest.PublicKeyName(request.Spec), request.OutputDir, BundleRequest.VerifyScriptName);

@@ -14,8 +14,9 @@ vmnet="${KA_E2E_VMNET:-10.77.0.0/24}"
 suite=bookworm
 # packages of the root file system; the kernel is installed afterwards so its initramfs is built once, small
 # systemd-resolved is installed but enabled only on the VM whose kernel command line asks for it; python3-grpcio is
-# the CRI client's transport (tools/ka-cri, brought in on the input disk); dbus as on any systemd host
-packages="systemd,systemd-sysv,udev,dbus,iproute2,kmod,ca-certificates,openssl,curl,python3,python3-yaml,python3-grpcio,nftables,procps,conntrack,socat,iptables,systemd-timesyncd,systemd-resolved"
+# the CRI client's transport (tools/ka-cri, brought in on the input disk); dbus as on any systemd host; openssh-server
+# for the ansible scenario (the playbook reaches the guests over SSH; root logs in with a key only, Debian's default)
+packages="systemd,systemd-sysv,udev,dbus,iproute2,kmod,ca-certificates,openssl,curl,openssh-server,python3,python3-yaml,python3-grpcio,nftables,procps,conntrack,socat,iptables,systemd-timesyncd,systemd-resolved"
 kernel_packages=(linux-image-amd64 initramfs-tools)
 initrd_modules=(virtio_pci virtio_blk virtio_net virtio_console ext4 9p 9pnet_virtio)
 image_size=8G

@@ -27,6 +27,10 @@
 #                is 1.36; re-runs release them) while /healthz through 127.0.0.1:8443 is polled every second: at most
 #                KA_E2E_UPGRADE_MAX_FAILURES (3) polls fail, etcd stays healthy, every node reports 1.36.3; then
 #                install.sh rollback on k8s-03 reports 1.35.7 again
+#   ansible      (not in the default list; run it alone: KA_E2E_SCENARIOS=ansible) the 3-VM cluster deployed once by the
+#                generated Ansible playbook (artifacts/<cluster>/deploy/) over SSH from the jump host's side of the
+#                network (the namespace, 10.77.0.1 on its bridge), with a key made for this run authorized in the
+#                guests, bundles of layout KA_E2E_ANSIBLE_LAYOUT; then the one-by-one scenario's health checks
 #
 # Usage: tests/e2e/run.sh            Exit 0 when every check passed.
 # Environment:
@@ -34,6 +38,7 @@
 #   KA_E2E_KEEP_WORK=1      keep the work directory (bundles, serial logs) for inspection
 #   KA_E2E_CACHE            image and download cache (default /var/cache/kube-airgap-e2e)
 #   KA_E2E_INSTALL_TIMEOUT  seconds for one install.sh in a VM (default 1200)
+#   KA_E2E_ANSIBLE_LAYOUT   Bundle layout of the ansible scenario's set (default fleet; self-contained also works)
 #   KA_E2E_BUNDLES_DIR      use bundles already built by an earlier run (a kept work dir's "bundles"); skips the
 #                           mirror and the builds, for iterating on the VM part
 set -euo pipefail
@@ -176,6 +181,9 @@ if [ -z "${KA_E2E_BUNDLES_DIR:-}" ]; then
     "$here/mirror.sh" stop "$work/mirror-1.35.7"
     mapfile -t mirror_args <"$mirror/build-args"
   fi
+  if wants ansible; then  # the same cluster and state, in the layout the rollout is tested with, with its deploy/
+    build_bundle ba "$inventory" --bundle_layout="${KA_E2E_ANSIBLE_LAYOUT:-fleet}"
+  fi
   if wants restart; then
     sed "/^  proxyMode: /a\\$kube_proxy_change" "$inventory" >"$work/cluster-kube-proxy-change.yaml"
     grep -qxF "$kube_proxy_change" "$work/cluster-kube-proxy-change.yaml" || { vms_log "no network.proxyMode line in $inventory"; exit 1; }
@@ -254,6 +262,11 @@ make_bad_sets() { # OUT_DIR
   rm -rf "$t"
 }
 
+# the ansible scenario's SSH key, made for this run only; its public half goes into each VM's input disk
+if wants ansible; then
+  ssh-keygen -q -t ed25519 -N '' -C "ka-e2e-$$" -f "$work/ansible-key"
+fi
+
 # --- 2. VMs ------------------------------------------------------------------------------------------------------------
 vms_init "$work/vms" "$image"
 for i in 0 1 2; do
@@ -264,6 +277,7 @@ for i in 0 1 2; do
   if wants restart; then cp "$(tarball_of b2 "$n")" "$in/b2/"; fi
   if wants renew; then cp "$(tarball_of b3 "$n")" "$in/b3/"; fi
   cp -r "$here/tools" "$in/tools"
+  if wants ansible; then mkdir -p "$in/ssh" && cp "$work/ansible-key.pub" "$in/ssh/authorized_keys"; fi
   # as an operator receives them: the tarball with the signed SHA256SUMS, the public key and verify-bundle.sh
   for set in b0 b1 b2 b3; do
     if [ ! -d "$bundles/$set" ] || [ -z "$(tarball_of "$set" "$n")" ]; then continue; fi
@@ -450,6 +464,65 @@ got=\$($tools/ka-calico-autodetect \"\$m\" \"\$nodeip\") || exit 1; echo \"metho
     check "kubelet's resolvConf is /etc/resolv.conf without systemd-resolved" k8s-03 0 \
       "grep -h '^resolvConf:' /var/lib/kubelet/config.yaml; grep -q '^resolvConf: /etc/resolv.conf' /var/lib/kubelet/config.yaml"
   fi
+  scenario_done
+fi
+
+# --- scenario: ansible ----------------------------------------------------------------------------------------------------
+# The generated deploy/ run as an operator runs it from a jump host inside the gap: ansible-playbook in the namespace
+# (the VMs' network; from the root namespace their addresses route out to the real network), as root over SSH with
+# this run's key, the signing key's fingerprint given as if from a second channel.
+ansible_stage="/var/tmp/kube-airgap-deploy/$cluster"                    # the playbook's default stage directory
+ansible_env_of() { echo ". $ansible_stage/$cluster-$1/lib/layout.env"; }
+if wants ansible; then
+  scenario ansible
+  ba_dir="$(dirname "$(tarball_of ba k8s-01)")"
+  check_each "authorize this run's SSH key for root; sshd listening on 22" 0 \
+    "install -d -m 0700 /root/.ssh && install -m 0600 /root/in/ssh/authorized_keys /root/.ssh/authorized_keys
+systemctl is-active -q ssh || systemctl start ssh; ss -ltn | grep -q ':22 '"
+  ip -n "$KA_NS" addr add 10.77.0.1/24 dev br0
+  fingerprint="$(openssl pkey -pubin -in "$ba_dir/$pubkey_name" -outform DER | sha256sum | cut -d' ' -f1)"
+  ansible_run() { # LOG: the playbook from the jump host's side; sets ANSIBLE_RC
+    local t; t=$(date +%s); ANSIBLE_RC=0
+    vms_log "ansible-playbook from $ba_dir/deploy in namespace $KA_NS (log: $1)"
+    (cd "$ba_dir/deploy" && timeout $((install_timeout * 3)) ip netns exec "$KA_NS" env ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False \
+        ansible-playbook -v playbook.yml -u root --private-key "$work/ansible-key" \
+        --ssh-common-args='-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o ConnectTimeout=20' \
+        -e "kube_airgap_pubkey_fingerprint=$fingerprint" -e kube_airgap_worker_serial=1) >"$1" 2>&1 || ANSIBLE_RC=$?
+    vms_log "ansible-playbook exited $ANSIBLE_RC after $(( $(date +%s) - t )) s"
+  }
+  # k8s-02's host shape hides nft: preflight fails there, and the rollout must stop before installing anything
+  ansible_run "$work/ansible-preflight.log"
+  if [ "$ANSIBLE_RC" -ne 0 ] && grep -q 'FAIL.*host tool nft missing' "$work/ansible-preflight.log" \
+     && ! grep -q '^TASK \[install.sh install' "$work/ansible-preflight.log"; then
+    pass "ansible: preflight failing on k8s-02 (no nft) stopped the rollout before any install"
+  else
+    fail "ansible: preflight failing on k8s-02 (no nft) stopped the rollout before any install (exit $ANSIBLE_RC)"
+    tail -n 40 "$work/ansible-preflight.log" | sed 's/^/    /' >&2
+  fi
+  check_each "nothing installed by the stopped rollout" 0 "test ! -e /etc/kube-airgap/trusted.pub && test ! -e /etc/systemd/system/etcd.service"
+  check "nft provided (the nftables package's binary back in place)" k8s-02 0 "test -e /usr/sbin/nft || mv /var/lib/ka-e2e/hidden/nft /usr/sbin/nft; nft --version"
+  ansible_run "$work/ansible.log"
+  if [ "$ANSIBLE_RC" -eq 0 ] && [ "$(grep -cE '^k8s-0[123] +: ok=[0-9]+ +changed=[0-9]+ +unreachable=0 +failed=0' "$work/ansible.log")" -eq 3 ]; then
+    pass "ansible-playbook deployed the cluster (PLAY RECAP: no host unreachable or failed)"
+  else
+    fail "ansible-playbook deployed the cluster (exit $ANSIBLE_RC)"
+    tail -n 60 "$work/ansible.log" | sed 's/^/    /' >&2
+  fi
+  # the playbook's own order: verification before extraction, preflight on all before the etcd play, etcd together
+  if awk '/^TASK \[Verify the signature/{v=NR} /^TASK \[Extract/{x=NR} /^TASK \[Preflight/{p=NR} /^PLAY \[Install the etcd members/{e=NR}
+          END { exit !(v && x && p && e && v < x && x < p && p < e) }' "$work/ansible.log"; then
+    pass "ansible: verify, extract, preflight on every node, then the etcd play (playbook output order)"
+  else
+    fail "ansible: verify, extract, preflight on every node, then the etcd play (playbook output order)"
+  fi
+  check_each "every unit active" 0 "$units_active"
+  check "etcd: 3 healthy members on the VM IPs" k8s-01 0 "$(ansible_env_of k8s-01)
+$etcd_3_healthy"
+  check_each "images present in containerd's k8s.io namespace and pinned" 0 "$(ansible_env_of "\$(hostname)")
+$images_pinned"
+  check "kubectl get --raw /healthz through 127.0.0.1:8443 is ok" k8s-01 0 "$(ansible_env_of k8s-01)
+$kubectl_healthz"
+  check "the stage directory is root's alone (0700)" k8s-02 0 "stat -c '%a %U' $ansible_stage; [ \"\$(stat -c '%a %U' $ansible_stage)\" = '700 root' ]"
   scenario_done
 fi
 

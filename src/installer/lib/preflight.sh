@@ -29,10 +29,10 @@ check_arch() {
 }
 
 check_systemd() {
-    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    if command -v systemctl >/dev/null 2>&1 && [ -d "${KA_RUN:-/run}/systemd/system" ]; then
         pass "systemd is running"
     else
-        fail "systemd: not running as init (no /run/systemd/system); the units cannot be started"
+        fail "systemd: not running as init (no ${KA_RUN:-/run}/systemd/system); the units cannot be started"
     fi
 }
 

@@ -1,3 +1,4 @@
+using KubeAirgap.Content;
 using KubeAirgap.Bundle;
 using KubeAirgap.Layout;
 using KubeAirgap.Tests.Support;
@@ -50,7 +51,7 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
         foreach (var payload in built.Fleet.Payloads)
         {
             var path = Path.Combine(built.FleetDir, payload.Bundle);
-            Assert.Equal(BundleEntry.Sha256Of(path), payload.Sha256);
+            Assert.Equal(Sha256Hex.OfFile(path), payload.Sha256);
             Assert.Equal(new FileInfo(path).Length, payload.Size);
             var names = BundleBuildTests.ReadTar(path).Select(e => e.Name).ToList();
             Assert.All(names, n => Assert.True(n.TrimEnd('/') == payload.Top || n.StartsWith(payload.Top + "/", StringComparison.Ordinal), n));
@@ -94,8 +95,8 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
             Cmd.Run("openssl", "pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", work.Combine("signing.pub"), "-in", Path.Combine(dir, "SHA256SUMS"), "-sigfile", Path.Combine(dir, "SHA256SUMS.sig"))
                 .EnsureSuccess("inner signature");
             var sums = File.ReadAllText(Path.Combine(dir, "SHA256SUMS"));
-            Assert.Contains($"{BundleEntry.Sha256Of(Path.Combine(dir, "lib/layout.env"))}  lib/layout.env\n", sums, StringComparison.Ordinal);
-            Assert.Contains($"{BundleEntry.Sha256Of(Path.Combine(dir, "manifest.json"))}  manifest.json\n", sums, StringComparison.Ordinal);
+            Assert.Contains($"{Sha256Hex.OfFile(Path.Combine(dir, "lib/layout.env"))}  lib/layout.env\n", sums, StringComparison.Ordinal);
+            Assert.Contains($"{Sha256Hex.OfFile(Path.Combine(dir, "manifest.json"))}  manifest.json\n", sums, StringComparison.Ordinal);
         }
 
         using var self = new TempDirectory("kag-self-pin");
@@ -115,10 +116,10 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
             Assert.Equal(result.Tarballs.Count + result.Payloads.Count, tarballs.Count);
             foreach (var t in tarballs)
             {
-                Assert.Equal(BundleEntry.Sha256Of(Path.Combine(dir, t)), sums[t]);
+                Assert.Equal(Sha256Hex.OfFile(Path.Combine(dir, t)), sums[t]);
             }
 
-            Assert.Equal(BundleEntry.Sha256Of(Path.Combine(dir, BundleRequest.SbomName)), sums[BundleRequest.SbomName]);
+            Assert.Equal(Sha256Hex.OfFile(Path.Combine(dir, BundleRequest.SbomName)), sums[BundleRequest.SbomName]);
             Cmd.Run("openssl", "pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", Path.Combine(dir, "t-bundle-signing.pub"), "-in", Path.Combine(dir, "SHA256SUMS"), "-sigfile", Path.Combine(dir, "SHA256SUMS.sig"))
                 .EnsureSuccess($"{dir}: SHA256SUMS.sig");
         }
@@ -174,7 +175,7 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
             Assert.True(script.ExitCode == 0, script.Output);
             foreach (var t in Directory.GetFiles(dir, "*.tar.gz"))
             {
-                Assert.Contains($"{Path.GetFileName(t)}: sha256 {BundleEntry.Sha256Of(t)} matches the signed", script.Stderr, StringComparison.Ordinal);
+                Assert.Contains($"{Path.GetFileName(t)}: sha256 {Sha256Hex.OfFile(t)} matches the signed", script.Stderr, StringComparison.Ordinal);
             }
         }
 
@@ -191,10 +192,10 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
         Cmd.Run("cp", "-a", built.FleetDir, dir).EnsureSuccess("cp -a");
         var name = $"{SyntheticBundle.FullPayloadTop}.tar.gz";
         var payload = Path.Combine(dir, name);
-        var pinned = BundleEntry.Sha256Of(payload);
+        var pinned = Sha256Hex.OfFile(payload);
         // Another valid tarball with the same files (compressed at another level): only the pin tells them apart.
         Cmd.Bash($"gzip -dc '{payload}' | gzip -1 > swapped && mv swapped '{payload}'", work.Path).EnsureSuccess("swap");
-        var actual = BundleEntry.Sha256Of(payload);
+        var actual = Sha256Hex.OfFile(payload);
         Assert.NotEqual(pinned, actual);
 
         var reports = BundleVerifier.Verify(dir);

@@ -1,3 +1,4 @@
+using KubeAirgap.Content;
 using KubeAirgap.Bundle;
 using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Support;
@@ -122,7 +123,7 @@ public sealed class FleetInstallTests(FleetInstallTests.Bundles bundles) : IClas
         var beside = work.Combine(bundles.Payload.Bundle);
         // Another valid tarball with the same files: gzip'd at another level, so only its digest differs.
         Cmd.Bash($"gzip -dc '{bundles.PayloadTarball}' | gzip -1 > '{beside}'").EnsureSuccess("swap");
-        var actual = BundleEntry.Sha256Of(beside);
+        var actual = Sha256Hex.OfFile(beside);
         var size = new FileInfo(beside).Length;
 
         var run = ExtractedBundles.Install(node, root);
@@ -169,14 +170,14 @@ public sealed class FleetInstallTests(FleetInstallTests.Bundles bundles) : IClas
         var beside = work.Combine(bundles.Payload.Bundle);
         Cmd.Bash($"gzip -dc '{bundles.PayloadTarball}' | gzip -1 > '{beside}'").EnsureSuccess("swap");
         var env = Path.Combine(node, "lib/layout.env");
-        var original = BundleEntry.Sha256Of(env);
+        var original = Sha256Hex.OfFile(env);
         File.WriteAllText(env, File.ReadAllText(env)
-            .Replace(bundles.Payload.Sha256, BundleEntry.Sha256Of(beside), StringComparison.Ordinal)
+            .Replace(bundles.Payload.Sha256, Sha256Hex.OfFile(beside), StringComparison.Ordinal)
             .Replace($"KA_PAYLOAD_SIZE='{bundles.Payload.Size}'", $"KA_PAYLOAD_SIZE='{new FileInfo(beside).Length}'", StringComparison.Ordinal));
 
         var run = ExtractedBundles.Install(node, root);
         Assert.True(run.ExitCode == 4, run.Output);
-        Assert.Contains($"[ERROR] lib/layout.env: sha256 {BundleEntry.Sha256Of(env)}, expected {original}\n", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"[ERROR] lib/layout.env: sha256 {Sha256Hex.OfFile(env)}, expected {original}\n", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("bundle verification failed: ", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("payload tarball", run.Stdout, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(root.Path));
