@@ -28,18 +28,8 @@ public sealed partial class EtcdClusterTests
         var argvs = new List<IReadOnlyList<string>>();
         foreach (var node in spec.Nodes)
         {
-            var root = temp.Combine(node.Name);
-            var unit = RenderFixture.Render(spec, RenderFixture.DebianPins, node, RenderFixture.Options(root, localAddress: node.Ip))
-                .Content("etc/systemd/system/etcd.service");
-            var pki = Path.Combine(root, "etc", "kubernetes", "pki", "etcd");
-            Directory.CreateDirectory(pki);
-            File.Copy(Path.Combine(ca, "ca.crt"), Path.Combine(pki, "ca.crt"));
-            Issue(ca, pki, "server", node.Name, "serverAuth,clientAuth", node.Ip);
-            Issue(ca, pki, "peer", node.Name, "serverAuth,clientAuth", node.Ip);
-            var argv = ExecStart(unit);
+            var argv = RenderMember(spec, RenderFixture.DebianPins, node, temp.Combine(node.Name), ca);
             Assert.Contains($"--listen-metrics-urls=http://{ClusterTopology.HostPort(node.Ip, ClusterTopology.EtcdMetricsPort)}", argv);
-            Directory.CreateDirectory(Path.GetDirectoryName(argv[0])!);
-            File.CreateSymbolicLink(argv[0], "/usr/bin/etcd");
             argvs.Add(argv);
         }
 

@@ -33,20 +33,11 @@ public sealed partial class EtcdClusterTests
             foreach (var node in spec.Nodes)
             {
                 var root = temp.Combine(node.Name);
-                var files = RenderFixture.Render(spec, pins, node, RenderFixture.Options(root, localAddress: node.Ip));
-                var unit = files.Content("etc/systemd/system/etcd.service");
-                var pki = Path.Combine(root, "etc", "kubernetes", "pki", "etcd");
-                Directory.CreateDirectory(pki);
-                File.Copy(Path.Combine(ca, "ca.crt"), Path.Combine(pki, "ca.crt"));
-                Issue(ca, pki, "server", node.Name, "serverAuth,clientAuth", node.Ip);
-                Issue(ca, pki, "peer", node.Name, "serverAuth,clientAuth", node.Ip);
+                var argv = RenderMember(spec, pins, node, root, ca);
 
                 // the unit's own binary path, linked to the real etcd
-                var argv = ExecStart(unit);
                 Assert.StartsWith(root + "/opt/kube-airgap/current/bin/etcd", argv[0], StringComparison.Ordinal);
                 Assert.Contains("--logger=zap", argv);
-                Directory.CreateDirectory(Path.GetDirectoryName(argv[0])!);
-                File.CreateSymbolicLink(argv[0], "/usr/bin/etcd");
 
                 // When: each member starts from exactly those arguments
                 members.Add(new BackgroundProcess(argv[0], argv.Skip(1)));
@@ -78,6 +69,25 @@ public sealed partial class EtcdClusterTests
                 member.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Renders <paramref name="node"/> into <paramref name="root"/> (its own loopback address as the node-local one),
+    /// issues its etcd server and peer certificates from the CA in <paramref name="ca"/>, links the unit's etcd to
+    /// Debian's, and returns the unit's ExecStart.
+    /// </summary>
+    internal static IReadOnlyList<string> RenderMember(ClusterSpec spec, Pins.PinsFile pins, NodeSpec node, string root, string ca)
+    {
+        var unit = RenderFixture.Render(spec, pins, node, RenderFixture.Options(root, localAddress: node.Ip)).Content("etc/systemd/system/etcd.service");
+        var pki = Path.Combine(root, "etc", "kubernetes", "pki", "etcd");
+        Directory.CreateDirectory(pki);
+        File.Copy(Path.Combine(ca, "ca.crt"), Path.Combine(pki, "ca.crt"));
+        Issue(ca, pki, "server", node.Name, "serverAuth,clientAuth", node.Ip);
+        Issue(ca, pki, "peer", node.Name, "serverAuth,clientAuth", node.Ip);
+        var argv = ExecStart(unit);
+        Directory.CreateDirectory(Path.GetDirectoryName(argv[0])!);
+        File.CreateSymbolicLink(argv[0], "/usr/bin/etcd");
+        return argv;
     }
 
     /// <summary>The ExecStart command line of a unit, continuation lines joined (our units quote nothing).</summary>

@@ -205,8 +205,10 @@ public sealed class VersionTableTests
         [Fact]
         public void Should_use_every_template_in_the_catalog_or_the_version_table()
         {
+            // the node files' catalog, the version table, and the Ansible rollout's own table (Deploy)
             var referenced = FileCatalog.Files.Select(f => f.Template).OfType<string>()
                 .Concat(VersionTable.Settings.Where(r => r.Key == "containerd.configTemplate").Select(r => r.Value))
+                .Concat(KubeAirgap.Deploy.DeployWriter.Files.Select(f => f.Template))
                 .ToHashSet(StringComparer.Ordinal);
             var present = Directory.EnumerateFiles(RenderFixture.Templates, "*.scriban", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(RenderFixture.Templates, f).Replace('\\', '/'))
