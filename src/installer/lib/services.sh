@@ -83,7 +83,7 @@ check_health() {
             path=/${port#*/}
             port=${port%%/*}
             # bash builtins only (no process per probe), and a read timeout: a member that accepted but cannot answer
-            reply=$(exec 3<>"/dev/tcp/${host}/${port}" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${path}" "${host}" >&3 &&
+            reply=$(exec 2>/dev/null 3<>"/dev/tcp/${host}/${port}" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${path}" "${host}" >&3 &&
                 IFS= read -r -t 10 line <&3 && printf '%s' "${line}") 2>/dev/null || return 1
             case "${reply}" in *" 200 "*) return 0 ;; *) return 1 ;; esac
             ;;
@@ -310,6 +310,18 @@ record_addons() {
         kubectl_admin "$1" apply --server-side --force-conflicts --field-manager=kube-airgap -f - >/dev/null
 }
 
+# apply_addons_once KUBECONFIG: server-side apply of every add-on, again after a failure (an apiserver whose etcd
+# is electing a leader answers InternalError for a moment; the apply is idempotent), up to KA_ADDON_ATTEMPTS times.
+apply_addons_once() {
+    local attempt=1 attempts=${KA_ADDON_ATTEMPTS:-3} pause=${KA_POLL_SECONDS:-2}
+    until kubectl_admin "$1" apply --server-side --force-conflicts --field-manager=kube-airgap -R -f "${KA_ADDONS_DIR}" </dev/null; do
+        [ "${attempt}" -lt "${attempts}" ] || return 1
+        warn "add-ons: apply attempt ${attempt} of ${attempts} failed; again in $((pause * 5))s"
+        sleep $((pause * 5))
+        attempt=$((attempt + 1))
+    done
+}
+
 apply_addons() {
     case " ${KA_ROLES} " in
         *" control-plane "*) ;;
@@ -331,7 +343,7 @@ apply_addons() {
         return 0
     else
         act "apply add-ons from ${KA_ADDONS_DIR} (server-side, field manager kube-airgap)" \
-            kubectl_admin "${kubeconfig}" apply --server-side --force-conflicts --field-manager=kube-airgap -R -f "${KA_ADDONS_DIR}" </dev/null
+            apply_addons_once "${kubeconfig}"
         if [ "${DRY_RUN}" = 0 ]; then
             record_addons "${kubeconfig}" "${sum}"
         fi
