@@ -1,3 +1,4 @@
+using Build.Settings;
 using Cake.Common;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pins;
@@ -5,8 +6,9 @@ using KubeAirgap.Pins;
 namespace Build;
 
 /// <summary>
-/// What every task needs: the command-line choices (<c>--cluster</c>, <c>--pins</c>, <c>--offline</c>), the
-/// settings from cake.config (overridable by CAKE_SECTION_KEY and --section_key=value), and the paths.
+/// What every task needs: the command-line choices (<c>--cluster</c>, <c>--pins</c>, <c>--offline</c>,
+/// <c>--allow_unpinned_images</c>), the settings from cake.config, one class per section, each parsed once
+/// (overridable by CAKE_SECTION_KEY and --section_key=value), and the paths.
 /// The inventory and pins are loaded once, by Validate, and reused.
 /// </summary>
 public sealed class BuildContext : FrostingContext
@@ -19,8 +21,10 @@ public sealed class BuildContext : FrostingContext
         PinsPathAsGiven = context.Argument("pins", "pins.yaml");
         ClusterFile = System.IO.Path.GetFullPath(ClusterFileAsGiven, Root);
         PinsPath = System.IO.Path.GetFullPath(PinsPathAsGiven, Root);
-        Offline = context.HasArgument("offline") && context.Argument("offline", "true") != "false";
-        Paths = new Paths(this);
+        Offline = Switch(context, "offline");
+        AllowUnpinnedImages = Switch(context, "allow_unpinned_images");
+        Settings = new BuildSettings(context.Configuration, Root);
+        Paths = new Paths(Root, Settings.Paths);
     }
 
     /// <summary>The repository root (the working directory of build.sh).</summary>
@@ -37,6 +41,12 @@ public sealed class BuildContext : FrostingContext
 
     /// <summary>--offline: use the cache alone; never touch the network.</summary>
     public bool Offline { get; }
+
+    /// <summary>--allow_unpinned_images: build with images that have no digest (the bundle says so).</summary>
+    public bool AllowUnpinnedImages { get; }
+
+    /// <summary>cake.config, one settings class per section.</summary>
+    public BuildSettings Settings { get; }
 
     public Paths Paths { get; }
 
@@ -68,21 +78,7 @@ public sealed class BuildContext : FrostingContext
         return (_cluster, _pins);
     }
 
-    /// <summary>A setting from cake.config (<c>[Section] Key=value</c>), or <paramref name="fallback"/>.</summary>
-    public string Setting(string section, string key, string fallback)
-    {
-        var value = Configuration.GetValue($"{section}_{key}");
-        return string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
-    }
-
-    public int Setting(string section, string key, int fallback) =>
-        int.TryParse(Setting(section, key, string.Empty), out var value) ? value : fallback;
-
-    public bool Setting(string section, string key, bool fallback) =>
-        Setting(section, key, string.Empty).ToLowerInvariant() switch
-        {
-            "true" or "yes" or "1" => true,
-            "false" or "no" or "0" => false,
-            _ => fallback,
-        };
+    /// <summary>A project switch: <c>--name</c> alone or <c>--name=true</c> is on, <c>--name=false</c> off.</summary>
+    private static bool Switch(ICakeContext context, string name) =>
+        context.HasArgument(name) && !string.Equals(context.Argument(name, "true"), "false", StringComparison.OrdinalIgnoreCase);
 }

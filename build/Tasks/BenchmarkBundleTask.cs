@@ -1,4 +1,3 @@
-using System.Globalization;
 using KubeAirgap.Bench.Bundle;
 
 namespace Build.Tasks;
@@ -9,15 +8,14 @@ public sealed class BenchmarkBundleTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        static IReadOnlyList<int> Numbers(string text) =>
-            text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
+        var settings = context.Settings.Bundle;
         var options = new BundleBenchmark.Options(
-            context.Setting("Bundle", "BenchmarkPayloadMB", 300),
-            Numbers(context.Setting("Bundle", "BenchmarkNodes", "3,50")),
-            Numbers(context.Setting("Bundle", "BenchmarkRssMB", "40,1024")),
-            BundleSettings.Level(context),
-            BundleSettings.Parallelism(context),
-            (dir, nodes, level, parallelism) => BenchmarkBundleChildTask.Start(context, dir, nodes, level, parallelism));
+            settings.BenchmarkPayloadMB,
+            settings.BenchmarkNodes,
+            settings.BenchmarkRssMB,
+            settings.CompressionLevel,
+            settings.Threads,
+            (dir, nodes, level, parallelism) => BenchmarkBundleChildProcess.Start(context, dir, nodes, level, parallelism));
         var report = BundleBenchmark.Run(context.Paths.Installer, context.Pins, options, line => context.Information("{0}", line));
         foreach (var line in BundleBenchmark.Render(report, options))
         {

@@ -10,9 +10,7 @@ public sealed class BenchmarkFetchTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var files = context.Setting("Bench", "Files", 20);
-        var sizeMb = context.Setting("Bench", "SizeMb", 50);
-        var parallelism = context.Setting("Fetch", "Parallelism", 4);
+        var (files, sizeMb, parallelism) = (context.Settings.Bench.Files, context.Settings.Bench.SizeMb, context.Settings.Fetch.Parallelism);
         var benchmark = new FetchBenchmark(files, sizeMb, parallelism, line => context.Information("{0}", line));
         var r = await benchmark.RunAsync();
         var mib = r.Bytes / (1024.0 * 1024);

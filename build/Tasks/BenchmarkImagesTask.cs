@@ -9,9 +9,7 @@ public sealed class BenchmarkImagesTask : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
-        var images = context.Setting("BenchmarkImages", "Images", 6);
-        var sharedMiB = context.Setting("BenchmarkImages", "SharedMiB", 16);
-        var uniqueMiB = context.Setting("BenchmarkImages", "UniqueMiB", 2);
+        var (images, sharedMiB, uniqueMiB) = (context.Settings.Bench.Images, context.Settings.Bench.SharedMiB, context.Settings.Bench.UniqueMiB);
         var work = System.IO.Path.Combine(context.Paths.Artifacts, "benchmark", "images");
         if (Directory.Exists(work))
         {

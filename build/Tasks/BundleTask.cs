@@ -11,7 +11,7 @@ public sealed class BundleTask : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
-        var request = BundleSettings.Request(context);
+        var request = StageInputs.NewBundleRequest(context);
         var result = BundleBuilder.Build(request);
         foreach (var p in result.Payloads)
         {

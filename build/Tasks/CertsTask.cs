@@ -11,7 +11,7 @@ public sealed class CertsTask : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         var spec = context.Cluster;
-        var renewal = PkiTask.Renewal(context);
+        var renewal = context.Settings.Pki.Renewal;
         var now = DateTimeOffset.UtcNow;
         var asOf = renewal.WindowFrom(now);
         var nodes = spec.Nodes.ToDictionary(n => n.Name, n => NodeCertificate.Read(spec, n, context.Paths.NodeTree(spec.Name, n.Name)), StringComparer.Ordinal);

@@ -20,17 +20,17 @@ public sealed class E2ETask : FrostingTask<BuildContext>
             throw new InvalidOperationException("E2E: " + HostTools.Describe(missing));
         }
 
+        var settings = context.Settings.E2E;
         var environment = new Dictionary<string, string>
         {
-            ["KA_E2E_CACHE"] = context.Setting("E2E", "Cache", "/var/cache/kube-airgap-e2e"),
-            ["KA_E2E_KEEP_WORK"] = context.Setting("E2E", "KeepWork", false) ? "1" : "0",
-            ["KA_E2E_INSTALL_TIMEOUT"] = context.Setting("E2E", "InstallTimeoutSeconds", 1200).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KA_E2E_CACHE"] = settings.Cache,
+            ["KA_E2E_KEEP_WORK"] = settings.KeepWork ? "1" : "0",
+            ["KA_E2E_INSTALL_TIMEOUT"] = settings.InstallTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["NO_COLOR"] = "1",
         };
-        var scenarios = context.Setting("E2E", "Scenarios", string.Empty);
-        if (scenarios.Length > 0)
+        if (settings.Scenarios.Length > 0)
         {
-            environment["KA_E2E_SCENARIOS"] = scenarios;
+            environment["KA_E2E_SCENARIOS"] = settings.Scenarios;
         }
 
         var script = new HarnessScript(System.IO.Path.Combine(context.Root, "tests", "e2e", "run.sh"), [], environment);

@@ -17,9 +17,9 @@ public sealed class LockTask : AsyncFrostingTask<BuildContext>
             throw new InvalidOperationException("Lock reads upstream checksum files: it cannot run with --offline");
         }
 
-        using var downloader = new VerifiedDownloader(new ArtifactCache(context.Paths.Cache), FetchTask.DownloadOptionsOf(context));
+        using var downloader = new VerifiedDownloader(new ArtifactCache(context.Paths.Cache), context.Settings.Fetch.Download);
         var locker = new PinsLocker(downloader);
-        var report = await locker.LockAsync(context.PinsPath, context.Setting("Lock", "Download", false));
+        var report = await locker.LockAsync(context.PinsPath, context.Settings.Lock.Download);
         foreach (var (entry, line) in report.Entries.Zip(report.Lines()))
         {
             if (entry.Sha256 is null || entry.Computed)
@@ -36,7 +36,7 @@ public sealed class LockTask : AsyncFrostingTask<BuildContext>
             report.Filled.Count(), context.PinsPath, report.Unfilled.Count());
 
         // container images: record the digest each tag points at now
-        using var client = ImagesTask.ClientOf(context);
+        using var client = StageInputs.NewRegistryClient(context);
         var images = await new ImageDigestLocker(client).LockAsync(context.PinsPath);
         foreach (var entry in images)
         {

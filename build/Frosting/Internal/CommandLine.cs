@@ -5,7 +5,9 @@ namespace Cake.Frosting.Internal;
 /// <summary>
 /// Cake's command line: <c>--target=X</c>, <c>-t X</c>, <c>--verbosity=diagnostic</c>, switches such as
 /// <c>--dryrun</c>, and any <c>--name=value</c>, which becomes a Cake argument (and, for
-/// <c>--section_key=value</c>, a configuration override).
+/// <c>--section_key=value</c>, a configuration override). <c>--name value</c> also works, except that a bare word
+/// naming a task is the target, so the application's own switches need no list here: <c>--flag Bundle</c> is the
+/// switch <c>flag</c> and the target Bundle.
 /// </summary>
 internal sealed class CommandLine
 {
@@ -25,7 +27,7 @@ internal sealed class CommandLine
 
     private static readonly HashSet<string> Switches = new(StringComparer.OrdinalIgnoreCase)
     {
-        "description", "tree", "dryrun", "exclusive", "version", "info", "help", "offline",
+        "description", "tree", "dryrun", "exclusive", "version", "info", "help",
     };
 
     public Dictionary<string, List<string>> Arguments { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -52,8 +54,10 @@ internal sealed class CommandLine
         }
     }
 
-    public static CommandLine Parse(IReadOnlyList<string> args)
+    /// <param name="taskNames">The registered tasks: a bare word naming one is never taken as an option's value.</param>
+    public static CommandLine Parse(IReadOnlyList<string> args, IReadOnlyCollection<string>? taskNames = null)
     {
+        var tasks = new HashSet<string>(taskNames ?? [], StringComparer.OrdinalIgnoreCase);
         var result = new CommandLine();
         for (var i = 0; i < args.Count; i++)
         {
@@ -83,7 +87,7 @@ internal sealed class CommandLine
             if (value is null)
             {
                 var isSwitch = Switches.Contains(name);
-                if (!isSwitch && i + 1 < args.Count && !args[i + 1].StartsWith('-'))
+                if (!isSwitch && i + 1 < args.Count && !args[i + 1].StartsWith('-') && !tasks.Contains(args[i + 1]))
                 {
                     value = args[++i];
                 }

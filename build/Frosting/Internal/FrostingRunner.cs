@@ -25,7 +25,7 @@ internal sealed class FrostingRunner(HostOptions options)
         ICakeLog? log = null;
         try
         {
-            var commandLine = CommandLine.Parse(args);
+            var commandLine = CommandLine.Parse(args, [.. options.DiscoverTasks().Select(TaskRegistrar.NameOf)]);
             PlainOutput.WhenNotATerminal();
             console ??= new CakeConsole(new CakeEnvironment(new CakePlatform(), new CakeRuntime()));
             log = new CakeBuildLog(console, commandLine.Verbosity);

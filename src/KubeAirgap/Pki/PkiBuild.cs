@@ -21,13 +21,14 @@ public sealed record PkiResult(PkiMaterial Material, IReadOnlyDictionary<string,
 /// <summary>
 /// The Pki step end to end: bring state/ up to date (<see cref="PkiEngine"/>), write every node's PKI files into
 /// its tree, keep a copy of the break-glass super-admin.conf in state/, and write a manifest of the files and which are
-/// secret.
+/// secret (<see cref="ManifestName"/> in the cluster's artifacts directory, which Bundle and Certs read).
 /// </summary>
 public static class PkiBuild
 {
     public const string ManifestName = "pki-files.json";
 
-    public static PkiResult Run(PkiEngine engine, ClusterSpec spec, Func<string, string> nodeTree)
+    /// <param name="manifestDir">Where <see cref="ManifestName"/> goes: artifacts/&lt;cluster&gt;/.</param>
+    public static PkiResult Run(PkiEngine engine, ClusterSpec spec, Func<string, string> nodeTree, string manifestDir)
     {
         var material = engine.Run();
         var changes = 0;
@@ -52,7 +53,30 @@ public static class PkiBuild
             engine.Store.Write(engine.Store.Kubeconfig(k.FileName), NodeFileTable.Render(material, k, null), secret: true);
         }
 
-        return new PkiResult(material, files, changes) { Renewal = engine.Renewal, ChangedNodes = changedNodes };
+        var result = new PkiResult(material, files, changes) { Renewal = engine.Renewal, ChangedNodes = changedNodes };
+        State.SecureFile.Write(Path.Combine(manifestDir, ManifestName), Manifest(spec, result), State.SecureFile.Public);
+        return result;
+    }
+
+    /// <summary>What a run did, for the log: counts by action, each re-issue with its reason, the nodes that need a new bundle.</summary>
+    public static IEnumerable<string> Report(ClusterSpec spec, PkiEngine engine, PkiResult result)
+    {
+        var certs = result.Material.Certificates;
+        int Count(PkiAction action) => certs.Count(c => c.Action == action);
+        yield return $"PKI of {spec.Name}: {certs.Count} certificate(s) ({Count(PkiAction.Created)} created, {Count(PkiAction.Reissued)} re-issued, "
+            + $"{Count(PkiAction.Imported)} imported, {Count(PkiAction.Reused)} reused) in {engine.Store.Root}; {result.Changes} node file(s) changed; "
+            + $"CA keys on nodes: {(spec.Pki.CaKeyOnNodes ? "cluster CA key on control-plane nodes" : "none (CSR signer off)")}";
+        foreach (var c in result.Reissued)
+        {
+            yield return $"re-issued {c.Label}: {c.Reason}";
+        }
+
+        if (result.Reissued.Count > 0)
+        {
+            var window = engine.Renewal.AsOf is { } at ? $", window as of {at.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)} (--pki_asof)" : string.Empty;
+            yield return $"renewal: {result.Reissued.Count} leaf certificate(s) re-issued by the same CAs{window}; "
+                + $"nodes whose files changed (run Bundle, install their new bundles): {string.Join(", ", result.ChangedNodes)}";
+        }
     }
 
     /// <summary>Machine-readable list of every node's PKI files: bundle path, node path, mode, secret (mode 0600 = secret).</summary>

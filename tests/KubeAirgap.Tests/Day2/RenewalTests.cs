@@ -31,7 +31,7 @@ public sealed class RenewalTests
         var state = bundle.Dir.Combine("state", bundle.Spec.Name);
         var now = DateTimeOffset.UtcNow;
         var clock = new TestClock(now.AddDays(-100));
-        PkiResult Pki(RenewalPolicy renewal) => PkiBuild.Run(new PkiEngine(bundle.Spec, state, clock) { Renewal = renewal }, bundle.Spec, bundle.NodeTree);
+        PkiResult Pki(RenewalPolicy renewal) => PkiBuild.Run(new PkiEngine(bundle.Spec, state, clock) { Renewal = renewal }, bundle.Spec, bundle.NodeTree, bundle.Dir.Combine("inputs"));
 
         Pki(RenewalPolicy.None);
         clock.Now = now.AddDays(-50);
@@ -111,7 +111,7 @@ public sealed class RenewalTests
         var state = bundle.Dir.Combine("state", bundle.Spec.Name);
         var now = DateTimeOffset.UtcNow;
         var clock = new TestClock(now.AddDays(-100));
-        PkiResult Pki(RenewalPolicy renewal) => PkiBuild.Run(new PkiEngine(bundle.Spec, state, clock) { Renewal = renewal }, bundle.Spec, bundle.NodeTree);
+        PkiResult Pki(RenewalPolicy renewal) => PkiBuild.Run(new PkiEngine(bundle.Spec, state, clock) { Renewal = renewal }, bundle.Spec, bundle.NodeTree, bundle.Dir.Combine("inputs"));
         Pki(RenewalPolicy.None);
         Assert.Equal(0, Install(bundle, signer, pub, root, "v1", null).ExitCode);
         var pki = root.Combine("etc", "kubernetes", "pki");

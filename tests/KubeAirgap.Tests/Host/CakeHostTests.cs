@@ -36,6 +36,32 @@ public sealed class CakeHostTests
         }
 
         [Fact]
+        public void Should_Take_A_Task_Name_After_A_Valueless_Option_As_The_Target_Not_As_Its_Value()
+        {
+            // Given: an application switch the host knows nothing about, then a bare target (issue 19: the host used
+            // to list the project's own --offline switch to make this work)
+            var fixture = new CakeHostFixture();
+
+            // When
+            var exitCode = fixture.Run("--some_switch", "b");
+
+            // Then
+            Assert.True(exitCode == 0, fixture.Console.All);
+            Assert.Equal(["A", "B"], fixture.Journal);
+        }
+
+        [Fact]
+        public void Should_Still_Take_A_Word_That_Names_No_Task_As_The_Options_Value()
+        {
+            var fixture = new CakeHostFixture();
+
+            var exitCode = fixture.Run("--hosttest_value", "spaced", "--target=ReadSetting");
+
+            Assert.True(exitCode == 0, fixture.Console.All);
+            Assert.Equal(["setting=spaced"], fixture.Journal);
+        }
+
+        [Fact]
         public void Should_Run_Only_The_Target_When_Exclusive()
         {
             var fixture = new CakeHostFixture();

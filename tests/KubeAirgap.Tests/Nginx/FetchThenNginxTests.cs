@@ -1,3 +1,4 @@
+using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;
 using KubeAirgap.Content.Download;
@@ -14,7 +15,7 @@ namespace KubeAirgap.Tests.Nginx;
 /// <summary>
 /// Fetch and Nginx together: the real nginx 1.22.1 release served by a loopback mirror with a detached OpenPGP
 /// signature made by a throw-away key (Debian ships no .asc), fetched, checked and staged by the Fetch code, then
-/// located and built by the Nginx code.
+/// located, built and published into every payload of the arch by the Nginx stage (or a prebuilt binary taken instead).
 /// </summary>
 [Collection(NginxBuildCollection.Name)]
 public sealed class FetchThenNginxTests(NginxBuildFixture fixture)
@@ -70,30 +71,51 @@ public sealed class FetchThenNginxTests(NginxBuildFixture fixture)
                     keys:
                     - pgp/signer.key
             """);
-        var payload = new PayloadKey(arch, []);
-        var payloadDir = dir.Combine("payload", payload.Name);
+        PayloadKey[] payloads = [new(arch, [NodeRole.Etcd]), new(arch, [NodeRole.Worker])];
+        string PayloadDir(PayloadKey key) => dir.Combine("payload", key.Name);
+        var log = new List<string>();
 
-        // When Fetch fetches and stages, and Nginx builds what it staged
-        var plan = FetchPlan.For(pins, Kubernetes, [payload], "test-pins.yaml");
+        // When Fetch fetches and stages, and the Nginx stage builds what it staged into every payload of the arch
+        var plan = FetchPlan.For(pins, Kubernetes, payloads, "test-pins.yaml");
         using (var downloader = new VerifiedDownloader(new ArtifactCache(dir.Combine("cache")), new DownloadOptions { Retries = 1, RetryDelay = TimeSpan.FromMilliseconds(10) }))
         {
             var fetched = await new Fetcher(downloader, MirrorMap.None, 2, dir.Path).FetchAsync(plan, offline: false, cancellationToken: TestContext.Current.CancellationToken);
-            Stager.Stage(plan, fetched, _ => payloadDir);
+            Stager.Stage(plan, fetched, PayloadDir);
         }
 
-        var source = NginxSource.Locate(pins, Kubernetes, payloadDir, explicitTarball: null, dir.Path);
         File.WriteAllText(fixture.InvocationLog, string.Empty);
-        var build = NginxBuilder.Build(source.TarballPath, source.Sha256, fixture.Options());
-        KubeNginxPayload.Publish(build, payloadDir);
+        var stage = new KubeNginxStage { Options = fixture.Options() with { Log = log.Add }, PinsDirectory = dir.Path };
+        var staged = Assert.Single(stage.Run(pins, Kubernetes, payloads, PayloadDir));
 
-        // Then the signature was checked by the signer's key, and the binary is the one built from those bytes
-        Assert.Equal(signer.Fingerprint, source.SignedBy, ignoreCase: true);
-        Assert.Equal(dir.Combine("cache", "sha256", NginxBuildFixture.SourceSha256), source.TarballPath);
-        Assert.True(build.CacheHit);
+        // Then the signature was checked by the signer's key, and the binary is the one built from those bytes, in both payloads
+        Assert.Contains(log, l => l.Contains($"nginx {NginxBuildFixture.Version} source: {dir.Combine("cache", "sha256", NginxBuildFixture.SourceSha256)}", StringComparison.Ordinal)
+            && l.Contains($"signer {signer.Fingerprint}", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal((arch, false, 2), (staged.Arch, staged.Prebuilt, staged.Payloads));
+        Assert.True(staged.Build.CacheHit);
+        Assert.Contains(staged.Summary, log);
         Assert.DoesNotContain(File.ReadAllLines(fixture.InvocationLog), l => l.StartsWith("make", StringComparison.Ordinal));
-        Assert.Equal(fixture.First.Metadata.Sha256, Sha256Hex.OfFile(KubeNginxPayload.BinaryPath(payloadDir)));
-        Assert.True(File.Exists(Path.Combine(payloadDir, "bin", "kubectl")));
-        Assert.True(File.Exists(KubeNginxPayload.MetadataPath(payloadDir)));
+        Assert.All(payloads, key =>
+        {
+            Assert.Equal(fixture.First.Metadata.Sha256, Sha256Hex.OfFile(KubeNginxPayload.BinaryPath(PayloadDir(key))));
+            Assert.True(File.Exists(Path.Combine(PayloadDir(key), "bin", "kubectl")));
+            Assert.True(File.Exists(KubeNginxPayload.MetadataPath(PayloadDir(key))));
+        });
+
+        // When the arch has a prebuilt binary configured ([Nginx] Prebuilt_<arch>, PrebuiltSha256_<arch>)
+        var prebuiltDir = dir.Combine("prebuilt-payload");
+        var prebuilt = new KubeNginxStage
+        {
+            Options = fixture.Options() with { Log = log.Add },
+            PinsDirectory = dir.Path,
+            Prebuilt = new Dictionary<string, KubeNginxPrebuilt> { [arch] = new(fixture.Second.BinaryPath, fixture.Second.Metadata.Sha256) },
+        };
+        var fromPrebuilt = Assert.Single(prebuilt.Run(pins, Kubernetes, [payloads[0]], _ => prebuiltDir));
+
+        // Then that binary is checked and staged, and no source is looked for
+        Assert.True(fromPrebuilt.Prebuilt);
+        Assert.Contains(", prebuilt)", fromPrebuilt.Summary, StringComparison.Ordinal);
+        Assert.Equal(fixture.Second.Metadata.Sha256, Sha256Hex.OfFile(KubeNginxPayload.BinaryPath(prebuiltDir)));
+        Assert.Single(log, l => l.Contains(" source: ", StringComparison.Ordinal));
     }
 
     private static PinsFile Pins(string yaml)

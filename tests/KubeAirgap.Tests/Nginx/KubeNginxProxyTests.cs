@@ -1,48 +1,74 @@
-using System.Globalization;
 using KubeAirgap.Tests.Nginx.Fixtures;
+using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Nginx;
 
 /// <summary>
-/// The built kube-nginx as the guide runs it: an L4 proxy on loopback in front of two TLS backends (stand-ins for
-/// two apiservers), with the guide's upstream settings. TLS passes through untouched, so the client verifies the
-/// backend's certificate against the backend CA.
+/// The built kube-nginx as a node runs it: its config and unit rendered from templates/ (the same engine and model
+/// as Render) for a control-plane node whose two apiservers are TLS stand-ins on loopback, then the unit's own
+/// commands run. TLS passes through untouched, so the client verifies the backend's certificate against the backend
+/// CA; a stopped backend is failed over.
 /// </summary>
 [Collection(NginxBuildCollection.Name)]
 public sealed class KubeNginxProxyTests(NginxBuildFixture fixture)
 {
+    private const string ConfPath = "etc/kube-nginx/kube-nginx.conf";
+    private const string UnitPath = "etc/systemd/system/kube-nginx.service";
+
     [Fact]
     public void Should_Proxy_Tls_To_A_Backend_And_Fail_Over_When_It_Stops()
     {
         using var dir = new TempDirectory("kag-nginx-proxy");
         MakeCertificates(dir);
-        var backendPorts = new[] { Ports.Free(), Ports.Free() };
+        var octet = Random.Shared.Next(100, 250);
+        string[] ips = [$"127.0.{octet}.21", $"127.0.{octet}.22"];
+        var apiPort = Ports.Free(ips[0]);
+        var proxyPort = Ports.Free();
         var names = new[] { "backend-a", "backend-b" };
         var backends = new List<BackgroundProcess>();
         BackgroundProcess? nginx = null;
         try
         {
-            // Given two TLS backends, each with its own certificate from the same CA
+            // Given two TLS backends (the cluster's two apiservers), each with its own certificate from the same CA
             for (var i = 0; i < 2; i++)
             {
                 var server = new BackgroundProcess("openssl",
-                    ["s_server", "-accept", $"127.0.0.1:{backendPorts[i]}", "-cert", dir.Combine($"{names[i]}.pem"), "-key", dir.Combine($"{names[i]}.key"), "-www"],
+                    ["s_server", "-accept", $"{ips[i]}:{apiPort}", "-cert", dir.Combine($"{names[i]}.pem"), "-key", dir.Combine($"{names[i]}.key"), "-www"],
                     dir.Path);
                 backends.Add(server);
-                var port = backendPorts[i];
-                server.WaitUntil(() => Ports.IsOpen("127.0.0.1", port), TimeSpan.FromSeconds(15), $"listening on {port}");
+                var (ip, port) = (ips[i], apiPort);
+                server.WaitUntil(() => Ports.IsOpen(ip, port), TimeSpan.FromSeconds(15), $"listening on {ip}:{port}");
             }
 
-            // And kube-nginx in front of them, checked with -t first (as the unit's ExecStartPre does)
-            var proxyPort = Ports.Free();
-            var conf = dir.Write("kube-nginx/conf/kube-nginx.conf", Config(proxyPort, backendPorts));
-            Directory.CreateDirectory(dir.Combine("kube-nginx", "logs"));
-            var prefix = dir.Combine("kube-nginx");
-            var check = Cmd.Run(fixture.Second.BinaryPath, "-t", "-p", prefix, "-c", conf);
-            Assert.True(check.ExitCode == 0, $"kube-nginx -t failed:\n{check.Output}");
-            Assert.Contains("test is successful", check.Output, StringComparison.Ordinal);
-            nginx = new BackgroundProcess(fixture.Second.BinaryPath, ["-p", prefix, "-c", conf], prefix);
+            // And the first node's kube-nginx config and unit rendered from the templates into a node root, the unit's
+            // kube-nginx being the built one
+            var spec = RenderFixture.Inventory(ips, "1.36.3", securePort: apiPort, localProxyPort: proxyPort);
+            var root = dir.Combine("root");
+            var files = RenderFixture.Render(spec, RenderFixture.ShippedPins, spec.Nodes[0], RenderFixture.Options(root));
+            foreach (var path in new[] { ConfPath, UnitPath })
+            {
+                dir.Write(Path.Combine("root", path), files.Content(path));
+            }
+
+            var unit = files.Content(UnitPath);
+            var start = UnitCommands.ExecStart(unit);
+            Directory.CreateDirectory(Path.GetDirectoryName(start[0])!);
+            File.CreateSymbolicLink(start[0], fixture.Second.BinaryPath);
+
+            // When the unit's ExecStartPre commands run (mkdir of the log directory, then kube-nginx -t)
+            foreach (var pre in UnitCommands.Of(unit, "ExecStartPre"))
+            {
+                var result = Cmd.Run(pre[0], pre.Skip(1));
+                Assert.True(result.ExitCode == 0, $"{string.Join(' ', pre)} failed:\n{result.Output}");
+                if (pre.Contains("-t"))
+                {
+                    Assert.Contains("test is successful", result.Output, StringComparison.Ordinal);
+                }
+            }
+
+            // And its ExecStart, kept in the foreground so the test owns the process (the unit is Type=forking)
+            nginx = new BackgroundProcess(start[0], [.. start.Skip(1), "-g", "daemon off;"], root);
             nginx.WaitUntil(() => Ports.IsOpen("127.0.0.1", proxyPort), TimeSpan.FromSeconds(15), $"listening on {proxyPort}");
 
             // When a client connects through the proxy, verifying against the backend CA
@@ -60,7 +86,7 @@ public sealed class KubeNginxProxyTests(NginxBuildFixture fixture)
 
             // When the backend that served is stopped
             backends[served].Stop();
-            Assert.False(Ports.IsOpen("127.0.0.1", backendPorts[served]));
+            Assert.False(Ports.IsOpen(ips[served], apiPort));
 
             // Then clients still connect, now to the other backend
             var second = Connect(dir, proxyPort, "ca.pem");
@@ -82,39 +108,6 @@ public sealed class KubeNginxProxyTests(NginxBuildFixture fixture)
         Cmd.Run("openssl",
             ["s_client", "-connect", $"127.0.0.1:{port}", "-CAfile", dir.Combine(caFile), "-verify_return_error", "-verify_ip", "127.0.0.1"],
             dir.Path, stdin: string.Empty, timeout: TimeSpan.FromSeconds(30));
-
-    /// <summary>
-    /// The directives of the rendered kube-nginx.conf (templates/kube-nginx/kube-nginx.conf.scriban: the guide's upstream
-    /// plus kubespray's worker settings), with loopback test ports and daemon off so the test owns the process.
-    /// </summary>
-    private static string Config(int listenPort, int[] backendPorts) => string.Create(CultureInfo.InvariantCulture, $$"""
-        worker_processes 2;
-        worker_rlimit_nofile 65535;
-        daemon off;
-        pid logs/kube-nginx.pid;
-        error_log logs/error.log warn;
-
-        events {
-            worker_connections 16384;
-            multi_accept on;
-            use epoll;
-        }
-
-        stream {
-            upstream backend {
-                hash $remote_addr consistent;
-                server 127.0.0.1:{{backendPorts[0]}} max_fails=3 fail_timeout=30s;
-                server 127.0.0.1:{{backendPorts[1]}} max_fails=3 fail_timeout=30s;
-            }
-
-            server {
-                listen 127.0.0.1:{{listenPort}};
-                proxy_connect_timeout 1s;
-                proxy_timeout 10m;
-                proxy_pass backend;
-            }
-        }
-        """);
 
     private static void MakeCertificates(TempDirectory dir)
     {

@@ -1,11 +1,15 @@
+using KubeAirgap.Cluster;
 using KubeAirgap.Tests.Pki.Fixtures;
+using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Pki;
 
 /// <summary>
-/// A real 3-member etcd (Debian's 3.4) on 127.0.1.1-3 with peer and client mTLS, using only the files the Pki step
-/// wrote into each node's tree. Ports are free ones picked by the test (never 2379/2380: other tests run etcd too).
+/// A real 3-member etcd (Debian's 3.4) with peer and client mTLS, from only what the pipeline produces: the files the
+/// Pki step wrote into each node's tree, placed at their node paths below a root per node (as the installer places
+/// them), and the etcd.service rendered from templates/ for that node, started with its exact ExecStart. Each node has
+/// its own free loopback address (as in Render's EtcdClusterTests), since the three "nodes" share one host.
 /// </summary>
 public sealed class EtcdClusterTests
 {
@@ -14,41 +18,44 @@ public sealed class EtcdClusterTests
         [Fact]
         public void Should_Form_A_Healthy_MTLS_Cluster_And_Refuse_Clients_Of_Another_CA()
         {
-            // Given
+            // Given: the PKI of a three-node cluster on free loopback addresses (test pins: etcd 3.4.23, so 3.4 flags)
             using var f = new PkiFixture();
+            var ips = Render.EtcdClusterTests.FreeLoopbackTriple();
+            f.Spec = RenderFixture.Inventory(ips, "1.35.7");
             var result = f.Run();
             var nodes = f.Spec.Nodes;
-            var ports = nodes.Select(n => (Client: Ports.Free(n.Ip), Peer: Ports.Free(n.Ip))).ToList();
-            var initialCluster = string.Join(",", nodes.Select((n, i) => $"{n.Name}=https://{n.Ip}:{ports[i].Peer}"));
             var members = new List<BackgroundProcess>();
             try
             {
-                for (var i = 0; i < nodes.Count; i++)
+                foreach (var n in nodes)
                 {
-                    var n = nodes[i];
-                    var pki = Path.Combine(f.NodeTree(n.Name), "pki");
-                    members.Add(new BackgroundProcess("/usr/bin/etcd",
-                    [
-                        "--name", n.Name, "--logger=zap", "--data-dir", Path.Combine(f.Root, "etcd-data", n.Name),
-                        "--listen-peer-urls", $"https://{n.Ip}:{ports[i].Peer}", "--initial-advertise-peer-urls", $"https://{n.Ip}:{ports[i].Peer}",
-                        "--listen-client-urls", $"https://{n.Ip}:{ports[i].Client}", "--advertise-client-urls", $"https://{n.Ip}:{ports[i].Client}",
-                        "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", "pki-test",
-                        "--cert-file", $"{pki}/etcd/server.crt", "--key-file", $"{pki}/etcd/server.key",
-                        "--trusted-ca-file", $"{pki}/etcd/ca.crt", "--client-cert-auth",
-                        "--peer-cert-file", $"{pki}/etcd/peer.crt", "--peer-key-file", $"{pki}/etcd/peer.key",
-                        "--peer-trusted-ca-file", $"{pki}/etcd/ca.crt", "--peer-client-cert-auth",
-                    ]));
+                    var root = Path.Combine(f.Root, "roots", n.Name);
+                    foreach (var file in result.Files[n.Name])
+                    {
+                        var target = root + file.NodePath;
+                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        File.Copy(Path.Combine(f.NodeTree(n.Name), file.BundlePath), target);
+                    }
+
+                    var unit = RenderFixture.Render(f.Spec, RenderFixture.DebianPins, n, RenderFixture.Options(root, localAddress: n.Ip))
+                        .Content("etc/systemd/system/etcd.service");
+                    var argv = UnitCommands.ExecStart(unit);
+                    Assert.Contains(argv, a => a.StartsWith("--peer-trusted-ca-file=" + root, StringComparison.Ordinal));
+                    Directory.CreateDirectory(Path.GetDirectoryName(argv[0])!);
+                    File.CreateSymbolicLink(argv[0], "/usr/bin/etcd");
+
+                    // When: each member starts from exactly the rendered arguments
+                    members.Add(new BackgroundProcess(argv[0], argv.Skip(1)));
                 }
 
-                var k1 = Path.Combine(f.NodeTree("k8s-01"), "pki");
+                var k1 = Path.Combine(f.NodeTree(nodes[0].Name), "pki");
                 Cmd.Result Etcdctl(string cert, string key, params string[] args) => Cmd.Run("/usr/bin/etcdctl",
                     [
-                        "--endpoints", $"https://{nodes[0].Ip}:{ports[0].Client}", "--cacert", $"{k1}/etcd/ca.crt",
+                        "--endpoints", $"https://{ClusterTopology.HostPort(nodes[0].Ip, ClusterTopology.EtcdClientPort)}", "--cacert", $"{k1}/etcd/ca.crt",
                         "--cert", cert, "--key", key, "--dial-timeout=3s", "--command-timeout=5s", .. args,
                     ],
                     environment: new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
 
-                // When
                 Cmd.Result health = new(1, string.Empty, string.Empty);
                 members[0].WaitUntil(
                     () => (health = Etcdctl($"{k1}/etcd/healthcheck-client.crt", $"{k1}/etcd/healthcheck-client.key", "endpoint", "health", "--cluster")).ExitCode == 0,
@@ -56,7 +63,7 @@ public sealed class EtcdClusterTests
 
                 // Then: every member healthy through the healthcheck client, and the apiserver's etcd client can write
                 Assert.Equal(3, health.Output.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)));
-                Assert.All(nodes.Select((n, i) => $"https://{n.Ip}:{ports[i].Client}"), url => Assert.Contains(url, health.Output, StringComparison.Ordinal));
+                Assert.All(nodes.Select(n => $"https://{ClusterTopology.HostPort(n.Ip, ClusterTopology.EtcdClientPort)}"), url => Assert.Contains(url, health.Output, StringComparison.Ordinal));
                 Etcdctl($"{k1}/apiserver-etcd-client.crt", $"{k1}/apiserver-etcd-client.key", "put", "/registry/pki-test", "ok").EnsureSuccess("etcdctl put");
                 var list = Etcdctl($"{k1}/etcd/healthcheck-client.crt", $"{k1}/etcd/healthcheck-client.key", "member", "list").EnsureSuccess("member list");
                 Assert.All(nodes, n => Assert.Contains(n.Name + ",", list.Stdout, StringComparison.Ordinal));

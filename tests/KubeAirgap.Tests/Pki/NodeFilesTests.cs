@@ -59,9 +59,14 @@ public sealed partial class NodeFilesTests
 
             // When
             var result = f.Run();
-            var manifest = JsonDocument.Parse(PkiBuild.Manifest(f.Spec, result));
+            var written = File.ReadAllText(Path.Combine(f.ArtifactsDir, PkiBuild.ManifestName));
+            var manifest = JsonDocument.Parse(written);
 
-            // Then: on disk, in the node trees and in state/
+            // Then: the build wrote its own manifest (what Bundle and Certs read), world-readable like the other public files
+            Assert.Equal(PkiBuild.Manifest(f.Spec, result), written);
+            Assert.Equal(KubeAirgap.Pki.State.SecureFile.Public, File.GetUnixFileMode(Path.Combine(f.ArtifactsDir, PkiBuild.ManifestName)));
+
+            // and on disk, in the node trees and in state/
             foreach (var node in f.Spec.Nodes)
             {
                 foreach (var entry in manifest.RootElement.GetProperty("nodes").GetProperty(node.Name).EnumerateArray())

@@ -29,7 +29,7 @@ public sealed class RenewalPolicyTests
             f.Clock.Now = PkiFixture.Start.AddDays(201);
             var asOf = PkiFixture.Start.AddDays(351);
             var engine = new PkiEngine(f.Spec, f.StateDir, f.Clock, f.Log.Add) { Renewal = new RenewalPolicy(asOf, []) };
-            var result = PkiBuild.Run(engine, f.Spec, f.NodeTree);
+            var result = PkiBuild.Run(engine, f.Spec, f.NodeTree, f.ArtifactsDir);
 
             // Then
             var reissued = result.Material.Certificates.Where(c => c.Action == PkiAction.Reissued).ToList();
@@ -55,7 +55,7 @@ public sealed class RenewalPolicyTests
             Assert.Contains(record.Reissued, r => r.Certificate == "etcd-server[k8s-02]" && r.Sha256 == result.Material.Get("etcd-server", f.Spec.Nodes[1]).Facts.Sha256);
 
             // and the same date again changes nothing: the new leaves are outside its window
-            var again = PkiBuild.Run(new PkiEngine(f.Spec, f.StateDir, f.Clock) { Renewal = new RenewalPolicy(asOf, []) }, f.Spec, f.NodeTree);
+            var again = PkiBuild.Run(new PkiEngine(f.Spec, f.StateDir, f.Clock) { Renewal = new RenewalPolicy(asOf, []) }, f.Spec, f.NodeTree, f.ArtifactsDir);
             Assert.Equal(0, again.Changes);
         }
 
@@ -128,5 +128,5 @@ public sealed class RenewalPolicyTests
     }
 
     private static PkiResult Run(PkiFixture f, RenewalPolicy renewal) =>
-        PkiBuild.Run(new PkiEngine(f.Spec, f.StateDir, f.Clock, f.Log.Add) { Renewal = renewal }, f.Spec, f.NodeTree);
+        PkiBuild.Run(new PkiEngine(f.Spec, f.StateDir, f.Clock, f.Log.Add) { Renewal = renewal }, f.Spec, f.NodeTree, f.ArtifactsDir);
 }

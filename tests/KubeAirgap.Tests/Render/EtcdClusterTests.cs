@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using KubeAirgap.Cluster;
 using KubeAirgap.Render;
 using KubeAirgap.Tests.Render.Fixtures;
@@ -91,12 +90,7 @@ public sealed partial class EtcdClusterTests
     }
 
     /// <summary>The ExecStart command line of a unit, continuation lines joined (our units quote nothing).</summary>
-    internal static IReadOnlyList<string> ExecStart(string unit)
-    {
-        var joined = unit.Replace("\\\n", " ", StringComparison.Ordinal);
-        var line = joined.Split('\n').Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal));
-        return Whitespace().Split(line["ExecStart=".Length..].Trim());
-    }
+    internal static IReadOnlyList<string> ExecStart(string unit) => UnitCommands.ExecStart(unit);
 
     internal static string[] FreeLoopbackTriple()
     {
@@ -127,7 +121,4 @@ public sealed partial class EtcdClusterTests
 
     internal static void Openssl(string dir, string args) =>
         Cmd.Run("openssl", args.Split(' '), workingDirectory: dir).EnsureSuccess("openssl " + args);
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
 }

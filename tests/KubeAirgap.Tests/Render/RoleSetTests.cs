@@ -78,7 +78,7 @@ public sealed class RoleSetTests
             TreeWriter.Write(Tree(node.Name), renderer.Render(node));
         }
 
-        PkiBuild.Run(new PkiEngine(spec, temp.Combine("state"), new TestClock(PkiFixture.Start), _ => { }), spec, Tree);
+        PkiBuild.Run(new PkiEngine(spec, temp.Combine("state"), new TestClock(PkiFixture.Start), _ => { }), spec, Tree, temp.Path);
         var bundlePins = SyntheticInputs.WritePayloads(spec, pins, Payload, 64 * 1024, 4 * 1024);
         foreach (var key in PayloadKey.AllOf(spec))
         {

@@ -54,7 +54,10 @@ public sealed class PkiFixture : IDisposable
 
     public PkiEngine CreateEngine() => new(Spec, StateDir, Clock, Log.Add) { ImportDir = ImportDir };
 
-    public PkiResult Run() => PkiBuild.Run(CreateEngine(), Spec, NodeTree);
+    /// <summary>artifacts/&lt;cluster&gt;/: where the PKI build writes its manifest.</summary>
+    public string ArtifactsDir => _dir.Combine("artifacts", Spec.Name);
+
+    public PkiResult Run() => PkiBuild.Run(CreateEngine(), Spec, NodeTree, ArtifactsDir);
 
     public static NodeSpec Node(string name, string ip, params NodeRole[] roles) =>
         new(name, ip, "amd64", (roles.Length == 0 ? [NodeRole.Etcd, NodeRole.ControlPlane, NodeRole.Worker] : roles).ToHashSet());
