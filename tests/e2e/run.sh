@@ -436,6 +436,9 @@ if wants one-by-one; then
   done
   for n in "${order[@]}"; do install_passed "one-$n" "$n" "install.sh (one by one)"; done
   vms_log "one-by-one installs done $(( $(date +%s) - t0 )) s after the first started"
+  for n in "${order[@]}"; do  # kept with the work dir: where an install spends its time, step by step
+    vm_run "$n" 120 <<<"cat /var/log/kube-airgap-install.log" >"$work/install-log-$n.txt" 2>&1 || true
+  done
 
   check_all "every unit active" 0 "$units_active"
   check "etcd: 3 healthy members on the VM IPs" k8s-01 0 "$(env_of k8s-01)
