@@ -37,7 +37,7 @@
 #   KA_E2E_SCENARIOS        space-separated subset of the scenarios above (default: all, in that order)
 #   KA_E2E_KEEP_WORK=1      keep the work directory (bundles, serial logs) for inspection
 #   KA_E2E_CACHE            image and download cache (default /var/cache/kube-airgap-e2e)
-#   KA_E2E_INSTALL_TIMEOUT  seconds for one install.sh in a VM (default 1200)
+#   KA_E2E_INSTALL_TIMEOUT  seconds for one install.sh in a VM (default 2700: a guard against a hung install, not a speed check; three TCG VMs on two cores take ~21 min for an install that runs while the other two also install)
 #   KA_E2E_ANSIBLE_LAYOUT   Bundle layout of the ansible scenario's set (default fleet; self-contained also works)
 #   KA_E2E_BUNDLES_DIR      use bundles already built by an earlier run (a kept work dir's "bundles"); skips the
 #                           mirror and the builds, for iterating on the VM part
@@ -50,7 +50,7 @@ repo="$(cd "$here/../.." && pwd)"
 all_scenarios="hosts signed one-by-one restart renew egress reboot uninstall interrupt purge"
 scenarios=" ${KA_E2E_SCENARIOS:-$all_scenarios} "
 cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
-install_timeout="${KA_E2E_INSTALL_TIMEOUT:-1200}"
+install_timeout="${KA_E2E_INSTALL_TIMEOUT:-2700}"
 inventory="$repo/tests/fixtures/e2e/cluster.yaml"
 # the restart bundle's inventory: the same cluster with one field that only kube-proxy's config uses
 kube_proxy_change="  nodePortAddresses: [10.77.0.0/24]"
