@@ -467,10 +467,11 @@ $kubectl_healthz"
 set -- \$KA_ADDONS_DIR; $calico_method_script
 got=\$($tools/ka-calico-autodetect \"\$m\" \"\$nodeip\") || exit 1; echo \"method \$m, --node-ip \$nodeip: \$got\"
 [ \"\${got%%/*}\" = \"\$KA_NODE_IP\" ] && echo \"\$got\" | grep -qE ' en[a-z0-9]+\$'"
-    check "kubelet's resolvConf is systemd-resolved's upstream file" k8s-01 0 \
-      "grep -h '^resolvConf:' /var/lib/kubelet/config.yaml; grep -q '^resolvConf: /run/systemd/resolve/resolv.conf' /var/lib/kubelet/config.yaml"
-    check "kubelet's resolvConf is /etc/resolv.conf without systemd-resolved" k8s-03 0 \
-      "grep -h '^resolvConf:' /var/lib/kubelet/config.yaml; grep -q '^resolvConf: /etc/resolv.conf' /var/lib/kubelet/config.yaml"
+    # kubelet's config names the installer's link (KA_KUBELET_RESOLV_CONF); the link picks the file per host, as kubeadm does
+    resolv_is() { echo "conf=\$(sed -n 's/^resolvConf: //p' /var/lib/kubelet/config.yaml); echo \"resolvConf: \$conf -> \$(readlink \"\$conf\")\"
+[ \"\$(readlink \"\$conf\")\" = $1 ]"; }
+    check "kubelet's resolvConf leads to systemd-resolved's upstream file" k8s-01 0 "$(resolv_is /run/systemd/resolve/resolv.conf)"
+    check "kubelet's resolvConf leads to /etc/resolv.conf without systemd-resolved" k8s-03 0 "$(resolv_is /etc/resolv.conf)"
   fi
   scenario_done
 fi
