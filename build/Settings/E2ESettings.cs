@@ -6,6 +6,6 @@ public sealed record E2ESettings(string Cache, bool KeepWork, int InstallTimeout
     public static E2ESettings From(Section s) => new(
         s.String("Cache", "/var/cache/kube-airgap-e2e"),
         s.Bool("KeepWork", false),
-        s.Int("InstallTimeoutSeconds", 1200, min: 1),
+        s.Int("InstallTimeoutSeconds", 2700, min: 1),
         s.String("Scenarios", string.Empty));
 }
