@@ -13,7 +13,7 @@ public sealed class FetchStageTests
     {
         // Given: two payloads and a pins file whose every artifact is locked
         await using var w = await FetchWorld.StartAsync();
-        var payloads = new[] { FetchWorld.Payload("amd64", NodeRole.Etcd, NodeRole.ControlPlane), FetchWorld.Payload("arm64", NodeRole.Worker) };
+        var payloads = new[] { FetchWorld.Payload("amd64", NodeRole.Etcd, NodeRole.ControlPlane), FetchWorld.Payload("arm64", NodeRole.Etcd, NodeRole.ControlPlane) };
         var pins = w.Pins();
         var log = new List<string>();
         using var downloader = w.Downloader();

@@ -58,7 +58,8 @@ public sealed class EtcdClusterTests
 
                 Cmd.Result health = new(1, string.Empty, string.Empty);
                 members[0].WaitUntil(
-                    () => (health = Etcdctl($"{k1}/etcd/healthcheck-client.crt", $"{k1}/etcd/healthcheck-client.key", "endpoint", "health", "--cluster")).ExitCode == 0,
+                    () => (health = Etcdctl($"{k1}/etcd/healthcheck-client.crt", $"{k1}/etcd/healthcheck-client.key", "endpoint", "health", "--cluster")).ExitCode == 0
+                        && health.Output.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)) == 3,
                     TimeSpan.FromSeconds(90), "endpoint health --cluster");
 
                 // Then: every member healthy through the healthcheck client, and the apiserver's etcd client can write
