@@ -19,9 +19,10 @@ public sealed class RenderTask : FrostingTask<BuildContext>
         var pins = context.Pins;
         // test only (the VM test and the Demo pin Debian's containerd 1.6): relaxes the supported-versions check alone
         var relax = context.Setting("Test", "RelaxSupportedVersions", false);
-        if (relax)
+        var record = RenderRecord.For(cluster, pins, relax);
+        if (record.TestBundle is { } stamp)
         {
-            context.Warning("test setting RelaxSupportedVersions: versions older than Kubernetes {0} supports are rendered anyway", cluster.KubernetesVersion);
+            context.Warning("{0}", stamp.Banner);
         }
 
         foreach (var warning in ModelBuilder.Warnings(cluster, pins, relax))
@@ -49,6 +50,8 @@ public sealed class RenderTask : FrostingTask<BuildContext>
             return (node, files: new NodeRenderer(cluster, pins, options).Render(node));
         }).ToList();
 
+        // recorded before any tree changes, for Bundle (another task): a relaxed render always yields a stamped bundle
+        record.Write(context.Paths.ClusterArtifacts(cluster.Name));
         members.Save(stateDir);
         foreach (var joiner in members.EtcdJoiners)
         {
