@@ -37,7 +37,7 @@
 #   KA_E2E_SCENARIOS        space-separated subset of the scenarios above (default: all, in that order)
 #   KA_E2E_KEEP_WORK=1      keep the work directory (bundles, serial logs) for inspection
 #   KA_E2E_CACHE            image and download cache (default /var/cache/kube-airgap-e2e)
-#   KA_E2E_INSTALL_TIMEOUT  seconds for one install.sh in a VM (default 1200)
+#   KA_E2E_INSTALL_TIMEOUT  seconds for one install.sh in a VM (default 2700: a guard against a hung install, not a speed check; three TCG VMs on two cores take ~21 min for an install that runs while the other two also install)
 #   KA_E2E_ANSIBLE_LAYOUT   Bundle layout of the ansible scenario's set (default fleet; self-contained also works)
 #   KA_E2E_BUNDLES_DIR      use bundles already built by an earlier run (a kept work dir's "bundles"); skips the
 #                           mirror and the builds, for iterating on the VM part
@@ -50,7 +50,7 @@ repo="$(cd "$here/../.." && pwd)"
 all_scenarios="hosts signed one-by-one restart renew egress reboot uninstall interrupt purge"
 scenarios=" ${KA_E2E_SCENARIOS:-$all_scenarios} "
 cache_root="${KA_E2E_CACHE:-/var/cache/kube-airgap-e2e}"
-install_timeout="${KA_E2E_INSTALL_TIMEOUT:-1200}"
+install_timeout="${KA_E2E_INSTALL_TIMEOUT:-2700}"
 inventory="$repo/tests/fixtures/e2e/cluster.yaml"
 # the restart bundle's inventory: the same cluster with one field that only kube-proxy's config uses
 kube_proxy_change="  nodePortAddresses: [10.77.0.0/24]"
@@ -379,6 +379,11 @@ fi
 install_job() {
   local tag="$1" n="$2" set="$3" rc=0; shift 3
   vm_run "$n" "$install_timeout" <<<"cd $(bundle_of "$n" "$set") && ./install.sh --yes --test-bundle $*" >"$work/$tag.log" 2>&1 || rc=$?
+  if [ "$rc" = 124 ]; then  # the harness gave up waiting: what had the installer got to (its own log, timestamped)?
+    { echo "--- the installer's log on $n after ${install_timeout} s:"
+      vm_run "$n" 120 <<<"tail -n 40 /var/log/kube-airgap-install.log; systemctl list-units --no-pager --state=activating,failed" 2>&1 || true
+    } >>"$work/$tag.log"
+  fi
   echo "$rc" >"$work/$tag.rc"
 }
 install_start() { rm -f "$work/$1.rc"; vms_background install_job "$@"; }
@@ -432,6 +437,9 @@ if wants one-by-one; then
   done
   for n in "${order[@]}"; do install_passed "one-$n" "$n" "install.sh (one by one)"; done
   vms_log "one-by-one installs done $(( $(date +%s) - t0 )) s after the first started"
+  for n in "${order[@]}"; do  # kept with the work dir: where an install spends its time, step by step
+    vm_run "$n" 120 <<<"cat /var/log/kube-airgap-install.log" >"$work/install-log-$n.txt" 2>&1 || true
+  done
 
   check_all "every unit active" 0 "$units_active"
   check "etcd: 3 healthy members on the VM IPs" k8s-01 0 "$(env_of k8s-01)
