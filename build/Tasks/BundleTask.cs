@@ -13,6 +13,11 @@ public sealed class BundleTask : FrostingTask<BuildContext>
     {
         var request = StageInputs.NewBundleRequest(context);
         var result = BundleBuilder.Build(request);
+        if (result.Manifest.TestBundle is { } stamp)
+        {
+            context.Warning("{0}", stamp.Banner);
+        }
+
         foreach (var p in result.Payloads)
         {
             context.Information("{0}  {1,10}  {2} (payload {3}, fleet layout)", p.Sha256, BundlePlan.Size(p.Size), p.Bundle, p.Key);

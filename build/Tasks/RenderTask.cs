@@ -15,9 +15,10 @@ public sealed class RenderTask : FrostingTask<BuildContext>
         var pins = context.Pins;
         // test only (the VM test and the Demo pin Debian's containerd 1.6): relaxes the supported-versions check alone
         var relax = context.Settings.Test.RelaxSupportedVersions;
-        if (relax)
+        var record = RenderRecord.For(cluster, pins, relax);
+        if (record.TestBundle is { } stamp)
         {
-            context.Warning("test setting RelaxSupportedVersions: versions older than Kubernetes {0} supports are rendered anyway", cluster.KubernetesVersion);
+            context.Warning("{0}", stamp.Banner);
         }
 
         foreach (var warning in ModelBuilder.Warnings(cluster, pins, relax))
@@ -32,6 +33,8 @@ public sealed class RenderTask : FrostingTask<BuildContext>
         var options = new RenderOptions { TemplatesDir = context.Paths.Templates, RelaxSupportedVersions = relax, EtcdJoiners = members.EtcdJoiners };
         var rendered = new ClusterRenderer(cluster, pins, options, key => context.Paths.Payload(cluster.Name, key.Name)).Render();
 
+        // recorded before any tree changes, for Bundle (another task): a relaxed render always yields a stamped bundle
+        record.Write(context.Paths.ClusterArtifacts(cluster.Name));
         members.Save(context.Paths.State(cluster.Name));
         foreach (var joiner in members.EtcdJoiners)
         {

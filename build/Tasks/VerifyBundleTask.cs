@@ -10,6 +10,11 @@ public sealed class VerifyBundleTask : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         var reports = BundleVerifier.Verify(StageInputs.OutputDir(context), context.Pins);
+        if (BundleVerifier.TestBundleOf(StageInputs.OutputDir(context)) is { } stamp)
+        {
+            context.Warning("{0}", stamp.Banner);
+        }
+
         context.Information("{0,-12} {1,10} {2,6} {3,7} {4,8}  {5}", "node", "size", "files", "images", "secrets", "result");
         foreach (var r in reports)
         {

@@ -29,6 +29,10 @@
 #   --insecure-unsigned   accept a bundle that is unsigned or not signed by the trusted key (logged)
 #   --start               etcd-restore only: start etcd after restoring (default: leave it stopped)
 #   --replace-cluster     install only: accept a bundle of another cluster (other CA or signing key) and pin its key
+#   --test-bundle         accept a TEST BUNDLE (KA_TEST_BUNDLE=1 in its signed lib/layout.env: built with the test-only
+#                         RelaxSupportedVersions, a component older than its Kubernetes release supports). install,
+#                         rollback and etcd-restore refuse such a bundle without it (exit 11); preflight, verify, status
+#                         and uninstall only warn. On any other bundle it changes nothing (a warning says so)
 #   -h, --help
 #
 # Trust: SHA256SUMS.sig must be a valid signature over SHA256SUMS by --pubkey or the pinned key. The bundle and
@@ -62,6 +66,7 @@
 #     apiserver, HA apiservers more than one minor apart) or, for rollback, an etcd minor downgrade; nothing changed
 #  10 upgrade installed, but controller-manager, scheduler, kubelet and kube-proxy keep their running version until
 #     every kube-apiserver runs the new minor: upgrade the other control-plane nodes, then run install again here
+#  11 a TEST BUNDLE refused (install, rollback, etcd-restore without --test-bundle); nothing changed
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -82,6 +87,7 @@ SNAPSHOT=
 ETCD_RESTORE_START=0
 INSECURE=0
 REPLACE_CLUSTER=0
+TEST_BUNDLE=0     # --test-bundle: a bundle stamped KA_TEST_BUNDLE=1 is accepted
 LOG_FILE=
 RUN_TMP=
 BAD=0             # bad files found while staging
@@ -181,6 +187,7 @@ parse_args() {
             --payload=*) PAYLOAD_FILE=${1#--payload=}; non_empty --payload "${PAYLOAD_FILE}" ;;
             --insecure-unsigned) INSECURE=1 ;;
             --replace-cluster) REPLACE_CLUSTER=1 ;;
+            --test-bundle) TEST_BUNDLE=1 ;;
             -h | --help) usage; exit 0 ;;
             *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
         esac
@@ -454,6 +461,28 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/members.sh"
 }
 
+# --- test bundles ---
+# A bundle rendered with the test-only RelaxSupportedVersions says so in its signed lib/layout.env (KA_TEST_BUNDLE=1,
+# KA_TEST_BUNDLE_REASON: which component, which version, which minimum). Nothing that changes the node runs from it
+# without --test-bundle; uninstall (which removes it) and the read-only commands only warn.
+check_test_bundle() {
+    if [ "${KA_TEST_BUNDLE:-}" != 1 ]; then
+        if [ "${TEST_BUNDLE}" = 1 ]; then
+            warn "--test-bundle: this is not a test bundle; the option changes nothing"
+        fi
+        return 0
+    fi
+    case "${COMMAND}" in
+        install | rollback | etcd-restore)
+            if [ "${TEST_BUNDLE}" != 1 ]; then
+                fatal "TEST BUNDLE: ${KA_TEST_BUNDLE_REASON:-no reason recorded}. It was built with the test-only setting RelaxSupportedVersions and is not for production: ${COMMAND} refuses it unless --test-bundle is given; nothing was changed" 11
+            fi
+            warn "TEST BUNDLE: ${KA_TEST_BUNDLE_REASON:-no reason recorded}; accepted because of --test-bundle (not for production)"
+            ;;
+        *) warn "TEST BUNDLE: ${KA_TEST_BUNDLE_REASON:-no reason recorded}; not for production (install refuses it without --test-bundle)" ;;
+    esac
+}
+
 open_log() {
     if [ "${DRY_RUN}" = 1 ] || [ "${COMMAND}" = preflight ] || [ "${COMMAND}" = status ] || [ "${COMMAND}" = verify ]; then
         LOG_FILE=
@@ -465,6 +494,9 @@ open_log() {
     chmod 0600 "${LOG_FILE}"
     log_line "=== ${COMMAND} ${KA_CLUSTER}/${KA_NODE} from ${SOURCE_DIR} (root: ${ROOT:-/})"
     log_line "[INFO]  bundle verified against SHA256SUMS; ${TRUST_NOTE}"
+    if [ "${KA_TEST_BUNDLE:-}" = 1 ]; then
+        log_line "[WARN]  TEST BUNDLE: ${KA_TEST_BUNDLE_REASON:-no reason recorded}"
+    fi
 }
 
 # A command that fails where set -e is in force ends the run; say which one (its own message is above).
@@ -487,6 +519,7 @@ main() {
         *) stage_bundle all ;;
     esac
     load_bundle
+    check_test_bundle
     open_log
     case "${COMMAND}" in
         preflight) run_preflight ;;

@@ -375,9 +375,10 @@ fi
 
 # --- scenario: one-by-one -------------------------------------------------------------------------------------------------
 # install_start TAG NODE SET [ARGS]: install.sh in the VM, in the background; install_wait TAG sets INSTALL_RC/OUT
+# (--test-bundle: the mirror's pins make test bundles, docs/e2e.md; on the 1.35.7 bundle, not one, it only warns)
 install_job() {
   local tag="$1" n="$2" set="$3" rc=0; shift 3
-  vm_run "$n" "$install_timeout" <<<"cd $(bundle_of "$n" "$set") && ./install.sh --yes $*" >"$work/$tag.log" 2>&1 || rc=$?
+  vm_run "$n" "$install_timeout" <<<"cd $(bundle_of "$n" "$set") && ./install.sh --yes --test-bundle $*" >"$work/$tag.log" 2>&1 || rc=$?
   if [ "$rc" = 124 ]; then  # the harness gave up waiting: what had the installer got to (its own log, timestamped)?
     { echo "--- the installer's log on $n after ${install_timeout} s:"
       vm_run "$n" 120 <<<"tail -n 40 /var/log/kube-airgap-install.log; systemctl list-units --no-pager --state=activating,failed" 2>&1 || true
@@ -496,7 +497,7 @@ systemctl is-active -q ssh || systemctl start ssh; ss -ltn | grep -q ':22 '"
     (cd "$ba_dir/deploy" && timeout $((install_timeout * 3)) ip netns exec "$KA_NS" env ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False \
         ansible-playbook -v playbook.yml -u root --private-key "$work/ansible-key" \
         --ssh-common-args='-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o ConnectTimeout=20' \
-        -e "kube_airgap_pubkey_fingerprint=$fingerprint" -e kube_airgap_worker_serial=1) >"$1" 2>&1 || ANSIBLE_RC=$?
+        -e "kube_airgap_pubkey_fingerprint=$fingerprint" -e kube_airgap_worker_serial=1 -e kube_airgap_test_bundle=true) >"$1" 2>&1 || ANSIBLE_RC=$?
     vms_log "ansible-playbook exited $ANSIBLE_RC after $(( $(date +%s) - t )) s"
   }
   # k8s-02's host shape hides nft: preflight fails there, and the rollout must stop before installing anything
@@ -585,7 +586,7 @@ $etcd_3_healthy"
   check_all "every node runs 1.36.3" 0 "$(runs_version 1.36.3)"
   check "/healthz through 127.0.0.1:8443 failed at most ${KA_E2E_UPGRADE_MAX_FAILURES:-3} times during the upgrade" k8s-01 0 \
     "kill \$(cat /root/healthz-upgrade.pid); n=\$(wc -l </root/healthz-upgrade.log); bad=\$(grep -vcE ' ok ?\$' /root/healthz-upgrade.log); echo \"\$n polls, \$bad not ok\"; grep -vE ' ok ?\$' /root/healthz-upgrade.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -le ${KA_E2E_UPGRADE_MAX_FAILURES:-3} ]"
-  check "install.sh rollback on k8s-03 exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh rollback $(pubkey_arg)"
+  check "install.sh rollback on k8s-03 exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh rollback --test-bundle $(pubkey_arg)"
   check "k8s-03 runs 1.35.7 again" k8s-03 0 "$(env_of k8s-03)
 $(runs_version 1.35.7)"
   check "etcd: 3 healthy members after the rollback" k8s-03 0 "$(env_of k8s-03)
@@ -623,7 +624,7 @@ echo \$! >/root/healthz.pid"
 $(tree_manifest k8s-01 b2)"
   check "snapshot units and files" k8s-01 0 "$snapshot"
   before="$LAST_OUTPUT"
-  check "install.sh of the same bundle again exits 0" k8s-01 0 "cd $(bundle_of k8s-01 b2) && ./install.sh --yes"
+  check "install.sh of the same bundle again exits 0" k8s-01 0 "cd $(bundle_of k8s-01 b2) && ./install.sh --yes --test-bundle"
   check "snapshot units and files again" k8s-01 0 "$snapshot"
   if [ "$LAST_OUTPUT" = "$before" ]; then pass "k8s-01: a second install changed no file and restarted no unit"
   else fail "k8s-01: a second install changed no file and restarted no unit"; diff <(echo "$before") <(echo "$LAST_OUTPUT") | head -n 20 | sed 's/^/    /' >&2 || true; fi
@@ -721,18 +722,18 @@ if wants interrupt; then
   set_for_03=b1; if wants restart; then set_for_03=b2; fi
   check "SIGKILL install.sh while its units are starting" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03)
 if systemctl is-active -q containerd; then ./install.sh uninstall --yes >/root/uninstall-first.log 2>&1 || { tail /root/uninstall-first.log; exit 1; }; fi
-(exec setsid ./install.sh --yes $(pubkey_arg) </dev/null >/root/interrupted.log 2>&1) & pid=\$!
+(exec setsid ./install.sh --yes --test-bundle $(pubkey_arg) </dev/null >/root/interrupted.log 2>&1) & pid=\$!
 for i in \$(seq 1 3000); do
   for u in containerd etcd kube-apiserver; do case \$(systemctl is-active \$u 2>/dev/null) in active|activating) started=\$u ;; esac; done
   [ -n \"\${started:-}\" ] && break; kill -0 \$pid 2>/dev/null || { echo 'install.sh ended before any unit started'; tail /root/interrupted.log; exit 1; }; sleep 0.2
 done
 kill -KILL \$pid; sleep 1; ! kill -0 \$pid 2>/dev/null || exit 1
 echo \"killed install.sh (pid \$pid) as \$started was starting; its log ends:\"; tail -n 3 /root/interrupted.log"
-  check "install.sh again after SIGKILL exits 0" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh --yes $(pubkey_arg)"
+  check "install.sh again after SIGKILL exits 0" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh --yes --test-bundle $(pubkey_arg)"
   check "every unit active" k8s-03 0 "$units_active"
   check "manifest of the tree after interrupt + re-run" k8s-03 0 "$(tree_manifest k8s-03 $set_for_03)"
   interrupted="$LAST_OUTPUT"
-  check "uninstall, then a clean install of the same bundle" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh uninstall --yes && ./install.sh --yes $(pubkey_arg)"
+  check "uninstall, then a clean install of the same bundle" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh uninstall --yes && ./install.sh --yes --test-bundle $(pubkey_arg)"
   check "manifest of the clean install's tree" k8s-03 0 "$(tree_manifest k8s-03 $set_for_03)"
   if [ "$LAST_OUTPUT" = "$interrupted" ] && [ "$(echo "$interrupted" | wc -l)" -gt 50 ]; then
     pass "k8s-03: the tree after interrupt + re-run equals a clean install's ($(echo "$interrupted" | wc -l) paths, sha256 and modes)"

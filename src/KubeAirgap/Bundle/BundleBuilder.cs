@@ -4,6 +4,7 @@ using System.Text.Json;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Render.Versions;
 using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
@@ -52,6 +53,8 @@ public static partial class BundleBuilder
         var installer = InstallerEntries(request.InstallerDir);
         var fleet = request.Layout == BundleLayout.Fleet ? FleetPayloads(request, payloads.Values.Select(p => p.Key), memberOf) : null;
 
+        // a test bundle when Render recorded a relaxed check, or when the pins are below the supported range (a missing record)
+        var stamp = TestBundleStamp.Union(KubeAirgap.Render.RenderRecord.Read(request.OutputDir)?.TestBundle, TestBundleStamp.Of(KubeAirgap.Render.Model.ModelBuilder.Unsupported(spec, request.Pins)));
         var last = PreviousManifest(request);
         var previous = last?.Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal) ?? [];
         var members = request.Members ?? Day2.Membership.Next(last?.Members, last, spec);
@@ -64,7 +67,7 @@ public static partial class BundleBuilder
             var node = spec.Nodes[i];
             var key = PayloadKey.Of(node);
             var pin = fleet?.Archives[key.Name];
-            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members, pin);
+            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members, pin, stamp);
             var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
             var top = BundleRequest.TopDir(spec, node);
             var payloadTop = BundleRequest.PayloadTopDir(spec, key);
@@ -89,10 +92,10 @@ public static partial class BundleBuilder
         var manifest = new BundleSetManifest(
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
             spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal, members,
-            request.Layout.Name(), fleet?.Archives.Values.OrderBy(a => a.Bundle, StringComparer.Ordinal).ToList() ?? []);
+            request.Layout.Name(), fleet?.Archives.Values.OrderBy(a => a.Bundle, StringComparer.Ordinal).ToList() ?? [], stamp);
         var manifestBytes = BundleJson.Serialize(manifest);
         BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
-        var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch);
+        var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch, stamp);
         BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SbomName), sbom);
 
         var sums = Sha256Sums.Render(

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using KubeAirgap.Content;
+using KubeAirgap.Render.Versions;
 
 namespace KubeAirgap.Bundle;
 
@@ -26,7 +27,8 @@ public sealed record NodeManifest(
     KubeNginxInfo KubeNginx,
     long SourceDateEpoch,
     IReadOnlyList<ManifestFile> Files,
-    PayloadArchive? Payload = null);
+    PayloadArchive? Payload = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TestBundleStamp? TestBundle = null);
 
 /// <summary>One node in bundle-manifest.json: the tarball and every file in it; <c>Inputs</c> is the sha256 of
 /// everything that decides the tarball's bytes (a later build with the same value keeps the tarball).</summary>
@@ -49,7 +51,8 @@ public sealed record BundleNode(
 /// renewal record (clock override, forced names, re-issued leaves; docs/pki.md "Renewal"). <c>Members</c> is the
 /// membership this set was built for (joined etcd members, removed nodes): what the next build's Plan diffs against.
 /// <c>Layout</c> is <c>self-contained</c> or <c>fleet</c>; with fleet, <c>Payloads</c> lists the payload tarballs the
-/// node tarballs pin (empty otherwise).</summary>
+/// node tarballs pin (empty otherwise). <c>TestBundle</c> is present only on a test bundle (built with the test-only
+/// RelaxSupportedVersions; install.sh refuses it without --test-bundle).</summary>
 public sealed record BundleSetManifest(
     int SchemaVersion,
     string Cluster,
@@ -62,7 +65,8 @@ public sealed record BundleSetManifest(
     KubeAirgap.Pki.PkiRenewalRecord? Pki = null,
     Day2.Membership? Members = null,
     string Layout = BundleLayouts.SelfContainedName,
-    IReadOnlyList<PayloadArchive>? Payloads = null);
+    IReadOnlyList<PayloadArchive>? Payloads = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TestBundleStamp? TestBundle = null);
 
 public static class BundleJson
 {

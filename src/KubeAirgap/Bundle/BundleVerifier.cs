@@ -62,6 +62,7 @@ public static partial class BundleVerifier
         var archive = items.GetValueOrDefault("images/images.oci.tar")?.Archive;
         CheckInnerSums(items, problems);
         CheckPayloadPin(node, payload, items, problems);
+        CheckTestBundle(set, node, items, problems);
         CheckManifest(node, items, problems);
         CheckUnits(items, problems);
         if (pins is not null)

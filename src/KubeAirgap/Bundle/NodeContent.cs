@@ -1,5 +1,6 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
+using KubeAirgap.Render.Versions;
 
 namespace KubeAirgap.Bundle;
 
@@ -11,7 +12,7 @@ public static partial class BundleBuilder
         public ManifestFile Describe(BundleEntry e) =>
             new(e.Path, NodePaths.GetValueOrDefault(e.Path), e.Sha256, e.Size, e.ModeText, e.Secret);
 
-        public static NodeContent Collect(BundleRequest request, NodeSpec node, Payload payload, IReadOnlyList<BundleEntry> installer, Day2.Membership? members = null, PayloadArchive? pin = null)
+        public static NodeContent Collect(BundleRequest request, NodeSpec node, Payload payload, IReadOnlyList<BundleEntry> installer, Day2.Membership? members = null, PayloadArchive? pin = null, TestBundleStamp? stamp = null)
         {
             var spec = request.Spec;
             var tree = request.NodeTreeDir(node.Name);
@@ -48,7 +49,7 @@ public static partial class BundleBuilder
                 .ToList();
             var totalBytes = installable.Sum(e => e.Size);
             var facts = new LayoutEnv.NodeFacts(spec, node, versionDir, payload.KubeNginx.Glibc ?? string.Empty,
-                (2 * totalBytes / (1024 * 1024)) + 2048, units, members, pin);
+                (2 * totalBytes / (1024 * 1024)) + 2048, units, members, pin, stamp);
             var generated = new List<BundleEntry>
             {
                 BundleEntry.FromBytes("lib/layout.env", LayoutEnv.Render(facts), 0x1A4),
@@ -61,7 +62,7 @@ public static partial class BundleBuilder
             var manifest = new NodeManifest(
                 1, spec.Name, node.Name, node.Ip, node.Arch, roles, payload.Key.Name, spec.KubernetesVersion, versionDir,
                 Versions(spec, request.Pins, node.Roles), payload.Images, spec.Pki.CaKeyOnNodes, payload.KubeNginx,
-                request.SourceDateEpoch, files, pin);
+                request.SourceDateEpoch, files, pin, stamp);
             var manifestEntry = BundleEntry.FromBytes("manifest.json", BundleJson.Serialize(manifest), 0x1A4);
             body.Add(manifestEntry);
             var sums = Sha256Sums.Render(body.Select(e => (e.Path, e.Sha256)));

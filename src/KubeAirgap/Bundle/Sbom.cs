@@ -2,16 +2,18 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pins;
+using KubeAirgap.Render.Versions;
 
 namespace KubeAirgap.Bundle;
 
 /// <summary>
 /// An SPDX 2.3 JSON document of the upstream components and images the bundles carry (from pins.yaml): name,
-/// version, download URL, checksum and licence where pins.yaml knows it. Created time = SOURCE_DATE_EPOCH.
+/// version, download URL, checksum and licence where pins.yaml knows it. Created time = SOURCE_DATE_EPOCH. A test
+/// bundle's document says so in its comment (<c>TEST BUNDLE: ...</c>), and so does each component below its supported range.
 /// </summary>
 public static class Sbom
 {
-    public static byte[] Render(ClusterSpec spec, PinsFile pins, long sourceDateEpoch)
+    public static byte[] Render(ClusterSpec spec, PinsFile pins, long sourceDateEpoch, TestBundleStamp? testBundle = null)
     {
         var release = pins.ReleaseFor(spec.KubernetesVersion)
             ?? throw new InvalidDataException($"pins.yaml has no release for Kubernetes {spec.KubernetesVersion}");
@@ -66,6 +68,11 @@ public static class Sbom
                     ["copyrightText"] = "NOASSERTION",
                     ["filesAnalyzed"] = false,
                 });
+                if (testBundle?.Unsupported.FirstOrDefault(u => u.Component == name) is { } unsupported)
+                {
+                    packages[^1]!["comment"] = $"TEST BUNDLE: {unsupported.Describe()}";
+                }
+
                 relationships.Add(Describes(id));
             }
         }
@@ -138,6 +145,11 @@ public static class Sbom
             ["packages"] = packages,
             ["relationships"] = relationships,
         };
+        if (testBundle is not null)
+        {
+            doc["comment"] = testBundle.Banner;
+        }
+
         return [.. System.Text.Encoding.UTF8.GetBytes(doc.ToJsonString(BundleJson.Options)), (byte)'\n'];
     }
 

@@ -20,7 +20,8 @@ public static class MirrorInstructions
         if (buildArguments.Contains(RelaxFlag))
         {
             lines.Add($"{RelaxFlag} is a test setting the mirror cannot do without: its containerd is Debian 12's 1.6.20, the only one");
-            lines.Add("this machine can serve, and Kubernetes 1.36 needs containerd 2.x. Bundles from this mirror are for trying the pipeline.");
+            lines.Add("this machine can serve, and Kubernetes 1.36 needs containerd 2.x. Bundles from this mirror are TEST BUNDLEs, for trying");
+            lines.Add("the pipeline: install.sh refuses them unless given --test-bundle.");
         }
 
         lines.Add("Images it serves (pin your own manifests' images by these digests; only hello is in no pin):");

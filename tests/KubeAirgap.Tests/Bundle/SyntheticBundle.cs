@@ -62,6 +62,20 @@ public sealed class SyntheticBundle : IDisposable
     public BundleBuilder.Result Build(string output = "out", BundleSigner? signer = null, string? payloadCache = null) =>
         BundleBuilder.Build(Request(output, signer, payloadCache));
 
+    /// <summary>Builds set <paramref name="name"/>, extracts its tarballs with tar into <paramref name="dir"/> and puts the
+    /// public key beside them as <c>bundle-signing.pub</c> (what the installer tests hand to --pubkey).</summary>
+    public void BuildExtracted(string name, string dir)
+    {
+        var result = Build(name);
+        Directory.CreateDirectory(dir);
+        foreach (var t in result.Tarballs)
+        {
+            Cmd.Run("tar", "-xzf", t.Path, "-C", dir).EnsureSuccess("tar xzf");
+        }
+
+        File.WriteAllText(Path.Combine(dir, "bundle-signing.pub"), Signer.PublicKeyPem());
+    }
+
     /// <summary>Changes a node's IP in the inventory and re-renders its tree, as Render would.</summary>
     /// <summary>Changes one file of the node's own rendered tree (a config only that node carries).</summary>
     public void ChangeNodeFile(string node)

@@ -110,16 +110,5 @@ public sealed class UpgradeBundles : IDisposable
         Fixture.Dispose();
     }
 
-    private void Build(string name)
-    {
-        var result = Fixture.Build(name);
-        var dir = Extracted.Combine(name);
-        Directory.CreateDirectory(dir);
-        foreach (var t in result.Tarballs)
-        {
-            Cmd.Run("tar", "-xzf", t.Path, "-C", dir).EnsureSuccess("tar xzf");
-        }
-
-        File.WriteAllText(Path.Combine(dir, "bundle-signing.pub"), Fixture.Signer.PublicKeyPem());
-    }
+    private void Build(string name) => Fixture.BuildExtracted(name, Extracted.Combine(name));
 }

@@ -91,6 +91,7 @@ public sealed class DemoPlanTests
         var words = Cmd.Bash($"set -- {command.Trim().Replace("./build.sh", string.Empty, StringComparison.Ordinal)}; printf '%s\\n' \"$@\"").EnsureSuccess("bash");
         Assert.Equal(["--target=Bundle", "--cluster=my cluster.yaml", .. args], words.Stdout.TrimEnd('\n').Split('\n'));
         Assert.Contains("containerd 2.x", text, StringComparison.Ordinal);
+        Assert.Contains("install.sh refuses them unless given --test-bundle", text, StringComparison.Ordinal);
         Assert.Contains("quay.io/x/hello:1.0@sha256:ab", text, StringComparison.Ordinal);
         Assert.Contains("--target=Mirror --mirror_stop --mirror_dir=/m", text, StringComparison.Ordinal);
     }

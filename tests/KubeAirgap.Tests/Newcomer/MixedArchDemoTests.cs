@@ -170,10 +170,10 @@ public sealed class MixedArchDemoTests
         Cmd.Run("tar", ["-xzf", tarball, "-C", extracted]).EnsureSuccess("tar -xzf " + tarball);
         var installer = Path.Combine(extracted, "mixed-cp-1", "install.sh");
         var root = Directory.CreateDirectory(temp.Combine("cp-1-root")).FullName;
-        var dryRun = Cmd.Run(installer, ["install", "--root", root, "--yes", "--pubkey", pubkey, "--dry-run"], environment: env);
+        var dryRun = Cmd.Run(installer, ["install", "--root", root, "--yes", "--test-bundle", "--pubkey", pubkey, "--dry-run"], environment: env);
         Assert.True(dryRun.ExitCode == 0, dryRun.Output);
         Assert.Contains("would install /etc/kubernetes/addons/user/00-workloads/hello/deployment.yaml", dryRun.Output, StringComparison.Ordinal);
-        Cmd.Run(installer, ["install", "--root", root, "--yes", "--pubkey", pubkey], environment: env).EnsureSuccess("install.sh install --root");
+        Cmd.Run(installer, ["install", "--root", root, "--yes", "--test-bundle", "--pubkey", pubkey], environment: env).EnsureSuccess("install.sh install --root");
         var installed = Path.Combine(root, "etc", "kubernetes", "addons", "user", "00-workloads", "hello", "deployment.yaml");
         Assert.Contains(hello, File.ReadAllText(installed), StringComparison.Ordinal);
 

@@ -22,20 +22,42 @@ public static class ModelBuilder
 
     public static ResolvedVersions VersionsOf(ClusterSpec spec, PinsFile pins, bool relaxSupportedVersions = false)
     {
+        var resolved = Resolve(spec, pins);
+        var unsupported = Unsupported(spec, resolved);
+        if (unsupported.Count > 0 && !relaxSupportedVersions)
+        {
+            var u = unsupported[0];
+            throw new InputException($"Kubernetes {u.Kubernetes} needs {u.Component} {u.Minimum} or later, but the pins give {u.Component} {u.Version} (version table row {u.Rule})");
+        }
+
+        return resolved;
+    }
+
+    /// <summary>
+    /// The pinned versions older than <paramref name="spec"/>'s Kubernetes release supports (empty when all are
+    /// supported): what only the test-only RelaxSupportedVersions lets through, and what stamps a test bundle.
+    /// </summary>
+    public static IReadOnlyList<UnsupportedVersion> Unsupported(ClusterSpec spec, PinsFile pins) => Unsupported(spec, Resolve(spec, pins));
+
+    private static ResolvedVersions Resolve(ClusterSpec spec, PinsFile pins)
+    {
         var release = ReleaseOf(spec, pins);
-        var resolved = new ResolvedVersions(new Dictionary<Versioned, string>
+        return new ResolvedVersions(new Dictionary<Versioned, string>
         {
             [Versioned.Kubernetes] = spec.KubernetesVersion,
             [Versioned.Etcd] = Component(release, "etcd"),
             [Versioned.Containerd] = Component(release, "containerd"),
         });
-        var minimumMajor = int.Parse(resolved.Setting("containerd.minimumMajor"), System.Globalization.CultureInfo.InvariantCulture);
-        if (resolved.Versions[Versioned.Containerd].Major < minimumMajor && !relaxSupportedVersions)
-        {
-            throw new InputException($"Kubernetes {spec.KubernetesVersion} needs containerd {minimumMajor}.x or later, but the pins give containerd {resolved.Versions[Versioned.Containerd]} (version table row containerd.minimumMajor)");
-        }
+    }
 
-        return resolved;
+    private static List<UnsupportedVersion> Unsupported(ClusterSpec spec, ResolvedVersions resolved)
+    {
+        const string rule = "containerd.minimumMajor";
+        var minimumMajor = int.Parse(resolved.Setting(rule), System.Globalization.CultureInfo.InvariantCulture);
+        var containerd = resolved.Versions[Versioned.Containerd];
+        return containerd.Major < minimumMajor
+            ? [new UnsupportedVersion("containerd", containerd.ToNormalizedString(), $"{minimumMajor}.x", spec.KubernetesVersion, rule)]
+            : [];
     }
 
     /// <summary>Warnings about what the chosen versions deprecate (printed by the Render task).</summary>
