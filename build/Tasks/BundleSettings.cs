@@ -65,6 +65,6 @@ internal static class BundleSettings
     public static KubeAirgap.Day2.Membership Members(BuildContext context) =>
         KubeAirgap.Day2.Membership.Next(
             KubeAirgap.Day2.Membership.Load(context.Paths.State(context.Cluster.Name)),
-            BundleBuilder.PreviousManifest(OutputDir(context)),
+            BundleBuilder.PreviousManifest(OutputDir(context))?.ToWorld(),
             context.Cluster);
 }

@@ -31,7 +31,7 @@ public sealed class RenderTask : FrostingTask<BuildContext>
 
         // who joins etcd: state/<cluster>/members.json (else the last bundle-manifest.json) brought to cluster.yaml
         var stateDir = context.Paths.State(cluster.Name);
-        var members = Membership.Next(Membership.Load(stateDir), BundleBuilder.PreviousManifest(BundleSettings.OutputDir(context)), cluster);
+        var members = Membership.Next(Membership.Load(stateDir), BundleBuilder.PreviousManifest(BundleSettings.OutputDir(context))?.ToWorld(), cluster);
 
         var versions = ModelBuilder.VersionsOf(cluster, pins, relax);
         context.Information("Rendering for {0}", string.Join(", ", versions.Versions.Select(v => $"{v.Key} {v.Value}")));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 
