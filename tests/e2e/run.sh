@@ -378,6 +378,11 @@ fi
 install_job() {
   local tag="$1" n="$2" set="$3" rc=0; shift 3
   vm_run "$n" "$install_timeout" <<<"cd $(bundle_of "$n" "$set") && ./install.sh --yes $*" >"$work/$tag.log" 2>&1 || rc=$?
+  if [ "$rc" = 124 ]; then  # the harness gave up waiting: what had the installer got to (its own log, timestamped)?
+    { echo "--- the installer's log on $n after ${install_timeout} s:"
+      vm_run "$n" 120 <<<"tail -n 40 /var/log/kube-airgap-install.log; systemctl list-units --no-pager --state=activating,failed" 2>&1 || true
+    } >>"$work/$tag.log"
+  fi
   echo "$rc" >"$work/$tag.rc"
 }
 install_start() { rm -f "$work/$1.rc"; vms_background install_job "$@"; }
@@ -431,6 +436,9 @@ if wants one-by-one; then
   done
   for n in "${order[@]}"; do install_passed "one-$n" "$n" "install.sh (one by one)"; done
   vms_log "one-by-one installs done $(( $(date +%s) - t0 )) s after the first started"
+  for n in "${order[@]}"; do  # kept with the work dir: where an install spends its time, step by step
+    vm_run "$n" 120 <<<"cat /var/log/kube-airgap-install.log" >"$work/install-log-$n.txt" 2>&1 || true
+  done
 
   check_all "every unit active" 0 "$units_active"
   check "etcd: 3 healthy members on the VM IPs" k8s-01 0 "$(env_of k8s-01)
