@@ -19,7 +19,7 @@ public sealed class PlanTask : FrostingTask<BuildContext>
             context.Information("{0}", line);
         }
 
-        var changes = NodeChanges.Of(previous is null ? null : NodeChanges.World.Of(previous), NodeChanges.World.Of(spec, StageInputs.Members(context)));
+        var changes = NodeChanges.Of(previous?.ToWorld(), NodeChanges.World.Of(spec, StageInputs.Members(context)));
         context.Information("nodes that take a bundle from this build, and why:");
         foreach (var line in changes.Lines())
         {

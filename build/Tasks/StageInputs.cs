@@ -51,7 +51,7 @@ internal static class StageInputs
     /// <summary>The membership this build is for: state/&lt;cluster&gt;/members.json (written by Render), else the last
     /// bundle-manifest.json, brought to cluster.yaml.</summary>
     public static Membership Members(BuildContext context) =>
-        Membership.Next(Membership.Load(context.Paths.State(context.Cluster.Name)), BundleBuilder.PreviousManifest(OutputDir(context)), context.Cluster);
+        Membership.Next(Membership.Load(context.Paths.State(context.Cluster.Name)), BundleBuilder.PreviousManifest(OutputDir(context))?.ToWorld(), context.Cluster);
 
     /// <summary>[Bundle] SigningKey when set, else state/&lt;cluster&gt;/bundle-signing.key (created 0600 on the first Bundle).</summary>
     public static BundleSigner Signer(BuildContext context)

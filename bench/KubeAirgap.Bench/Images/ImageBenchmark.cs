@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using KubeAirgap.Fetch;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;

@@ -6,6 +6,7 @@ using KubeAirgap.Layout;
 using KubeAirgap.Pins;
 using KubeAirgap.Render.Versions;
 using KubeAirgap.Content;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 
@@ -57,8 +58,8 @@ public static partial class BundleBuilder
         var stamp = TestBundleStamp.Union(KubeAirgap.Render.RenderRecord.Read(request.OutputDir)?.TestBundle, TestBundleStamp.Of(KubeAirgap.Render.Model.ModelBuilder.Unsupported(spec, request.Pins)));
         var last = PreviousManifest(request);
         var previous = last?.Nodes.Where(n => n.Inputs is not null).ToDictionary(n => n.Bundle, StringComparer.Ordinal) ?? [];
-        var members = request.Members ?? Day2.Membership.Next(last?.Members, last, spec);
-        var changes = Day2.NodeChanges.Of(last is null ? null : Day2.NodeChanges.World.Of(last), Day2.NodeChanges.World.Of(spec, members));
+        var members = request.Members ?? Day2.Membership.Next(last?.Members, last?.ToWorld(), spec);
+        var changes = Day2.NodeChanges.Of(last?.ToWorld(), Day2.NodeChanges.World.Of(spec, members));
         var kept = 0;
         var results = new NodeTarball.Result[spec.Nodes.Count];
         var nodes = new BundleNode[spec.Nodes.Count];
@@ -93,10 +94,10 @@ public static partial class BundleBuilder
             1, spec.Name, spec.KubernetesVersion, Versions(spec, request.Pins, spec.Nodes.SelectMany(n => n.Roles).Distinct()),
             spec.Pki.CaKeyOnNodes, request.SourceDateEpoch, nodes, CaFingerprint(request), request.PkiRenewal, members,
             request.Layout.Name(), fleet?.Archives.Values.OrderBy(a => a.Bundle, StringComparer.Ordinal).ToList() ?? [], stamp);
-        var manifestBytes = BundleJson.Serialize(manifest);
-        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
+        var manifestBytes = JsonFile.Serialize(manifest);
+        AtomicFile.WriteIfChanged(Path.Combine(request.OutputDir, BundleRequest.ManifestName), manifestBytes);
         var sbom = Sbom.Render(spec, request.Pins, request.SourceDateEpoch, stamp);
-        BundleJson.WriteAtomic(Path.Combine(request.OutputDir, BundleRequest.SbomName), sbom);
+        AtomicFile.WriteIfChanged(Path.Combine(request.OutputDir, BundleRequest.SbomName), sbom);
 
         var sums = Sha256Sums.Render(
             results.Select(r => (Path.GetFileName(r.Path), r.Sha256))
@@ -149,7 +150,7 @@ public static partial class BundleBuilder
         var path = Path.Combine(outputDir, BundleRequest.ManifestName);
         try
         {
-            return File.Exists(path) ? BundleJson.Read<BundleSetManifest>(path) : null;
+            return File.Exists(path) ? JsonFile.Read<BundleSetManifest>(path) : null;
         }
         catch (System.Text.Json.JsonException)
         {

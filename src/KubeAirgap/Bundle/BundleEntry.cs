@@ -41,48 +41,6 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
     /// symbolic link anywhere below <paramref name="root"/> (the folder itself included) is refused: a linked
     /// directory would pull build-host files into the bundle.
     /// </summary>
-    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null)
-    {
-        var dir = System.IO.Path.Combine(root, sub);
-        if (new DirectoryInfo(dir).LinkTarget is { } target)
-        {
-            throw new InvalidDataException($"{dir}: a symbolic link (to {target}); Bundle packs no symlinks, a linked folder would pull in build-host files");
-        }
-
-        if (!System.IO.Directory.Exists(dir))
-        {
-            return [];
-        }
-
-        return Walk(dir)
-            .Select(f => (File: f, Rel: System.IO.Path.GetRelativePath(root, f).Replace('\\', '/')))
-            .Where(x => include?.Invoke(x.Rel) ?? true)
-            .OrderBy(x => x.Rel, StringComparer.Ordinal)
-            .Select(x => FromFile(x.Rel, x.File, shared))
-            .ToList();
-    }
-
-    /// <summary>Every file below <paramref name="dir"/>, never following a symlink (one is an error).</summary>
-    private static IEnumerable<string> Walk(string dir)
-    {
-        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
-        {
-            if (entry.LinkTarget is { } target)
-            {
-                throw new InvalidDataException($"{entry.FullName}: a symbolic link (to {target}); Bundle packs no symlinks, a linked folder would pull in build-host files; put the file itself there");
-            }
-
-            if (entry is DirectoryInfo sub)
-            {
-                foreach (var file in Walk(sub.FullName))
-                {
-                    yield return file;
-                }
-            }
-            else
-            {
-                yield return entry.FullName;
-            }
-        }
-    }
+    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null) =>
+        FileTree.Below(root, sub, include).Select(f => FromFile(f.Path, f.FullPath, shared)).ToList();
 }

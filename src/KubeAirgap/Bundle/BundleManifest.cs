@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using KubeAirgap.Content;
 using KubeAirgap.Render.Versions;
 
 namespace KubeAirgap.Bundle;
@@ -68,26 +66,11 @@ public sealed record BundleSetManifest(
     IReadOnlyList<PayloadArchive>? Payloads = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TestBundleStamp? TestBundle = null);
 
-public static class BundleJson
+public static class BundleSetManifests
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    public static byte[] Serialize<T>(T value)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, Options);
-        return [.. bytes, (byte)'\n'];
-    }
-
-    public static T Read<T>(string path) =>
-        JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Options)
-        ?? throw new InvalidDataException($"{path}: empty JSON document");
-
-    /// <summary>Writes through the one atomic writer (a reader never sees half a file), and not at all when the file holds these bytes already.</summary>
-    public static void WriteAtomic(string path, byte[] content) => AtomicFile.WriteIfChanged(path, content);
+    /// <summary>The cluster as this bundle set saw it (its nodes and the removed nodes it carried): what Day2's
+    /// membership and node changes compare the next build with.</summary>
+    public static Day2.NodeChanges.World ToWorld(this BundleSetManifest manifest) =>
+        new(manifest.Nodes.Select(n => new Day2.NodeChanges.Peer(n.Name, n.Ip, n.Roles)).ToList(),
+            manifest.Members?.Removed.Select(r => r.Name).ToList() ?? []);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 
@@ -65,7 +66,7 @@ public static class BundlePlan
                 .Select(i => release.Images.TryGetValue(i, out var tag) ? pins.FindImage(i, tag) : null)
                 .OfType<ImagePin>()
                 .Select(i => new Upstream(i.Name, i.Version, i.Ref, i.Digest))
-                .Concat(spec.Images.Extra.Concat(KubeAirgap.Render.UserAddons.Images(spec).Select(u => u.Reference)).Distinct(StringComparer.Ordinal)
+                .Concat(spec.Images.Extra.Concat(UserAddonFiles.Images(spec).Select(u => u.Reference)).Distinct(StringComparer.Ordinal)
                     .Select(e => new Upstream(e, string.Empty, e, e.Contains('@', StringComparison.Ordinal) ? e[(e.IndexOf('@', StringComparison.Ordinal) + 1)..] : null)))
                 .OrderBy(i => i.Name, StringComparer.Ordinal)
                 .ToList();

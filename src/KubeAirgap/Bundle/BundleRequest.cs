@@ -1,5 +1,6 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 

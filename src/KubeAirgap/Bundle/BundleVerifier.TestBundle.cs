@@ -1,5 +1,6 @@
 using System.Text;
 using KubeAirgap.Render.Versions;
+using KubeAirgap.Content;
 
 namespace KubeAirgap.Bundle;
 
@@ -12,7 +13,7 @@ public static partial class BundleVerifier
     public static TestBundleStamp? TestBundleOf(string outputDir)
     {
         var manifestPath = Path.Combine(outputDir, BundleRequest.ManifestName);
-        return File.Exists(manifestPath) ? BundleJson.Read<BundleSetManifest>(manifestPath).TestBundle : null;
+        return File.Exists(manifestPath) ? JsonFile.Read<BundleSetManifest>(manifestPath).TestBundle : null;
     }
 
     /// <summary>The node's signed lib/layout.env must carry the set's stamp, no more and no less: a node tarball of

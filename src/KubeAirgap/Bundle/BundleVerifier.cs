@@ -2,9 +2,12 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Completeness;
 using KubeAirgap.Content;
+using KubeAirgap.Layout;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 
@@ -29,7 +32,7 @@ public static partial class BundleVerifier
             throw new FileNotFoundException($"{manifestPath} not found: run the Bundle task first", manifestPath);
         }
 
-        var set = BundleJson.Read<BundleSetManifest>(manifestPath);
+        var set = JsonFile.Read<BundleSetManifest>(manifestPath);
         var outer = Sha256Sums.Parse(File.ReadAllText(Path.Combine(outputDir, BundleRequest.SumsName)), Path.Combine(outputDir, BundleRequest.SumsName));
         var payloads = new PayloadReads(outputDir, set, outer);
         return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer, pins, payloads)).ToList();
@@ -161,7 +164,7 @@ public static partial class BundleVerifier
     /// <summary>Every binary whose pin is a plain file (not an archive) must have the sha256 pins.yaml gives it for the node's arch.</summary>
     private static void CheckPins(BundleSetManifest set, BundleNode node, Dictionary<string, Item> items, Pins.PinsFile pins, List<string> problems)
     {
-        var roles = node.Roles.Where(Cluster.NodeRoles.ByName.ContainsKey).Select(r => Cluster.NodeRoles.ByName[r]).Order().ToList();
+        var roles = node.Roles.Where(NodeRoles.ByName.ContainsKey).Select(r => NodeRoles.ByName[r]).Order().ToList();
         var key = new Layout.PayloadKey(node.Arch, roles);
         foreach (var (path, pin) in PayloadLedger.Expected(pins, set.KubernetesVersion, key).OrderBy(e => e.Key, StringComparer.Ordinal))
         {

@@ -3,6 +3,7 @@ using System.Text;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Render.Versions;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 

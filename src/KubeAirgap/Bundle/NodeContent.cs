@@ -1,6 +1,8 @@
 using KubeAirgap.Cluster;
+using KubeAirgap.Content;
 using KubeAirgap.Layout;
 using KubeAirgap.Render.Versions;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 
@@ -63,7 +65,7 @@ public static partial class BundleBuilder
                 1, spec.Name, node.Name, node.Ip, node.Arch, roles, payload.Key.Name, spec.KubernetesVersion, versionDir,
                 Versions(spec, request.Pins, node.Roles), payload.Images, spec.Pki.CaKeyOnNodes, payload.KubeNginx,
                 request.SourceDateEpoch, files, pin, stamp);
-            var manifestEntry = BundleEntry.FromBytes("manifest.json", BundleJson.Serialize(manifest), 0x1A4);
+            var manifestEntry = BundleEntry.FromBytes("manifest.json", JsonFile.Serialize(manifest), 0x1A4);
             body.Add(manifestEntry);
             var sums = Sha256Sums.Render(body.Select(e => (e.Path, e.Sha256)));
             body.Add(BundleEntry.FromBytes("SHA256SUMS", sums, 0x1A4));

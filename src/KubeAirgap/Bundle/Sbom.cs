@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using KubeAirgap.Cluster;
+using KubeAirgap.Content;
 using KubeAirgap.Pins;
 using KubeAirgap.Render.Versions;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
 
@@ -108,7 +110,7 @@ public static class Sbom
         }
 
         // the user's images (images.extra and those their own manifests name): the reference and, when pinned, its digest
-        foreach (var reference in spec.Images.Extra.Concat(KubeAirgap.Render.UserAddons.Images(spec).Select(u => u.Reference)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        foreach (var reference in spec.Images.Extra.Concat(UserAddonFiles.Images(spec).Select(u => u.Reference)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             var id = $"SPDXRef-Image-extra-{Id(reference)}";
             var at = reference.IndexOf("@sha256:", StringComparison.Ordinal);
@@ -150,7 +152,7 @@ public static class Sbom
             doc["comment"] = testBundle.Banner;
         }
 
-        return [.. System.Text.Encoding.UTF8.GetBytes(doc.ToJsonString(BundleJson.Options)), (byte)'\n'];
+        return [.. System.Text.Encoding.UTF8.GetBytes(doc.ToJsonString(JsonFile.Options)), (byte)'\n'];
     }
 
     private static JsonObject Describes(string id) => new()

@@ -1,4 +1,5 @@
 using KubeAirgap.Diagnostics;
+using KubeAirgap.Roles;
 using KubeAirgap.Yaml;
 using YamlDotNet.RepresentationModel;
 

@@ -1,3 +1,4 @@
+using KubeAirgap.Roles;
 using KubeAirgap.Yaml;
 
 namespace KubeAirgap.Cluster;

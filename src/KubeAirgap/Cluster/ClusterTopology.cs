@@ -1,5 +1,6 @@
 using System.Net;
 using KubeAirgap.Net;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Cluster;
 

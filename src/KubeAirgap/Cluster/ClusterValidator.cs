@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using KubeAirgap.Diagnostics;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Net;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 using NuGet.Versioning;
 
 namespace KubeAirgap.Cluster;
@@ -291,9 +293,9 @@ public static partial class ClusterValidator
         for (var i = 0; i < spec.Images.Extra.Count; i++)
         {
             var reference = spec.Images.Extra[i];
-            if (!Images.Oci.ImageReference.TryParse(reference, out _))
+            if (!ImageReference.TryParse(reference, out _))
             {
-                d.Add(spec.At($"images.extra[{i}]").Error(Images.Oci.ImageReference.NotAReference(reference)));
+                d.Add(spec.At($"images.extra[{i}]").Error(ImageReference.NotAReference(reference)));
             }
             else if (!reference.Contains("@sha256:", StringComparison.Ordinal))
             {
@@ -339,11 +341,11 @@ public static partial class ClusterValidator
             return;
         }
 
-        foreach (var use in Render.UserAddons.Images(spec))
+        foreach (var use in UserAddonFiles.Images(spec))
         {
-            if (!Images.Oci.ImageReference.TryParse(use.Reference, out _))
+            if (!ImageReference.TryParse(use.Reference, out _))
             {
-                d.Add(new Diagnostic(Severity.Error, use.File, use.Line, 1, "addons.extra", Images.Oci.ImageReference.NotAReference(use.Reference)));
+                d.Add(new Diagnostic(Severity.Error, use.File, use.Line, 1, "addons.extra", ImageReference.NotAReference(use.Reference)));
             }
             else if (!use.Reference.Contains("@sha256:", StringComparison.Ordinal))
             {

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
+using KubeAirgap.Content;
 using KubeAirgap.Diagnostics;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Day2;
 
@@ -50,7 +51,7 @@ public sealed record Membership(int SchemaVersion, IReadOnlyList<MemberRecord> N
 
         try
         {
-            return BundleJson.Read<Membership>(path);
+            return JsonFile.Read<Membership>(path);
         }
         catch (JsonException e)
         {
@@ -61,17 +62,17 @@ public sealed record Membership(int SchemaVersion, IReadOnlyList<MemberRecord> N
     public void Save(string stateDir)
     {
         Directory.CreateDirectory(stateDir);
-        OutputDirectory.WriteAtomic(PathIn(stateDir), BundleJson.Serialize(this), OutputDirectory.Secret);
+        AtomicFile.WriteIfChanged(PathIn(stateDir), JsonFile.Serialize(this), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     /// <summary>
-    /// The membership after this build: <paramref name="record"/> (else the nodes of the previous bundle-manifest.json,
-    /// all founding, else nothing) brought to <paramref name="spec"/>. A new etcd node of a cluster that has etcd members
+    /// The membership after this build: <paramref name="record"/> (else the nodes of the previous bundle set,
+    /// <paramref name="previous"/> as its bundle-manifest.json lists them, all founding; else nothing) brought to <paramref name="spec"/>. A new etcd node of a cluster that has etcd members
     /// joins; a node gone from cluster.yaml is removed. etcd members are added one at a time (etcd's runtime
     /// reconfiguration guide): two new etcd members in one build, or a node that keeps its name but loses or regains
     /// the etcd role, are refused with the steps to take instead.
     /// </summary>
-    public static Membership Next(Membership? record, BundleSetManifest? previous, ClusterSpec spec)
+    public static Membership Next(Membership? record, NodeChanges.World? previous, ClusterSpec spec)
     {
         var baseline = record
             ?? (previous is null ? Empty : new Membership(1, previous.Nodes.Select(n => new MemberRecord(n.Name, n.Ip, n.Roles, false, false)).ToList()));

@@ -1,5 +1,5 @@
-using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Day2;
 
@@ -29,10 +29,6 @@ public static class NodeChanges
         public static World Of(ClusterSpec spec, Membership membership) =>
             new(spec.Nodes.Select(n => new Peer(n.Name, n.Ip, n.Roles.Order().Select(r => r.Name()).ToList())).ToList(),
                 membership.Removed.Select(r => r.Name).ToList());
-
-        public static World Of(BundleSetManifest manifest) =>
-            new(manifest.Nodes.Select(n => new Peer(n.Name, n.Ip, n.Roles)).ToList(),
-                manifest.Members?.Removed.Select(r => r.Name).ToList() ?? []);
     }
 
     /// <summary>One thing a node's bundle lists about the others: null when <paramref name="Node"/> does not hold it.</summary>

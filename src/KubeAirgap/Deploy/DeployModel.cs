@@ -1,6 +1,7 @@
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Deploy;
 

@@ -2,6 +2,7 @@ using KubeAirgap.Diagnostics;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
 using KubeAirgap.Content;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Fetch;
 

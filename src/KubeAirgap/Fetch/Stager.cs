@@ -8,7 +8,7 @@ namespace KubeAirgap.Fetch;
 /// Puts the fetched artifacts into each payload directory per their layout (<c>bin/etcd</c>, <c>bin/cni/bridge</c>,
 /// <c>addons/calico.yaml</c>...); source artifacts get a <see cref="StagedSource"/> record instead. A payload whose
 /// staged digests are unchanged (stamp file) is left alone, once every staged file is checked against the ledger
-/// (<see cref="Bundle.PayloadLedger"/>) written when it was staged: a changed or unaccounted file is refused.
+/// (<see cref="PayloadLedger"/>) written when it was staged: a changed or unaccounted file is refused.
 /// </summary>
 public static class Stager
 {
@@ -23,9 +23,9 @@ public static class Stager
             var directory = payloadDirectory(key);
             var stamp = string.Join('\n', items.Select(i => $"{i.Name} {i.Digest} {string.Join(';', i.Component.Layout.Files.Select(f => $"{f.MemberFor(i.Arch)}={f.Path}:{f.Mode}"))}").Order(StringComparer.Ordinal));
             var stampPath = Path.Combine(directory, StampFile);
-            if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && AllPresent(items, directory) && File.Exists(Bundle.PayloadLedger.FileOf(directory)))
+            if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && AllPresent(items, directory) && File.Exists(PayloadLedger.FileOf(directory)))
             {
-                Bundle.PayloadLedger.Refuse(directory, items, key.Arch);
+                PayloadLedger.Refuse(directory, Staged(items), key.Arch);
                 continue;
             }
 
@@ -43,13 +43,17 @@ public static class Stager
                 }
             }
 
-            Bundle.PayloadLedger.Record(directory, items, key.Arch);
+            PayloadLedger.Record(directory, Staged(items), key.Arch);
             AtomicFile.WriteIfChanged(stampPath, stamp);
             staged.Add(key);
         }
 
         return staged;
     }
+
+    /// <summary>The artifacts whose files are staged (a source artifact gets a <see cref="StagedSource"/> record instead).</summary>
+    private static IEnumerable<(Pins.Component Component, string Arch, Pins.Artifact Artifact)> Staged(IEnumerable<FetchItem> items) =>
+        items.Where(i => !i.IsSource).Select(i => (i.Component, i.Arch, i.Artifact));
 
     private static bool AllPresent(IEnumerable<FetchItem> items, string directory) =>
         items.All(i => i.IsSource

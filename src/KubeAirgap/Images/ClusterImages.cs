@@ -1,5 +1,6 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Lock;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;

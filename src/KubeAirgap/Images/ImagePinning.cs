@@ -1,4 +1,5 @@
 using KubeAirgap.Diagnostics;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Lock;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Pins;

@@ -1,7 +1,9 @@
 using KubeAirgap.Cluster;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Images;
 
@@ -30,7 +32,7 @@ public static class ImagePlan
         if (key.Roles.Contains(NodeRole.Worker) || key.Roles.Contains(NodeRole.ControlPlane))
         {
             references.AddRange(cluster.Images.Extra.Select(ImageReference.Parse));
-            references.AddRange(Render.UserAddons.Images(cluster).Select(u => ImageReference.Parse(u.Reference)));
+            references.AddRange(UserAddonFiles.Images(cluster).Select(u => ImageReference.Parse(u.Reference)));
         }
 
         return references.DistinctBy(r => r.ToString()).OrderBy(r => r.ToString(), StringComparer.Ordinal).ToList();

@@ -1,4 +1,5 @@
 using KubeAirgap.Cluster;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Layout;
 

@@ -1,48 +1,28 @@
-using System.Diagnostics;
+using KubeAirgap.Processes;
 
 namespace KubeAirgap.Nginx;
 
 /// <summary>
-/// Runs one build step (configure, make) with its stdout and stderr interleaved into a log file; a failure
-/// throws with the last <see cref="TailLines"/> lines of that log and its full path.
+/// Runs one build step (extract, configure, make) through the one process runner, with its stdout and stderr
+/// interleaved into a log file; a failure throws with the last <see cref="TailLines"/> lines of that log and its
+/// full path.
 /// </summary>
 public static class BuildStep
 {
-    public const int TailLines = 40;
+    public const int TailLines = ProcessRunner.TailLines;
 
     public static void Run(string what, string file, IReadOnlyList<string> args, string workingDirectory, string logPath,
-        IReadOnlyDictionary<string, string> environment)
+        IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var command = new ProcessCommand(what, file, args) { WorkingDirectory = workingDirectory, Environment = environment };
         int exitCode;
         using (var log = new StreamWriter(logPath, append: false) { AutoFlush = true })
         {
-            log.WriteLine($"$ {file} {string.Join(' ', args)}");
+            log.WriteLine($"$ {command.CommandLine}");
             log.WriteLine($"# in {workingDirectory}");
-            using var process = Start(file, args, environment, workingDirectory, what);
-            process.StandardInput.Close();
-            var gate = new object();
-            void Write(string? line)
-            {
-                if (line is not null)
-                {
-                    lock (gate)
-                    {
-                        log.WriteLine(line);
-                    }
-                }
-            }
-
-            process.OutputDataReceived += (_, e) => Write(e.Data);
-            process.ErrorDataReceived += (_, e) => Write(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            process.WaitForExit();
-            exitCode = process.ExitCode;
-            lock (gate)
-            {
-                log.WriteLine($"# exit code {exitCode}");
-            }
+            exitCode = RunInto(log, command, cancellationToken);
+            log.WriteLine($"# exit code {exitCode}");
         }
 
         if (exitCode != 0)
@@ -58,13 +38,15 @@ public static class BuildStep
     /// <summary>Runs a short probe (e.g. <c>cc --version</c>) and returns its stdout, or null if it failed.</summary>
     public static string? Probe(string file, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        using var process = Start(file, args, environment, workingDirectory: null, $"{file} {string.Join(' ', args)}");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        _ = stderr.Result;
-        return process.ExitCode == 0 ? stdout.Result : null;
+        var command = new ProcessCommand($"{file} {string.Join(' ', args)}", file, args) { Environment = environment };
+        try
+        {
+            return ProcessRunner.Probe(command);
+        }
+        catch (ProcessStartException e)
+        {
+            throw new KubeNginxException(e.Message, e);
+        }
     }
 
     public static string Tail(string path, int lines)
@@ -73,38 +55,21 @@ public static class BuildStep
         return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)));
     }
 
-    /// <summary>Starts <paramref name="file"/> with every stream redirected (stdin to be closed by the caller).</summary>
-    private static Process Start(string file, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory, string what)
+    /// <returns>The exit code: 0, or the failed step's (its output is in the log already).</returns>
+    private static int RunInto(StreamWriter log, ProcessCommand command, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        if (workingDirectory is not null)
-        {
-            info.WorkingDirectory = workingDirectory;
-        }
-
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in environment)
-        {
-            info.Environment[k] = v;
-        }
-
         try
         {
-            return Process.Start(info) ?? throw new KubeNginxException($"could not start {what}");
+            ProcessRunner.Run(command, log.WriteLine, cancellationToken);
+            return 0;
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (ProcessFailedException e)
         {
-            throw new KubeNginxException($"could not start {what}: {e.Message}", e);
+            return e.ExitCode;
+        }
+        catch (ProcessStartException e)
+        {
+            throw new KubeNginxException(e.Message, e);
         }
     }
 }

@@ -25,9 +25,15 @@ public sealed record Release(
     IReadOnlyDictionary<string, string> Components,
     IReadOnlyDictionary<string, string> Images)
 {
+    /// <summary>The Kubernetes binaries: their version is the release's own, not a component pin.</summary>
+    public static readonly IReadOnlySet<string> KubernetesBinaries = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
+    };
+
     /// <summary>The version of <paramref name="component"/> in this release; the kube-* binaries follow Kubernetes itself.</summary>
     public string? VersionOf(string component) =>
-        ComponentCatalog.KubernetesBinaries.Contains(component)
+        KubernetesBinaries.Contains(component)
             ? Kubernetes
             : Components.GetValueOrDefault(component);
 }

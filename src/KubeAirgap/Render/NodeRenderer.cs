@@ -4,6 +4,7 @@ using KubeAirgap.Pins;
 using KubeAirgap.Render.Calico;
 using KubeAirgap.Render.Model;
 using KubeAirgap.Render.Versions;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Render;
 

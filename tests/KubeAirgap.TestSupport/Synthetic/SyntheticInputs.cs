@@ -4,6 +4,7 @@ using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Content;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.TestSupport.Synthetic;
 

@@ -88,7 +88,7 @@ public sealed class BundleBuildTests
     {
         using var fixture = new SyntheticBundle();
         var result = fixture.Build();
-        var manifest = BundleJson.Read<BundleSetManifest>(fixture.Dir.Combine("out", BundleRequest.ManifestName));
+        var manifest = JsonFile.Read<BundleSetManifest>(fixture.Dir.Combine("out", BundleRequest.ManifestName));
 
         Assert.Equal("t", manifest.Cluster);
         Assert.Equal(1700000000, manifest.SourceDateEpoch);

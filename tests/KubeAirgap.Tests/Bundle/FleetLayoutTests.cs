@@ -67,10 +67,10 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
             Assert.Equal(0, node.PayloadMemberLength);
         }
 
-        var manifest = BundleJson.Read<BundleSetManifest>(Path.Combine(built.FleetDir, BundleRequest.ManifestName));
+        var manifest = JsonFile.Read<BundleSetManifest>(Path.Combine(built.FleetDir, BundleRequest.ManifestName));
         Assert.Equal("fleet", manifest.Layout);
         Assert.Equal(built.Fleet.Payloads, manifest.Payloads);
-        Assert.Equal("self-contained", BundleJson.Read<BundleSetManifest>(Path.Combine(built.SelfDir, BundleRequest.ManifestName)).Layout);
+        Assert.Equal("self-contained", JsonFile.Read<BundleSetManifest>(Path.Combine(built.SelfDir, BundleRequest.ManifestName)).Layout);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
             Assert.Contains($"KA_PAYLOAD_DIR='{archive.Top}'", env, StringComparison.Ordinal);
             Assert.Contains($"KA_PAYLOAD_SIZE='{archive.Size}'", env, StringComparison.Ordinal);
             Assert.Contains($"KA_PAYLOAD_SHA256='{archive.Sha256}'", env, StringComparison.Ordinal);
-            Assert.Equal(archive, BundleJson.Read<NodeManifest>(Path.Combine(dir, "manifest.json")).Payload);
+            Assert.Equal(archive, JsonFile.Read<NodeManifest>(Path.Combine(dir, "manifest.json")).Payload);
 
             // the chain: the signature covers SHA256SUMS, which covers lib/layout.env and manifest.json
             File.WriteAllText(work.Combine("signing.pub"), Fixture.Signer.PublicKeyPem());
@@ -102,7 +102,7 @@ public sealed class FleetLayoutTests(FleetLayoutTests.Built built) : IClassFixtu
         using var self = new TempDirectory("kag-self-pin");
         Cmd.Run("tar", "-xzf", Fixture.Tarball(built.SelfContained, "n01"), "-C", self.Path).EnsureSuccess("tar xzf");
         Assert.Contains("KA_PAYLOAD_TARBALL=''", File.ReadAllText(self.Combine("t-n01/lib/layout.env")), StringComparison.Ordinal);
-        Assert.Null(BundleJson.Read<NodeManifest>(self.Combine("t-n01/manifest.json")).Payload);
+        Assert.Null(JsonFile.Read<NodeManifest>(self.Combine("t-n01/manifest.json")).Payload);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class NoOpRebuildTests
         BundleBuilder.Result Build()
         {
             var (signer, _) = BundleSigner.LoadOrCreate(Path.Combine(state, "bundle-signing.key"));
-            var members = KubeAirgap.Day2.Membership.Next(KubeAirgap.Day2.Membership.Load(state), BundleBuilder.PreviousManifest(output), fixture.Spec);
+            var members = KubeAirgap.Day2.Membership.Next(KubeAirgap.Day2.Membership.Load(state), BundleBuilder.PreviousManifest(output)?.ToWorld(), fixture.Spec);
             members.Save(state);
             return BundleBuilder.Build(fixture.Request("artifacts/t", signer) with { Members = members });
         }

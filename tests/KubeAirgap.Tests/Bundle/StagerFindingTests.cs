@@ -2,6 +2,7 @@ using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Fetch;
 using KubeAirgap.Layout;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Content;
 

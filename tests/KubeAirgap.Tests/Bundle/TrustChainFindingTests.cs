@@ -1,4 +1,5 @@
 using KubeAirgap.Bundle;
+using KubeAirgap.Layout;
 using KubeAirgap.Tests.Support;
 using KubeAirgap.Content;
 

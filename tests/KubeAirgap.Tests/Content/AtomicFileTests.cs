@@ -19,7 +19,7 @@ public sealed class AtomicFileTests : IDisposable
         var theirs = _temp.Write("out/bundle-manifest.json.tmp", "another build's half-written bytes");
 
         // When
-        BundleJson.WriteAtomic(target, "{}\n"u8.ToArray());
+        AtomicFile.WriteIfChanged(target, "{}\n"u8.ToArray());
         OutputDirectory.WriteAtomic(_temp.Combine("out", "SHA256SUMS"), "sums\n"u8.ToArray(), OutputDirectory.Public);
 
         // Then

@@ -1,6 +1,7 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Render;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Support;
 

@@ -1,3 +1,4 @@
+using KubeAirgap.Roles;
 using KubeAirgap.TestSupport.Synthetic;
 using System.Text;
 using KubeAirgap.Bundle;
@@ -119,7 +120,7 @@ public sealed class NodesBundleTests
         public BundleBuilder.Result Build(ClusterSpec spec)
         {
             var previous = BundleBuilder.PreviousManifest(Output);
-            var members = Membership.Next(previous?.Members, previous, spec);
+            var members = Membership.Next(previous?.Members, previous?.ToWorld(), spec);
             var pins = SyntheticInputs.WritePayloads(spec, SyntheticBundle.Pins, _bundle.PayloadDir, 64 * 1024, 64 * 1024);
             foreach (var node in spec.Nodes)
             {

@@ -2,6 +2,7 @@ using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Day2;
 using KubeAirgap.Render;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Render;
 using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Support;

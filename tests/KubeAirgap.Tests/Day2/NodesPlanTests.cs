@@ -1,3 +1,4 @@
+using KubeAirgap.Roles;
 using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
@@ -33,8 +34,8 @@ public sealed class NodesPlanTests
     {
         var first = Membership.Next(null, null, before);
         var previous = Manifest(before, first);
-        var next = Membership.Next(first, previous, after);
-        return (NodeChanges.Of(NodeChanges.World.Of(previous), NodeChanges.World.Of(after, next)), next);
+        var next = Membership.Next(first, previous.ToWorld(), after);
+        return (NodeChanges.Of(previous.ToWorld(), NodeChanges.World.Of(after, next)), next);
     }
 
     public sealed class TheNextMethod
@@ -60,7 +61,7 @@ public sealed class NodesPlanTests
 
             // When: built once, then again (the manifest of the first add-node build is the previous one now)
             var added = Membership.Next(first, null, grown);
-            var rebuilt = Membership.Next(added, Manifest(grown, added), grown);
+            var rebuilt = Membership.Next(added, Manifest(grown, added).ToWorld(), grown);
 
             // Then
             Assert.Equal(["n05"], added.EtcdJoiners);
@@ -74,7 +75,7 @@ public sealed class NodesPlanTests
             var previous = Manifest(Base(), Membership.Empty);
 
             // When
-            var members = Membership.Next(null, previous, With(Base(), "n05", "127.0.1.5", All.ToArray()));
+            var members = Membership.Next(null, previous.ToWorld(), With(Base(), "n05", "127.0.1.5", All.ToArray()));
 
             // Then
             Assert.Equal(["n05"], members.EtcdJoiners);

@@ -1,4 +1,5 @@
 using KubeAirgap.Bundle;
+using KubeAirgap.Content;
 using KubeAirgap.Pki;
 using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Installer;
@@ -89,7 +90,7 @@ public sealed class RenewalTests
         Assert.Contains("unit etcd: restart", File.ReadAllText(root.Log), StringComparison.Ordinal);
 
         // and the renewal bundle records how it came about
-        var manifest = BundleJson.Read<BundleSetManifest>(bundle.Dir.Combine("v2", BundleRequest.ManifestName));
+        var manifest = JsonFile.Read<BundleSetManifest>(bundle.Dir.Combine("v2", BundleRequest.ManifestName));
         Assert.Equal(asOf.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), manifest.Pki!.AsOf);
         Assert.Equal(renewal.Reissued.Count, manifest.Pki.Reissued.Count);
 

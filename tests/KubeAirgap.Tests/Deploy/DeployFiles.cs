@@ -1,5 +1,6 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Deploy;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Deploy;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Deploy;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Deploy;

@@ -5,6 +5,7 @@ using KubeAirgap.Fetch.Pgp;
 using KubeAirgap.Fetch.Progress;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Fetch.Fixtures;
 using KubeAirgap.Tests.Support;
 

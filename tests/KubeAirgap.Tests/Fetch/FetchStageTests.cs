@@ -1,3 +1,4 @@
+using KubeAirgap.Roles;
 using KubeAirgap.Cluster;
 using KubeAirgap.Fetch;
 using KubeAirgap.Tests.Fetch.Fixtures;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KubeAirgap.Fetch;
 using KubeAirgap.Content.Download;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;
 using KubeAirgap.Tests.Fetch.Fixtures;

@@ -1,3 +1,4 @@
+using KubeAirgap.Roles;
 using KubeAirgap.Cluster;
 using KubeAirgap.Images;
 using KubeAirgap.Images.Archive;

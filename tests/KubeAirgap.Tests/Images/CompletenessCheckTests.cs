@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Completeness;
 using KubeAirgap.Tests.Images.Fixtures;

@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Lock;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;

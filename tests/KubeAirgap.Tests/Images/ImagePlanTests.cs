@@ -1,8 +1,10 @@
 using KubeAirgap.Cluster;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Images;

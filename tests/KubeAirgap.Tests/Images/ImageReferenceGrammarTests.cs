@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Oci;
 
 namespace KubeAirgap.Tests.Images;

@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;

@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
 using KubeAirgap.Images.Registry;
@@ -45,7 +46,7 @@ public sealed class MirrorTests
             using var client = _fixture.Client(options: options);
 
             // When
-            var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(KubeAirgap.Images.Oci.ImageReference.Parse("registry.k8s.io/pause:9.9"), "9.9", TestContext.Current.CancellationToken));
+            var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(KubeAirgap.ImageRefs.ImageReference.Parse("registry.k8s.io/pause:9.9"), "9.9", TestContext.Current.CancellationToken));
 
             // Then
             Assert.Contains($"mirror 127.0.0.1:{dead} of registry.k8s.io", error.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
@@ -40,7 +41,7 @@ public sealed class RegistryAuthTests
             using var client = _fixture.Client(credentials);
 
             // When
-            var resolved = (await client.GetManifestAsync(KubeAirgap.Images.Oci.ImageReference.Parse($"{_registry.Host}/private/app:2"), "2", TestContext.Current.CancellationToken)).Digest;
+            var resolved = (await client.GetManifestAsync(KubeAirgap.ImageRefs.ImageReference.Parse($"{_registry.Host}/private/app:2"), "2", TestContext.Current.CancellationToken)).Digest;
 
             // Then
             Assert.Equal(digest, resolved);

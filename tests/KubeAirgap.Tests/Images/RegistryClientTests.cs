@@ -1,3 +1,4 @@
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;
@@ -88,7 +89,7 @@ public sealed class RegistryClientTests
             using var client = _fixture.Client();
 
             // When
-            var resolved = (await client.GetManifestAsync(KubeAirgap.Images.Oci.ImageReference.Parse($"{_registry.Host}/test/lock:v1"), "v1", TestContext.Current.CancellationToken)).Digest;
+            var resolved = (await client.GetManifestAsync(KubeAirgap.ImageRefs.ImageReference.Parse($"{_registry.Host}/test/lock:v1"), "v1", TestContext.Current.CancellationToken)).Digest;
 
             // Then
             Assert.Equal(digest, resolved);

@@ -1,5 +1,6 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
+using KubeAirgap.Roles;
 using KubeAirgap.TestSupport.Harness;
 using KubeAirgap.Tests.Support;
 

@@ -1,3 +1,4 @@
+using KubeAirgap.Roles;
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Fetch;

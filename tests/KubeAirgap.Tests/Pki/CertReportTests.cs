@@ -1,6 +1,7 @@
 using System.Globalization;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pki.Report;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Pki.Fixtures;
 using KubeAirgap.Tests.Support;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pki;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Pki.Fixtures;
 using KubeAirgap.Tests.Support;
 

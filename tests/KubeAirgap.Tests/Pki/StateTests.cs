@@ -1,6 +1,7 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;
 using KubeAirgap.Pki;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Pki.Fixtures;
 using KubeAirgap.Tests.Support;
 

@@ -1,4 +1,5 @@
 using KubeAirgap.Cluster;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Completeness;
 using KubeAirgap.Layout;
 using KubeAirgap.Pki;

@@ -3,11 +3,13 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images;
 using KubeAirgap.Images.Completeness;
 using KubeAirgap.Layout;
 using KubeAirgap.Pki;
 using KubeAirgap.Render;
+using KubeAirgap.Roles;
 using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Installer;
 using KubeAirgap.Tests.Pki.Fixtures;
@@ -56,10 +58,10 @@ public sealed class RoleSetTests
         var plan = ImagePlan.For(PayloadKey.Of(controlPlane), spec, RenderFixture.ShippedPins).Select(r => r.Canonical).ToHashSet(StringComparer.Ordinal);
 
         // Then: every image its own add-on manifests name is planned for it, and images.extra reaches it
-        var named = ImageUseScanner.Scan(temp.Path).Select(u => KubeAirgap.Images.Oci.ImageReference.Parse(u.Reference).Canonical).Distinct().ToList();
+        var named = ImageUseScanner.Scan(temp.Path).Select(u => KubeAirgap.ImageRefs.ImageReference.Parse(u.Reference).Canonical).Distinct().ToList();
         Assert.NotEmpty(named);
         Assert.All(named, image => Assert.Contains(image, plan));
-        Assert.Contains(KubeAirgap.Images.Oci.ImageReference.Parse(spec.Images.Extra[0]).Canonical, plan);
+        Assert.Contains(KubeAirgap.ImageRefs.ImageReference.Parse(spec.Images.Extra[0]).Canonical, plan);
     }
 
     [Fact]

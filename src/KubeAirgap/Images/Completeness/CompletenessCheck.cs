@@ -1,4 +1,5 @@
 using KubeAirgap.Diagnostics;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Oci;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Registry;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using KubeAirgap.Content.Download;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Content;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using KubeAirgap.ImageRefs;
 
 namespace KubeAirgap.Images.Registry;
 
@@ -97,6 +98,6 @@ public sealed class RegistryCredentials : ICredentialSource
     private static string NormaliseHost(string key)
     {
         var host = key.Contains("://", StringComparison.Ordinal) ? new Uri(key).Authority : key.Split('/')[0];
-        return host is "index.docker.io" or "registry-1.docker.io" ? Oci.ImageReference.DockerHub : host;
+        return host is "index.docker.io" or "registry-1.docker.io" ? ImageReference.DockerHub : host;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using KubeAirgap.ImageRefs;
 
 namespace KubeAirgap.Images.Registry;
 
@@ -84,7 +85,7 @@ public sealed record RegistryOptions
             }
         }
 
-        var host = registry == Oci.ImageReference.DockerHub ? "registry-1.docker.io" : registry;
+        var host = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
         var probe = new Uri("http://" + host);
         var scheme = Insecure.Contains(host) || probe.IsLoopback || IsLoopbackAddress(probe.Host) ? "http" : "https";
         endpoints.Add(new RegistryEndpoint(registry, new Uri($"{scheme}://{host}"), registry, IsMirror: false));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
+using KubeAirgap.Roles;
 
 namespace KubeAirgap.Pki.Report;
 

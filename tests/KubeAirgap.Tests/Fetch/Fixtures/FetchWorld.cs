@@ -5,6 +5,7 @@ using KubeAirgap.Fetch;
 using KubeAirgap.Content.Download;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Support;
 using static KubeAirgap.Tests.Fetch.Fixtures.Archives;
 using KubeAirgap.Content;

@@ -1,4 +1,5 @@
 using KubeAirgap.Fetch;
+using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Cache;
 using KubeAirgap.Images.Oci;
 using KubeAirgap.Images.Pull;

@@ -1,5 +1,6 @@
 using KubeAirgap.Cluster;
 using KubeAirgap.Pki;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Pki.Fixtures;

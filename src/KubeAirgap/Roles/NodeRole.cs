@@ -1,4 +1,4 @@
-namespace KubeAirgap.Cluster;
+namespace KubeAirgap.Roles;
 
 /// <summary>What a node runs. The guide's topology gives every node all three.</summary>
 public enum NodeRole

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Content;
 
 /// <summary>
 /// The type of a file as the kernel reports it (<c>statx</c> without following links). .NET exposes no file type

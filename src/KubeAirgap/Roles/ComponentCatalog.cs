@@ -1,15 +1,11 @@
-using KubeAirgap.Cluster;
+namespace KubeAirgap.Roles;
 
-namespace KubeAirgap.Pins;
-
-/// <summary>Which upstream components each node role needs (data, walked by Validate, Fetch and Bundle).</summary>
+/// <summary>
+/// Which upstream components and images each node role needs (data, walked by Validate, Fetch and Bundle); the
+/// versions come from pins.yaml's release.
+/// </summary>
 public static class ComponentCatalog
 {
-    public static readonly IReadOnlySet<string> KubernetesBinaries = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
-    };
-
     /// <summary>Components every node carries, whatever its roles: kube-nginx is built from the nginx source.</summary>
     public static readonly IReadOnlyList<string> EveryNode = ["nginx", "kubectl"];
 

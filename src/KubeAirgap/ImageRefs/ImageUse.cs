@@ -1,4 +1,4 @@
-namespace KubeAirgap.Images.Completeness;
+namespace KubeAirgap.ImageRefs;
 
 /// <summary>An image a rendered file names, and where (file and 1-based line).</summary>
 public sealed record ImageUse(string File, int Line, string Reference)

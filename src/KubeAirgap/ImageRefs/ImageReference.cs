@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace KubeAirgap.Images.Oci;
+namespace KubeAirgap.ImageRefs;
 
 /// <summary>
 /// A parsed image reference: the one grammar Validate, Images, Bundle and VerifyBundle read references with. It is

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace KubeAirgap.Images.Completeness;
+namespace KubeAirgap.ImageRefs;
 
 /// <summary>
 /// Finds every image a node's rendered files name: <c>image:</c> in the YAML manifests and configs under

@@ -1,15 +1,18 @@
 using System.Globalization;
 using System.Text;
-using KubeAirgap.Pins;
 using KubeAirgap.Content;
+using KubeAirgap.Pins;
+using KubeAirgap.Roles;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Layout;
 
 /// <summary>
 /// <c>meta/staged.tsv</c> in a payload directory: what Fetch staged there, one row per file: its sha256 when it was
 /// written from the verified artifact, and that artifact (component, version, arch and its pinned digest). Bundle
 /// and Fetch's re-run check every staged file against it and against pins.yaml, so the pins stay the only source
 /// of truth from download to tarball: a changed file, or a file no pinned layout accounts for, is refused.
+/// A staged artifact is a pinned <see cref="Component"/>, the arch its artifact is pinned for (or
+/// <see cref="PinsFile.NoArch"/>) and that <see cref="Artifact"/>.
 /// </summary>
 public static class PayloadLedger
 {
@@ -44,7 +47,7 @@ public static class PayloadLedger
 
         var file = FileOf(payloadDir);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
-        BundleJson.WriteAtomic(file, Encoding.UTF8.GetBytes(text.ToString()));
+        AtomicFile.WriteIfChanged(file, text.ToString());
         return rows;
     }
 
@@ -79,13 +82,8 @@ public static class PayloadLedger
         return rows;
     }
 
-    /// <summary>The rows pins.yaml implies for one payload (what <see cref="Record"/> writes when staging it), by path;
-    /// <c>PlainSha256</c> is the file's own pinned sha256 when the artifact is a plain file, not an archive.</summary>
-    public static IReadOnlyDictionary<string, (Row Row, string? PlainSha256)> Expected(IEnumerable<Fetch.FetchItem> items, string arch) =>
-        Expected(items.Where(i => !i.IsSource).Select(i => (i.Component, i.Arch, i.Artifact)), arch);
-
     /// <summary>The rows pins.yaml implies for the payload of <paramref name="key"/> under the release of <paramref name="kubernetesVersion"/>.</summary>
-    public static IReadOnlyDictionary<string, (Row Row, string? PlainSha256)> Expected(PinsFile pins, string kubernetesVersion, Layout.PayloadKey key)
+    public static IReadOnlyDictionary<string, (Row Row, string? PlainSha256)> Expected(PinsFile pins, string kubernetesVersion, PayloadKey key)
     {
         var release = pins.ReleaseFor(kubernetesVersion)
             ?? throw new InvalidDataException($"pins.yaml has no release for Kubernetes {kubernetesVersion}");
@@ -100,7 +98,10 @@ public static class PayloadLedger
             key.Arch);
     }
 
-    private static IReadOnlyDictionary<string, (Row Row, string? PlainSha256)> Expected(IEnumerable<(Component Component, string Arch, Artifact Artifact)> sources, string arch) =>
+    /// <summary>The rows pins.yaml implies for the artifacts staged into one payload of <paramref name="arch"/> (what
+    /// Fetch records when staging them), by path;
+    /// <c>PlainSha256</c> is the file's own pinned sha256 when the artifact is a plain file, not an archive.</summary>
+    public static IReadOnlyDictionary<string, (Row Row, string? PlainSha256)> Expected(IEnumerable<(Component Component, string Arch, Artifact Artifact)> sources, string arch) =>
         sources
             .SelectMany(s => s.Component.Layout.Files.Select(f => (
                 Row: new Row(f.Path, string.Empty, s.Component.Name, s.Component.Version, s.Arch == PinsFile.NoArch ? arch : s.Arch, DigestOf(s.Artifact)),
@@ -112,16 +113,16 @@ public static class PayloadLedger
     private static string DigestOf(Artifact artifact) =>
         artifact.Sha256 is { } s ? "sha256:" + s.ToLowerInvariant() : artifact.Sha512 is { } s5 ? "sha512:" + s5.ToLowerInvariant() : "(no checksum pinned)";
 
-    /// <summary>What <see cref="Record"/> writes for <paramref name="items"/> staged into <paramref name="payloadDir"/>.</summary>
-    public static IReadOnlyList<Row> Record(string payloadDir, IEnumerable<Fetch.FetchItem> items, string arch) =>
-        Record(payloadDir, Expected(items, arch).Values.Select(e => (e.Row.Path, e.Row.Component, e.Row.Version, e.Row.Arch, e.Row.Digest)));
+    /// <summary>Records the files of <paramref name="sources"/> staged into <paramref name="payloadDir"/> (Fetch's Stager).</summary>
+    public static IReadOnlyList<Row> Record(string payloadDir, IEnumerable<(Component Component, string Arch, Artifact Artifact)> sources, string arch) =>
+        Record(payloadDir, Expected(sources, arch).Values.Select(e => (e.Row.Path, e.Row.Component, e.Row.Version, e.Row.Arch, e.Row.Digest)));
 
     /// <summary>Throws, naming every file, when <see cref="Problems"/> finds any (Fetch's check of an already staged payload).</summary>
-    public static void Refuse(string payloadDir, IEnumerable<Fetch.FetchItem> items, string arch)
+    public static void Refuse(string payloadDir, IEnumerable<(Component Component, string Arch, Artifact Artifact)> sources, string arch)
     {
         var files = StagedFiles(payloadDir);
         var nginx = KubeNginxSha256(payloadDir);
-        var problems = Problems(files, Read(payloadDir), Expected(items, arch), nginx);
+        var problems = Problems(files, Read(payloadDir), Expected(sources, arch), nginx);
         if (problems.Count > 0)
         {
             throw new InvalidDataException($"payload {payloadDir}: {problems.Count} staged file(s) differ from their pins:\n  {string.Join("\n  ", problems)}");
@@ -130,8 +131,14 @@ public static class PayloadLedger
 
     /// <summary>Every file under bin/ and images/ of a payload, by payload-relative path, with its sha256 (symlinks refused).</summary>
     public static IReadOnlyDictionary<string, string> StagedFiles(string payloadDir) =>
-        BundleEntry.Tree(payloadDir, "bin", shared: true).Concat(BundleEntry.Tree(payloadDir, "images", shared: true))
-            .ToDictionary(e => e.Path, e => e.Sha256, StringComparer.Ordinal);
+        FileTree.Below(payloadDir, "bin").Concat(FileTree.Below(payloadDir, "images"))
+            .ToDictionary(f => f.Path, f => HashRegular(f.FullPath), StringComparer.Ordinal);
+
+    private static string HashRegular(string file)
+    {
+        FileKind.RequireRegular(file);
+        return Sha256Hex.OfFile(file);
+    }
 
     /// <summary>The sha256 meta/kube-nginx.json records for bin/kube-nginx, if any.</summary>
     public static string? KubeNginxSha256(string payloadDir)
