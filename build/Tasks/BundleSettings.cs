@@ -56,6 +56,7 @@ internal static class BundleSettings
         {
             Members = Members(context),
             Layout = Layout(context),
+            DigestCacheFile = System.IO.Path.Combine(context.Paths.State(spec.Name), "bundle-digests.tsv"),
             PkiRenewal = KubeAirgap.Pki.PkiRenewalRecord.Read(System.IO.Path.Combine(OutputDir(context), KubeAirgap.Pki.PkiBuild.ManifestName)),
         };
     }

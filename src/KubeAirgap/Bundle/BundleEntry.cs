@@ -20,7 +20,8 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
             ? new MemoryStream(Content, writable: false)
             : new FileStream(Source!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
-    public static BundleEntry FromFile(string path, string source, bool shared)
+    /// <param name="digests">where the file's sha256 may be known already (unchanged since a build read it); null: read it.</param>
+    public static BundleEntry FromFile(string path, string source, bool shared, FileDigestCache? digests = null)
     {
         var info = new FileInfo(source);
         if (info.LinkTarget is not null)
@@ -30,7 +31,7 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
 
         FileKind.RequireRegular(source);
         var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(source) & 0xFFF;
-        return new BundleEntry(path, mode, info.Length, Sha256Hex.OfFile(source), source, null, shared);
+        return new BundleEntry(path, mode, info.Length, digests?.Sha256(source) ?? Sha256Hex.OfFile(source), source, null, shared);
     }
 
     public static BundleEntry FromBytes(string path, byte[] content, int mode) =>
@@ -41,7 +42,7 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
     /// symbolic link anywhere below <paramref name="root"/> (the folder itself included) is refused: a linked
     /// directory would pull build-host files into the bundle.
     /// </summary>
-    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null)
+    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null, FileDigestCache? digests = null)
     {
         var dir = System.IO.Path.Combine(root, sub);
         if (new DirectoryInfo(dir).LinkTarget is { } target)
@@ -58,7 +59,7 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
             .Select(f => (File: f, Rel: System.IO.Path.GetRelativePath(root, f).Replace('\\', '/')))
             .Where(x => include?.Invoke(x.Rel) ?? true)
             .OrderBy(x => x.Rel, StringComparer.Ordinal)
-            .Select(x => FromFile(x.Rel, x.File, shared))
+            .Select(x => FromFile(x.Rel, x.File, shared, digests))
             .ToList();
     }
 
