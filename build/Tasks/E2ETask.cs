@@ -24,7 +24,7 @@ public sealed class E2ETask : FrostingTask<BuildContext>
         {
             ["KA_E2E_CACHE"] = context.Setting("E2E", "Cache", "/var/cache/kube-airgap-e2e"),
             ["KA_E2E_KEEP_WORK"] = context.Setting("E2E", "KeepWork", false) ? "1" : "0",
-            ["KA_E2E_INSTALL_TIMEOUT"] = context.Setting("E2E", "InstallTimeoutSeconds", 1200).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KA_E2E_INSTALL_TIMEOUT"] = context.Setting("E2E", "InstallTimeoutSeconds", 2700).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["NO_COLOR"] = "1",
         };
         var scenarios = context.Setting("E2E", "Scenarios", string.Empty);

@@ -91,7 +91,9 @@ TRUST_NOTE=       # how the bundle was trusted, for the log
 # --- output helpers ---
 log_line() {
     if [ -n "${LOG_FILE}" ]; then
-        printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"${LOG_FILE}" 2>/dev/null || true
+        local now
+        TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1  # a builtin: no process per log line
+        printf '%s %s\n' "${now}" "$*" >>"${LOG_FILE}" 2>/dev/null || true
     fi
 }
 

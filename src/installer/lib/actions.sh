@@ -33,16 +33,19 @@ state_file() {
 record() {
     [ "${DRY_RUN}" = 0 ] || return 0
     ensure_dir "${KA_STATE_DIR}" 0700
-    printf '%s\n' "$2" >>"$(state_file "$1")"
+    printf '%s\n' "$2" >>"${ROOT}${KA_STATE_DIR}/$1"
 }
 
 # ensure_dir NODE_DIR [MODE]: create the directory and each missing parent, remembering which were new.
+# Called for every file: the common case (it exists) and the walk up use no subshell or process, which on a
+# slow host (an emulated VM, a small ARM board) is what a per-file install costs most.
 ensure_dir() {
     local dir=$1 mode=${2:-0755} missing=() d
+    [ ! -d "${ROOT}${dir}" ] || return 0
     d=${dir}
-    while [ -n "${d}" ] && [ "${d}" != / ] && [ ! -d "$(target "${d}")" ]; do
+    while [ -n "${d}" ] && [ "${d}" != / ] && [ ! -d "${ROOT}${d}" ]; do
         missing=("${d}" "${missing[@]+"${missing[@]}"}")
-        d=$(dirname "${d}")
+        d=${d%/*}
     done
     [ "${#missing[@]}" -gt 0 ] || return 0
     for d in "${missing[@]}"; do
@@ -96,7 +99,9 @@ backup() {
 # retired NODE_PATH: whether install removed this bundle file from the node on purpose (super-admin.conf once
 # it is no longer needed); such a file is not installed again.
 retired() {
-    grep -qxF -- "$1" "$(state_file retired.list)" 2>/dev/null
+    local list="${ROOT}${KA_STATE_DIR}/retired.list"
+    [ -f "${list}" ] || return 1
+    grep -qxF -- "$1" "${list}"
 }
 
 # put_file SOURCE MODE SHA256 NODE_PATH: install a file unless it is there already, identical. Sets PUT_CHANGED=1
@@ -111,7 +116,7 @@ put_file() {
         info "not installing ${path}: removed from this node on purpose (see ${KA_STATE_DIR}/retired.list)"
         return 0
     fi
-    dest=$(target "${path}")
+    dest="${ROOT}${path}"
     if [ -f "${dest}" ] && [ ! -L "${dest}" ]; then
         if [ "$(file_sha "${dest}")" = "${sha}" ]; then
             if [ "$(file_mode "${dest}")" != "${mode#0}" ]; then
@@ -124,10 +129,10 @@ put_file() {
     elif [ -e "${dest}" ] || [ -L "${dest}" ]; then
         fatal "${path}: exists and is not a regular file; remove it or move it away first"
     else
-        [ "${DRY_RUN}" = 1 ] || ensure_dir "$(dirname "${path}")"
+        [ "${DRY_RUN}" = 1 ] || ensure_dir "${path%/*}"
         # recorded before the file exists: a run killed in between leaves a record uninstall skips, never a
         # file it does not know
-        grep -qxF -- "${path}" "$(state_file installed.list)" 2>/dev/null || record installed.list "${path}"
+        grep -qxF -- "${path}" "${ROOT}${KA_STATE_DIR}/installed.list" 2>/dev/null || record installed.list "${path}"
     fi
     PUT_CHANGED=1
     CHANGES=$((CHANGES + 1))
@@ -136,7 +141,7 @@ put_file() {
         return 0
     fi
     tmp="${dest}.kube-airgap.tmp"
-    rm -f -- "${tmp}"
+    [ ! -e "${tmp}" ] || rm -f -- "${tmp}"
     (umask 077 && cp -- "${src}" "${tmp}")
     actual=$(file_sha "${tmp}")
     if [ "${actual}" != "${sha}" ]; then

@@ -102,7 +102,7 @@ mask_swap_units() {
     systemd_running || return 0
     local unit
     for unit in $(systemctl list-units --type swap --all --plain --no-legend 2>/dev/null | awk '{ print $1 }') swap.target zramswap.service; do
-        case "$(systemctl is-enabled "${unit}" 2>/dev/null)" in
+        case "$(systemctl is-enabled "${unit}" 2>/dev/null || true)" in  # a query: not enabled is an answer, not an error
             masked | masked-runtime) continue ;;
         esac
         if [ "${unit}" = zramswap.service ] && [ -z "$(systemctl list-unit-files --no-legend "${unit}" 2>/dev/null)" ]; then

@@ -78,8 +78,22 @@ public sealed class ServiceOrderTests
 
         Assert.True(run.ExitCode == 0, run.Output);
         var calls = shell.CallLines.ToList();
-        Assert.Contains("systemctl enable -q etcd-backup.timer", calls);
+        Assert.Contains("systemctl enable -q --no-reload etcd-backup.timer", calls);
         Assert.True(calls.IndexOf("systemctl start etcd-backup.timer") > calls.IndexOf("systemctl start kube-proxy"), string.Join('\n', calls));
+    }
+
+    [Fact]
+    public void Enabling_units_does_not_reload_systemd_once_per_unit()
+    {
+        using var shell = new NodeShell();
+        File.WriteAllText(Path.Combine(shell.Units, "quorum"), string.Empty);
+
+        var run = shell.Run("start_services");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var enables = shell.CallLines.Where(c => c.StartsWith("systemctl enable", StringComparison.Ordinal)).ToList();
+        Assert.True(enables.Count >= 2, string.Join('\n', shell.CallLines));
+        Assert.All(enables, c => Assert.Contains(" --no-reload ", c, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -5,12 +5,15 @@
 
 The fixture apiserver stores objects under /registry/<group>/<resource>/[<namespace>/]<name>. Each document of
 ADDONS_DIR/*.yaml must be there once, and no other object of the same resources may exist (a second copy under
-another name or namespace, as a non-idempotent apply by several nodes would leave).
+another name or namespace, as a non-idempotent apply by several nodes would leave). The one object the installer
+adds itself, its record of what it applied (RECORD, lib/services.sh's ADDONS_RECORD), must exist once too.
 """
 import glob
 import sys
 
 import yaml
+
+RECORD = "/registry/core/configmaps/kube-system/kube-airgap-addons"
 
 
 def plural(kind):
@@ -38,7 +41,8 @@ def main():
                 resources.add(resource)
                 want.append("/registry/%s/%s/%s%s" % (group, resource, ns + "/" if ns else "", d["metadata"]["name"]))
     bad = 0
-    if not want:
+    want.append(RECORD)
+    if len(want) == 1:
         print("no add-on documents in %s" % sys.argv[1])
         return 1
     for w in sorted(set(want)):
