@@ -11,7 +11,9 @@ public sealed record BundleSettings(
     BundleLayout Layout,
     int BenchmarkPayloadMB,
     IReadOnlyList<int> BenchmarkNodes,
-    IReadOnlyList<int> BenchmarkRssMB)
+    IReadOnlyList<int> BenchmarkRssMB,
+    IReadOnlyList<int> BenchmarkFleetNodes,
+    IReadOnlyList<string> BenchmarkRows)
 {
     /// <summary>2026-01-01T00:00:00Z: the tar mtime when neither SOURCE_DATE_EPOCH nor [Bundle] SourceDateEpoch is set.</summary>
     public const string DefaultSourceDateEpoch = "1767225600";
@@ -26,7 +28,9 @@ public sealed record BundleSettings(
         BundleLayouts.Parse(s.String("Layout", BundleLayouts.SelfContainedName), s.Where("Layout")),
         s.Int("BenchmarkPayloadMB", 300, min: 1),
         s.Ints("BenchmarkNodes", "3,50"),
-        s.Ints("BenchmarkRssMB", "40,1024"));
+        s.Ints("BenchmarkRssMB", "40,1024"),
+        s.Ints("BenchmarkFleetNodes", "3,50,200"),
+        s.String("BenchmarkRows", string.Join(",", KubeAirgap.Bench.Bundle.BundleBenchmark.AllRows)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Threads compressing payloads and writing tarballs: Parallelism, or 0 for one per core.</summary>
     public int Threads => Parallelism > 0 ? Parallelism : Environment.ProcessorCount;

@@ -18,6 +18,11 @@ public sealed class BundleTask : FrostingTask<BuildContext>
             context.Warning("{0}", stamp.Banner);
         }
 
+        foreach (var warning in result.Warnings)
+        {
+            context.Warning("Bundle: {0}", warning);
+        }
+
         foreach (var p in result.Payloads)
         {
             context.Information("{0}  {1,10}  {2} (payload {3}, fleet layout)", p.Sha256, BundlePlan.Size(p.Size), p.Bundle, p.Key);
@@ -32,6 +37,9 @@ public sealed class BundleTask : FrostingTask<BuildContext>
             "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared payload member(s) compressed, the rest reused from {5}{6}",
             result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.PayloadsCompressed, request.PayloadCacheDir,
             "; SHA256SUMS signed");
+        context.Information(
+            "read {0} file(s) ({1}) to hash them; {2} unchanged since the last build, not read again ({3})",
+            result.Reads.FilesRead, BundlePlan.Size(result.Reads.BytesRead), result.Reads.FilesReused, request.DigestCacheFile);
         context.Information("nodes that take a bundle from this build, and why:");
         foreach (var line in result.Changes.Lines())
         {

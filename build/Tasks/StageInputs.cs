@@ -88,6 +88,7 @@ internal static class StageInputs
             Members = Members(context),
             Layout = settings.Layout,
             PkiRenewal = PkiRenewalRecord.Read(System.IO.Path.Combine(OutputDir(context), PkiBuild.ManifestName)),
+            DigestCacheFile = System.IO.Path.Combine(context.Paths.State(spec.Name), "bundle-digests.tsv"),
         };
     }
 }

@@ -12,7 +12,7 @@ public static partial class BundleBuilder
     /// bundle: their sha256 is what each node's lib/layout.env and manifest.json pin. A payload tarball name that
     /// is also a node tarball's name is refused.
     /// </summary>
-    private static Fleet FleetPayloads(BundleRequest request, IEnumerable<PayloadKey> keys, IReadOnlyDictionary<string, string> memberOf)
+    private static Fleet FleetPayloads(BundleRequest request, IEnumerable<PayloadKey> keys, IReadOnlyDictionary<string, string> memberOf, PayloadMembers members, Content.FileDigestCache digests)
     {
         var spec = request.Spec;
         var nodeTarballs = spec.Nodes.ToDictionary(n => BundleRequest.TarballName(spec, n), n => n.Name, StringComparer.Ordinal);
@@ -31,7 +31,7 @@ public static partial class BundleBuilder
         Unwrapped(() => Parallel.ForEach(list, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) }, key =>
         {
             var output = Path.Combine(request.OutputDir, BundleRequest.PayloadTarballName(spec, key));
-            var result = PayloadTarball.Write(output, key, BundleRequest.PayloadTopDir(spec, key), memberOf[key.Name], request.CompressionLevel);
+            var result = PayloadTarball.Write(output, key, BundleRequest.PayloadTopDir(spec, key), memberOf[key.Name], request.CompressionLevel, digests, members.Made(memberOf[key.Name]));
             archives[key.Name] = result.Archive;
             if (result.Written)
             {

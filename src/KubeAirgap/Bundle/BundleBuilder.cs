@@ -25,6 +25,19 @@ public static partial class BundleBuilder
 
         /// <summary>The fleet layout's payload tarballs (empty in the self-contained layout).</summary>
         public IReadOnlyList<PayloadArchive> Payloads { get; init; } = [];
+
+        /// <summary>How many input and output files were read to hash them, and how many the file digest cache answered.</summary>
+        public FileReads Reads { get; init; } = new(0, 0, 0);
+
+        /// <summary>What the operator should know but that did not stop the build (e.g. a damaged file digest cache).</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = [];
+    }
+
+    /// <param name="FilesRead">files read to compute their sha256 (or a fact from their bytes).</param>
+    /// <param name="FilesReused">lookups the file digest cache answered: the file is unchanged since a build read it.</param>
+    public sealed record FileReads(int FilesRead, long BytesRead, int FilesReused)
+    {
+        public static FileReads Of(FileDigestCache digests) => new(digests.FilesRead, digests.BytesRead, digests.FilesReused);
     }
 
     /// <summary>The node tree's top-level folders that are bundled (everything else there is an error).</summary>
@@ -33,7 +46,9 @@ public static partial class BundleBuilder
     public static Result Build(BundleRequest request)
     {
         var spec = request.Spec;
-        var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k), StringComparer.Ordinal);
+        var warnings = new List<string>();
+        var digests = request.DigestCacheFile is { } cacheFile ? FileDigestCache.Load(cacheFile, warnings.Add) : FileDigestCache.None();
+        var payloads = PayloadKey.AllOf(spec).ToDictionary(k => k.Name, k => Payload.Load(request.PayloadDir(k.Name), k, digests), StringComparer.Ordinal);
         var refused = payloads.Values.SelectMany(p => PayloadProblems(request, p).Select(problem => $"payload {p.Key.Name}: {problem}")).ToList();
         if (refused.Count > 0)
         {
@@ -52,7 +67,7 @@ public static partial class BundleBuilder
         Unwrapped(() => Parallel.ForEach(payloads.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism) },
             p => memberOf[p.Key.Name] = payloadMembers.MemberFor(BundleRequest.PayloadTopDir(spec, p.Key), p.Entries)));
         var installer = InstallerEntries(request.InstallerDir);
-        var fleet = request.Layout == BundleLayout.Fleet ? FleetPayloads(request, payloads.Values.Select(p => p.Key), memberOf) : null;
+        var fleet = request.Layout == BundleLayout.Fleet ? FleetPayloads(request, payloads.Values.Select(p => p.Key), memberOf, payloadMembers, digests) : null;
 
         // a test bundle when Render recorded a relaxed check, or when the pins are below the supported range (a missing record)
         var stamp = TestBundleStamp.Union(KubeAirgap.Render.RenderRecord.Read(request.OutputDir)?.TestBundle, TestBundleStamp.Of(KubeAirgap.Render.Model.ModelBuilder.Unsupported(spec, request.Pins)));
@@ -68,12 +83,12 @@ public static partial class BundleBuilder
             var node = spec.Nodes[i];
             var key = PayloadKey.Of(node);
             var pin = fleet?.Archives[key.Name];
-            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members, pin, stamp);
+            var content = NodeContent.Collect(request, node, payloads[key.Name], installer, members, pin, stamp, digests);
             var output = Path.Combine(request.OutputDir, BundleRequest.TarballName(spec, node));
             var top = BundleRequest.TopDir(spec, node);
             var payloadTop = BundleRequest.PayloadTopDir(spec, key);
             var inputs = Fingerprint(content.Entries, top, payloadTop, request, fleet is null ? null : pin!.Bundle);
-            if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && Sha256Hex.OfFile(output) == old.Sha256)
+            if (previous.TryGetValue(Path.GetFileName(output), out var old) && old.Inputs == inputs && File.Exists(output) && digests.Sha256(output) == old.Sha256)
             {
                 OutputDirectory.SetMode(output, content.Entries.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public);
                 results[i] = new NodeTarball.Result(output, new FileInfo(output).Length, old.Sha256, 0, 0);
@@ -82,6 +97,7 @@ public static partial class BundleBuilder
             else
             {
                 results[i] = NodeTarball.Write(output, top, payloadTop, fleet is null ? memberOf[key.Name] : null, content.Entries, request.SourceDateEpoch, payloadMembers);
+                digests.Record(output, results[i].Sha256);
             }
 
             nodes[i] = new BundleNode(
@@ -112,7 +128,11 @@ public static partial class BundleBuilder
 
         RemoveStale(request, results.Select(r => Path.GetFileName(r.Path)).Concat(manifest.Payloads!.Select(a => a.Bundle)));
         var written = results.Where(r => r.NodeMemberLength > 0).Sum(r => r.Size) + (fleet?.BytesWritten ?? 0);
-        return new Result(manifest, results, payloadMembers.Compressed, written, kept) { Changes = changes, Payloads = manifest.Payloads! };
+        digests.Save();
+        return new Result(manifest, results, payloadMembers.Compressed, written, kept)
+        {
+            Changes = changes, Payloads = manifest.Payloads!, Reads = FileReads.Of(digests), Warnings = warnings,
+        };
     }
 
     /// <summary>
@@ -240,25 +260,30 @@ public static partial class BundleBuilder
     /// <summary>The staged shared payload of one key: bin/ and images/ entries, plus meta/kube-nginx.json.</summary>
     public sealed record Payload(PayloadKey Key, string Dir, IReadOnlyList<BundleEntry> Entries, KubeNginxInfo KubeNginx, IReadOnlyList<string> Images)
     {
-        public static Payload Load(string dir, PayloadKey key)
+        /// <param name="digests">sha256 (and the verified image names) of files unchanged since a build read them; null: read every file.</param>
+        public static Payload Load(string dir, PayloadKey key, FileDigestCache? digests = null)
         {
+            digests ??= FileDigestCache.None();
             if (!Directory.Exists(Path.Combine(dir, "bin")))
             {
                 throw new DirectoryNotFoundException($"payload {key.Name}: {dir}/bin does not exist (run Fetch and Images first)");
             }
 
-            var entries = BundleEntry.Tree(dir, "bin", shared: true).Concat(BundleEntry.Tree(dir, "images", shared: true)).ToList();
+            var entries = BundleEntry.Tree(dir, "bin", shared: true, digests: digests).Concat(BundleEntry.Tree(dir, "images", shared: true, digests: digests)).ToList();
             var archive = Path.Combine(dir, "images", "images.oci.tar");
             // the archive is the Images task's, vouched for by no pin: every blob must still hash to its name (a
-            // swapped layer after staging is refused here, naming the blob), then its names are read
-            var images = File.Exists(archive) ? VerifiedImageNames(archive) : [];
+            // swapped layer after staging is refused here, naming the blob), then its names are read; the cache
+            // keeps the names only of an archive that passed, for as long as the file is unchanged
+            var images = File.Exists(archive) ? VerifiedImageNames(archive, digests) : [];
             return new Payload(key, dir, entries, ReadKubeNginx(Path.Combine(dir, "meta", "kube-nginx.json")), images);
         }
 
-        private static IReadOnlyList<string> VerifiedImageNames(string archive)
-        {
-            return [.. KubeAirgap.Images.Archive.OciArchiveContents.Read(archive).Names.Keys.Order(StringComparer.Ordinal)];
-        }
+        /// <summary>The <see cref="FileDigestCache"/> kind of an OCI archive's image names, recorded once every blob hashed to its name.</summary>
+        public const string VerifiedImageNamesKind = "oci-verified-image-names";
+
+        private static IReadOnlyList<string> VerifiedImageNames(string archive, FileDigestCache digests) =>
+            digests.Value(archive, VerifiedImageNamesKind, stream => string.Join(' ', KubeAirgap.Images.Archive.OciArchiveContents.Read(stream, archive).Names.Keys.Order(StringComparer.Ordinal)))
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
         private static KubeNginxInfo ReadKubeNginx(string path)
         {

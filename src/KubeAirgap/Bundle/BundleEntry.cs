@@ -20,7 +20,8 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
             ? new MemoryStream(Content, writable: false)
             : new FileStream(Source!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
-    public static BundleEntry FromFile(string path, string source, bool shared)
+    /// <param name="digests">where the file's sha256 may be known already (unchanged since a build read it); null: read it.</param>
+    public static BundleEntry FromFile(string path, string source, bool shared, FileDigestCache? digests = null)
     {
         var info = new FileInfo(source);
         if (info.LinkTarget is not null)
@@ -30,7 +31,7 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
 
         FileKind.RequireRegular(source);
         var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(source) & 0xFFF;
-        return new BundleEntry(path, mode, info.Length, Sha256Hex.OfFile(source), source, null, shared);
+        return new BundleEntry(path, mode, info.Length, digests?.Sha256(source) ?? Sha256Hex.OfFile(source), source, null, shared);
     }
 
     public static BundleEntry FromBytes(string path, byte[] content, int mode) =>
@@ -41,6 +42,6 @@ public sealed record BundleEntry(string Path, int Mode, long Size, string Sha256
     /// symbolic link anywhere below <paramref name="root"/> (the folder itself included) is refused: a linked
     /// directory would pull build-host files into the bundle.
     /// </summary>
-    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null) =>
-        FileTree.Below(root, sub, include).Select(f => FromFile(f.Path, f.FullPath, shared)).ToList();
+    public static IEnumerable<BundleEntry> Tree(string root, string sub, bool shared, Func<string, bool>? include = null, FileDigestCache? digests = null) =>
+        FileTree.Below(root, sub, include).Select(f => FromFile(f.Path, f.FullPath, shared, digests)).ToList();
 }

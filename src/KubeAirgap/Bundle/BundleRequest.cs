@@ -31,6 +31,10 @@ public sealed record BundleRequest(
     /// <summary>Self-contained node tarballs (the default), or fleet: payload tarballs plus small node tarballs that pin them.</summary>
     public BundleLayout Layout { get; init; } = BundleLayout.SelfContained;
 
+    /// <summary>Where Bundle keeps the sha256 of its inputs and outputs between builds (<see cref="Content.FileDigestCache"/>,
+    /// e.g. <c>state/&lt;cluster&gt;/bundle-digests.tsv</c>), so a rebuild reads no unchanged file; null: every file is read.</summary>
+    public string? DigestCacheFile { get; init; }
+
     /// <summary>The renewal record of the Pki run these node trees come from (recorded in bundle-manifest.json).</summary>
     public KubeAirgap.Pki.PkiRenewalRecord? PkiRenewal { get; init; }
 

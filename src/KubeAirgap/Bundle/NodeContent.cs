@@ -14,7 +14,7 @@ public static partial class BundleBuilder
         public ManifestFile Describe(BundleEntry e) =>
             new(e.Path, NodePaths.GetValueOrDefault(e.Path), e.Sha256, e.Size, e.ModeText, e.Secret);
 
-        public static NodeContent Collect(BundleRequest request, NodeSpec node, Payload payload, IReadOnlyList<BundleEntry> installer, Day2.Membership? members = null, PayloadArchive? pin = null, TestBundleStamp? stamp = null)
+        public static NodeContent Collect(BundleRequest request, NodeSpec node, Payload payload, IReadOnlyList<BundleEntry> installer, Day2.Membership? members = null, PayloadArchive? pin = null, TestBundleStamp? stamp = null, Content.FileDigestCache? digests = null)
         {
             var spec = request.Spec;
             var tree = request.NodeTreeDir(node.Name);
@@ -33,7 +33,7 @@ public static partial class BundleBuilder
                 throw new InvalidDataException($"node {node.Name}: {tree} holds {string.Join(", ", unexpected)}; only {string.Join(", ", NodeTreeDirs)} are bundled");
             }
 
-            var own = NodeTreeDirs.SelectMany(d => BundleEntry.Tree(tree, d, shared: false)).ToList();
+            var own = NodeTreeDirs.SelectMany(d => BundleEntry.Tree(tree, d, shared: false, digests: digests)).ToList();
             var foreign = own.Select(e => ElfArch.Mismatch(e.Path, e.Source!, node.Arch)).OfType<string>().ToList();
             if (foreign.Count > 0)
             {

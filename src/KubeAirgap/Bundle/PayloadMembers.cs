@@ -18,6 +18,7 @@ namespace KubeAirgap.Bundle;
 public sealed class PayloadMembers(string directory, int level, long mtime, int workers)
 {
     private readonly ConcurrentDictionary<string, Lazy<string>> _members = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _made = new(StringComparer.Ordinal);
     private int _compressed;
 
     public string Directory { get; } = directory;
@@ -26,6 +27,9 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
 
     /// <summary>How many members this instance compressed (the rest were already stored).</summary>
     public int Compressed => _compressed;
+
+    /// <summary>Whether this instance wrote the member at <paramref name="path"/> (rather than finding it stored).</summary>
+    public bool Made(string path) => _made.ContainsKey(path);
 
     /// <summary>Path of the stored member of the payload <paramref name="entries"/> under <paramref name="top"/>, compressing it first if needed.</summary>
     public string MemberFor(string top, IReadOnlyList<BundleEntry> entries)
@@ -93,6 +97,7 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
             }
 
             pending.Commit();
+            _made[path] = true;
             Interlocked.Increment(ref _compressed);
             return path;
         }

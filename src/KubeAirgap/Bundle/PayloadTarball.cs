@@ -20,28 +20,28 @@ public static class PayloadTarball
 {
     public sealed record Result(PayloadArchive Archive, bool Written);
 
-    public static Result Write(string output, Layout.PayloadKey key, string top, string member, int level)
+    /// <param name="digests">the sha256 of the member and of an existing tarball when unchanged since a build read them; null: read both.</param>
+    /// <param name="memberIsNew">the member was compressed by this build (its cache entry is not racy for being read right after).</param>
+    public static Result Write(string output, Layout.PayloadKey key, string top, string member, int level, FileDigestCache? digests = null, bool memberIsNew = false)
     {
+        digests ??= FileDigestCache.None();
         var end = GzipMember.Compress(TarHeader.EndOfArchive, level);
         var size = new FileInfo(member).Length + end.Length;
-        string sha;
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        var sha = digests.Value(member, $"sha256-with-end-of-archive-member-level-{level}", input =>
         {
-            using (var input = File.OpenRead(member))
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 20];
+            for (int read; (read = input.Read(buffer)) > 0;)
             {
-                var buffer = new byte[1 << 20];
-                for (int read; (read = input.Read(buffer)) > 0;)
-                {
-                    hash.AppendData(buffer, 0, read);
-                }
+                hash.AppendData(buffer, 0, read);
             }
 
             hash.AppendData(end);
-            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-        }
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
+        }, memberIsNew);
 
         var archive = new PayloadArchive(key.Name, top, Path.GetFileName(output), sha, size);
-        if (File.Exists(output) && new FileInfo(output).Length == size && Sha256Hex.OfFile(output) == sha)
+        if (File.Exists(output) && new FileInfo(output).Length == size && digests.Sha256(output) == sha)
         {
             OutputDirectory.SetMode(output, OutputDirectory.Public);
             return new Result(archive, false);
@@ -70,6 +70,7 @@ public static class PayloadTarball
             tarball.Commit();
         }
 
+        digests.Record(output, sha);
         return new Result(archive, true);
     }
 }

@@ -23,7 +23,8 @@ public static class SyntheticInputs
 
     public static readonly IReadOnlyList<string> CniPlugins = ["bridge", "host-local", "loopback", "portmap"];
 
-    public static ClusterSpec Cluster(string name, int nodes, string kubernetesVersion, string ipBase = "127.0.1.", string arch = "amd64")
+    /// <summary>Nodes n01, n02, ...: the first <paramref name="fullNodes"/> etcd + control plane + worker, the rest workers.</summary>
+    public static ClusterSpec Cluster(string name, int nodes, string kubernetesVersion, string ipBase = "127.0.1.", string arch = "amd64", int fullNodes = 3)
     {
         var all = new HashSet<NodeRole> { NodeRole.Etcd, NodeRole.ControlPlane, NodeRole.Worker };
         return new ClusterSpec
@@ -31,7 +32,7 @@ public static class SyntheticInputs
             Name = name,
             KubernetesVersion = kubernetesVersion,
             Nodes = Enumerable.Range(1, nodes)
-                .Select(i => new NodeSpec($"n{i:D2}", $"{ipBase}{i}", arch, i <= 3 ? all : new HashSet<NodeRole> { NodeRole.Worker }))
+                .Select(i => new NodeSpec($"n{i:D2}", $"{ipBase}{i}", arch, i <= fullNodes ? all : new HashSet<NodeRole> { NodeRole.Worker }))
                 .ToList(),
         };
     }

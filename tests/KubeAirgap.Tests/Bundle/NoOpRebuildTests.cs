@@ -24,13 +24,14 @@ public sealed class NoOpRebuildTests
             var (signer, _) = BundleSigner.LoadOrCreate(Path.Combine(state, "bundle-signing.key"));
             var members = KubeAirgap.Day2.Membership.Next(KubeAirgap.Day2.Membership.Load(state), BundleBuilder.PreviousManifest(output)?.ToWorld(), fixture.Spec);
             members.Save(state);
-            return BundleBuilder.Build(fixture.Request("artifacts/t", signer) with { Members = members });
+            return BundleBuilder.Build(fixture.Request("artifacts/t", signer) with { Members = members, DigestCacheFile = Path.Combine(state, "bundle-digests.tsv") });
         }
 
         Build();
         var before = Snapshot(fixture.Dir.Path);
         Assert.Contains(before, f => f.Path.EndsWith("SHA256SUMS", StringComparison.Ordinal));
         Assert.Contains(before, f => f.Path.EndsWith("members.json", StringComparison.Ordinal));
+        Assert.Contains(before, f => f.Path.EndsWith("bundle-digests.tsv", StringComparison.Ordinal));
 
         // When: the same build again
         var again = Build();
