@@ -44,7 +44,7 @@ public static class ProcessRunner
     public static string? Probe(ProcessCommand command, CancellationToken cancellationToken = default)
     {
         var stdout = new StringBuilder();
-        var exitCode = Execute(command, PipeTarget.ToStringBuilder(stdout), PipeTarget.Null, cancellationToken);
+        var exitCode = Execute(command, PipeTarget.ToStringBuilder(stdout), PipeTarget.ToStream(Stream.Null), cancellationToken);  // drained, not PipeTarget.Null: a pipe nobody reads can be closed while the probe still writes (SIGPIPE, a false failure under load)
         return exitCode == 0 ? stdout.ToString() : null;
     }
 

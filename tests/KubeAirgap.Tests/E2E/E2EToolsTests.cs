@@ -78,10 +78,23 @@ public sealed class E2EToolsTests
                 "/registry/core/serviceaccounts/kube-system/calico-node",
                 "/registry/rbac.authorization.k8s.io/clusterrolebindings/calico-node",
                 "/registry/policy/poddisruptionbudgets/kube-system/calico-kube-controllers",
+                "/registry/core/configmaps/kube-system/kube-airgap-addons",
                 "/registry/core/namespaces/kube-system");
 
             Assert.True(result.ExitCode == 0, result.Output);
             Assert.Contains("3 add-on objects", result.Output, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Should_fail_when_the_installers_record_of_the_apply_is_missing()
+        {
+            var result = Run(
+                "/registry/core/serviceaccounts/kube-system/calico-node",
+                "/registry/rbac.authorization.k8s.io/clusterrolebindings/calico-node",
+                "/registry/policy/poddisruptionbudgets/kube-system/calico-kube-controllers");
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("kube-airgap-addons (the installer's record of what it applied): 0 times", result.Output, StringComparison.Ordinal);
         }
 
         [Fact]

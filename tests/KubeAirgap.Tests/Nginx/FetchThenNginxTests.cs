@@ -77,11 +77,15 @@ public sealed class FetchThenNginxTests(NginxBuildFixture fixture)
         var log = new List<string>();
 
         // When Fetch fetches and stages, and the Nginx stage builds what it staged into every payload of the arch
-        var plan = FetchPlan.For(pins, Kubernetes, payloads, "test-pins.yaml");
+        // (the pins here hold only kubectl and nginx: what every payload carries, staged into both payload folders)
+        var plan = FetchPlan.For(pins, Kubernetes, [new PayloadKey(arch, [])], "test-pins.yaml");
         using (var downloader = new VerifiedDownloader(new ArtifactCache(dir.Combine("cache")), new DownloadOptions { Retries = 1, RetryDelay = TimeSpan.FromMilliseconds(10) }))
         {
             var fetched = await new Fetcher(downloader, MirrorMap.None, 2, dir.Path).FetchAsync(plan, offline: false, cancellationToken: TestContext.Current.CancellationToken);
-            Stager.Stage(plan, fetched, PayloadDir);
+            foreach (var key in payloads)
+            {
+                Stager.Stage(plan, fetched, _ => PayloadDir(key));
+            }
         }
 
         File.WriteAllText(fixture.InvocationLog, string.Empty);
