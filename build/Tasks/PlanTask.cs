@@ -1,4 +1,5 @@
 using KubeAirgap.Bundle;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Day2;
 
 namespace Build.Tasks;

@@ -1,3 +1,4 @@
+using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
 
 namespace Build.Tasks;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Bundle;
 using KubeAirgap.Content;
 using KubeAirgap.TestSupport.Synthetic;

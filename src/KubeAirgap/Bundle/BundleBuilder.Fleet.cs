@@ -1,3 +1,4 @@
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Layout;
 
 namespace KubeAirgap.Bundle;

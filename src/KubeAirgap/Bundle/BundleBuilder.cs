@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Cluster;
+using KubeAirgap.Content;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;
 using KubeAirgap.Render.Versions;
-using KubeAirgap.Content;
 using KubeAirgap.Roles;
 
 namespace KubeAirgap.Bundle;
@@ -220,7 +222,7 @@ public static partial class BundleBuilder
             .Select(p => Pki.ClusterIdentity.Fingerprint(File.ReadAllText(p)))
             .FirstOrDefault(f => f is not null);
 
-    /// <summary>verify-bundle.sh, embedded from src/KubeAirgap/Bundle/verify-bundle.sh.</summary>
+    /// <summary>verify-bundle.sh, embedded from src/KubeAirgap/Bundle/Verification/verify-bundle.sh.</summary>
     public static byte[] VerifyScript()
     {
         using var stream = typeof(BundleBuilder).Assembly.GetManifestResourceStream("KubeAirgap.Bundle.verify-bundle.sh")

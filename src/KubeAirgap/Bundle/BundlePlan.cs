@@ -1,4 +1,5 @@
 using System.Globalization;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Pins;

@@ -1,3 +1,4 @@
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Cluster;
 using KubeAirgap.Pins;
 using KubeAirgap.Roles;

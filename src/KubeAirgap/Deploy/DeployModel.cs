@@ -1,3 +1,4 @@
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;

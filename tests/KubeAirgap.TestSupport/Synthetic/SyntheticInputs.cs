@@ -1,9 +1,10 @@
 using System.Formats.Tar;
 using System.Text;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
-using KubeAirgap.Layout;
 using KubeAirgap.Content;
+using KubeAirgap.Layout;
 using KubeAirgap.Roles;
 
 namespace KubeAirgap.TestSupport.Synthetic;

@@ -72,7 +72,7 @@ public sealed class DependencyTests
 
                 internal static class Planted
                 {
-                    public static object Key() => KubeAirgap.Bundle.BundleSigner.Generate();
+                    public static object Key() => KubeAirgap.Bundle.Manifests.BundleSigner.Generate();
                 }
                 """);
 

@@ -1,9 +1,10 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Bundle;
-using KubeAirgap.Tests.Support;
 using KubeAirgap.Content;
+using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Bundle;
 

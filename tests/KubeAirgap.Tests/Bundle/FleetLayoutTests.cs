@@ -1,5 +1,7 @@
-using KubeAirgap.Content;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
+using KubeAirgap.Content;
 using KubeAirgap.Layout;
 using KubeAirgap.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Bundle;
 using KubeAirgap.Tests.Support;
 

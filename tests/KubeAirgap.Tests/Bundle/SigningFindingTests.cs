@@ -1,6 +1,7 @@
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Bundle;
-using KubeAirgap.Tests.Support;
 using KubeAirgap.Content;
+using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Bundle;
 
@@ -58,7 +59,7 @@ public sealed class SigningFindingTests
     [Fact]
     public void Finding03_verify_bundle_sh_is_shellcheck_clean()
     {
-        var result = Cmd.Run("shellcheck", "-x", Repo.File("src", "KubeAirgap", "Bundle", "verify-bundle.sh"));
+        var result = Cmd.Run("shellcheck", "-x", Repo.File("src", "KubeAirgap", "Bundle", "Verification", "verify-bundle.sh"));
         Assert.True(result.ExitCode == 0, result.Output);
     }
 

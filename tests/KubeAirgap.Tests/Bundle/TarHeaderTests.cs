@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Bundle;
 
 namespace KubeAirgap.Tests.Bundle;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
 using KubeAirgap.Pins;
 using KubeAirgap.Render;

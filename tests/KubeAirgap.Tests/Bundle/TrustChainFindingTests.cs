@@ -1,7 +1,8 @@
+using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
+using KubeAirgap.Content;
 using KubeAirgap.Layout;
 using KubeAirgap.Tests.Support;
-using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Bundle;
 

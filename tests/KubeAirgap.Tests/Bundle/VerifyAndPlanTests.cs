@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
 
 namespace KubeAirgap.Tests.Bundle;

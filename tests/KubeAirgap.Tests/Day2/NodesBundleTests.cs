@@ -2,6 +2,7 @@ using KubeAirgap.Roles;
 using KubeAirgap.TestSupport.Synthetic;
 using System.Text;
 using KubeAirgap.Bundle;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Cluster;
 using KubeAirgap.Day2;
 using KubeAirgap.Render;

@@ -1,10 +1,11 @@
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Day2;
 using KubeAirgap.Render;
 using KubeAirgap.Roles;
-using KubeAirgap.Tests.Render;
 using KubeAirgap.Tests.Render.Fixtures;
+using KubeAirgap.Tests.Render;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Day2;

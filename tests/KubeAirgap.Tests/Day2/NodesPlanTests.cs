@@ -1,9 +1,10 @@
-using KubeAirgap.Roles;
-using KubeAirgap.TestSupport.Synthetic;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Day2;
 using KubeAirgap.Diagnostics;
+using KubeAirgap.Roles;
+using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Day2;

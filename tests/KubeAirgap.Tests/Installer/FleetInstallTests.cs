@@ -1,5 +1,7 @@
-using KubeAirgap.Content;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Bundle;
+using KubeAirgap.Content;
 using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Support;
 

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
+using KubeAirgap.Content;
 using KubeAirgap.Layout;
 using KubeAirgap.TestSupport.Synthetic;
 using KubeAirgap.Tests.Bundle;
 using KubeAirgap.Tests.Support;
-using KubeAirgap.Content;
 
 namespace KubeAirgap.Tests.Installer;
 

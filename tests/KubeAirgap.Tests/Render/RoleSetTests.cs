@@ -1,11 +1,13 @@
 using System.Formats.Tar;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.ImageRefs;
-using KubeAirgap.Images;
 using KubeAirgap.Images.Completeness;
+using KubeAirgap.Images;
 using KubeAirgap.Layout;
 using KubeAirgap.Pki;
 using KubeAirgap.Render;

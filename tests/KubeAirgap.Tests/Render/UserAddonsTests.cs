@@ -1,3 +1,4 @@
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Bundle;
 using KubeAirgap.Cluster;
 using KubeAirgap.Diagnostics;

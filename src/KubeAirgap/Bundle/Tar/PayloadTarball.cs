@@ -1,7 +1,7 @@
 using KubeAirgap.Content;
 using System.Security.Cryptography;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>
 /// A payload tarball of the fleet layout, as pinned by every node bundle of its payload key (lib/layout.env,

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>
 /// One gzip member (RFC 1952). .NET's GZipStream writes a fixed 10-byte header: magic, deflate, no flags

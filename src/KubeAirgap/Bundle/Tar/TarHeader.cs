@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>
 /// One POSIX ustar header block, written by hand so that every byte is decided here: uid/gid 0, owner

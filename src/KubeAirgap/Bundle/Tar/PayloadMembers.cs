@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using KubeAirgap.Content;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>
 /// The first gzip member of every tarball of a <see cref="Layout.PayloadKey"/>: the shared payload (bin/, images/)

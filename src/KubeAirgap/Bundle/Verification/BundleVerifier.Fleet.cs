@@ -1,7 +1,9 @@
-using KubeAirgap.Content;
 using System.Text;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Tar;
+using KubeAirgap.Content;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Verification;
 
 public static partial class BundleVerifier
 {

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Cluster;
 using KubeAirgap.Layout;
 using KubeAirgap.Render.Versions;
 using KubeAirgap.Roles;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Manifests;
 
 /// <summary>
 /// lib/layout.env: the node's paths (from <see cref="NodeLayout"/>) and facts (roles, ports, modules, units)

@@ -6,7 +6,7 @@ using KubeAirgap.Pins;
 using KubeAirgap.Render.Versions;
 using KubeAirgap.Roles;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Manifests;
 
 /// <summary>
 /// An SPDX 2.3 JSON document of the upstream components and images the bundles carry (from pins.yaml): name,

@@ -6,7 +6,7 @@ using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using KubeAirgap.Content;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Manifests;
 
 /// <summary>
 /// Ed25519 signatures over SHA256SUMS (RFC 8032, deterministic), the format

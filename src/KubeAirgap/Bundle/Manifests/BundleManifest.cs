@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Render.Versions;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Manifests;
 
 /// <summary>One file in a bundle, as listed in manifest.json and bundle-manifest.json.</summary>
 public sealed record ManifestFile(string Path, string? NodePath, string Sha256, long Size, string Mode, bool Secret);

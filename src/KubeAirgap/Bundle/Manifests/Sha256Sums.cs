@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Manifests;
 
 /// <summary>The <c>sha256sum</c> format: <c>&lt;hex&gt;  &lt;path&gt;</c>, one line each, sorted by path.</summary>
 public static class Sha256Sums

@@ -1,6 +1,6 @@
 using KubeAirgap.Content;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>
 /// Writes one node's <c>.tar.gz</c> as two gzip members that together decompress to one ustar archive: first the

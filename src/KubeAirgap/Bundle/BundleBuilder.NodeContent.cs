@@ -1,3 +1,5 @@
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Tar;
 using KubeAirgap.Cluster;
 using KubeAirgap.Content;
 using KubeAirgap.Layout;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>A read-only stream that hashes (sha256) what passes through it; <see cref="Finish"/> drains the rest.</summary>
 internal sealed class HashingStream(Stream inner) : Stream

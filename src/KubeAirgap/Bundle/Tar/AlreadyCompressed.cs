@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Tar;
 
 /// <summary>
 /// Which bytes of a payload file are compressed already, so <see cref="ParallelGzipWriter"/> stores them instead of

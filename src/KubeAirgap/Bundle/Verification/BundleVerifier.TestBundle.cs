@@ -1,8 +1,9 @@
 using System.Text;
-using KubeAirgap.Render.Versions;
+using KubeAirgap.Bundle.Manifests;
 using KubeAirgap.Content;
+using KubeAirgap.Render.Versions;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Verification;
 
 public static partial class BundleVerifier
 {

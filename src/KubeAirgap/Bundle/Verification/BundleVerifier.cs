@@ -1,15 +1,17 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
+using KubeAirgap.Bundle.Manifests;
+using KubeAirgap.Bundle.Tar;
+using KubeAirgap.Content;
 using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Completeness;
-using KubeAirgap.Content;
 using KubeAirgap.Layout;
 using KubeAirgap.Roles;
 
-namespace KubeAirgap.Bundle;
+namespace KubeAirgap.Bundle.Verification;
 
 /// <summary>
 /// Opens every tarball of a bundle set offline and proves it complete: the tarball matches the outer SHA256SUMS;
