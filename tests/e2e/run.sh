@@ -572,7 +572,7 @@ if wants upgrade; then
   check_all "every node runs 1.35.7" 0 "$(runs_version 1.35.7)"
   check "start polling /healthz through 127.0.0.1:8443 every second" k8s-01 0 "$(env_of k8s-01)
 rm -f /root/healthz-upgrade.log
-(while :; do r=\$(nice -n 19 \$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=30s get --raw /healthz </dev/null 2>&1 | tr '\\n' ' '); echo \"\$(date +%s) \$r\" >>/root/healthz-upgrade.log; sleep 1; done) >/dev/null 2>&1 &
+(while :; do r=\$(\$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=30s get --raw /healthz </dev/null 2>&1 | tr '\\n' ' '); echo \"\$(date +%s) \$r\" >>/root/healthz-upgrade.log; sleep 1; done) >/dev/null 2>&1 &
 echo \$! >/root/healthz-upgrade.pid"
   # etcd members first, then control-plane nodes one at a time, then workers: every node here is all three, in turn;
   # the first two hold controller-manager, scheduler, kubelet and kube-proxy (exit 10) while an apiserver is 1.35
@@ -585,7 +585,7 @@ $etcd_3_healthy"
   for n in k8s-01 k8s-02; do upgrade_install "up2-$n" "$n" b1 "install.sh of the 1.36.3 bundle again (releases the held units)" 0; done
   check_all "every node runs 1.36.3" 0 "$(runs_version 1.36.3)"
   check "/healthz through 127.0.0.1:8443 failed at most ${KA_E2E_UPGRADE_MAX_FAILURES:-3} times during the upgrade" k8s-01 0 \
-    "kill \$(cat /root/healthz-upgrade.pid); n=\$(wc -l </root/healthz-upgrade.log); bad=\$(grep -vcE ' ok ?\$' /root/healthz-upgrade.log); echo \"\$n polls, \$bad not ok\"; grep -vE ' ok ?\$' /root/healthz-upgrade.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -le ${KA_E2E_UPGRADE_MAX_FAILURES:-3} ]"
+    "kill \$(cat /root/healthz-upgrade.pid); n=\$(wc -l </root/healthz-upgrade.log); bad=\$(grep -vcE ' ok ?\$' /root/healthz-upgrade.log); gap=\$(awk 'NR>1 && \$1-p>g {g=\$1-p} {p=\$1} END {print g+0}' /root/healthz-upgrade.log); echo \"\$n polls, \$bad not ok, longest gap between polls \${gap} s\"; grep -vE ' ok ?\$' /root/healthz-upgrade.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -le ${KA_E2E_UPGRADE_MAX_FAILURES:-3} ]"
   check "install.sh rollback on k8s-03 exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh rollback --test-bundle $(pubkey_arg)"
   check "k8s-03 runs 1.35.7 again" k8s-03 0 "$(env_of k8s-03)
 $(runs_version 1.35.7)"
@@ -603,7 +603,7 @@ if wants restart; then
   for n in "${names[@]}"; do check "record every unit's InvocationID" "$n" 0 "$invocations"; inv_before[$n]="$LAST_OUTPUT"; done
   check "start polling /healthz through 127.0.0.1:8443 every second" k8s-01 0 "$(env_of k8s-01)
 rm -f /root/healthz.log
-(while :; do r=\$(nice -n 19 \$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=30s get --raw /healthz </dev/null 2>&1 | tr '\\n' ' '); echo \"\$(date +%s) \$r\" >>/root/healthz.log; sleep 1; done) >/dev/null 2>&1 &
+(while :; do r=\$(\$KA_BIN_DIR/kubectl --kubeconfig \$KA_ADMIN_KUBECONFIG --request-timeout=30s get --raw /healthz </dev/null 2>&1 | tr '\\n' ' '); echo \"\$(date +%s) \$r\" >>/root/healthz.log; sleep 1; done) >/dev/null 2>&1 &
 echo \$! >/root/healthz.pid"
   for n in "${names[@]}"; do install_start "restart-$n" "$n" b2; done
   for n in "${names[@]}"; do
@@ -612,7 +612,7 @@ echo \$! >/root/healthz.pid"
     else fail "$n: install.sh of the kube-proxy-only bundle exits 0 (got $INSTALL_RC)"; failing_vm="$n"; echo "$INSTALL_OUT" | tail -n 30 | sed 's/^/    /' >&2; fi
   done
   check "/healthz through 127.0.0.1:8443 answered ok throughout" k8s-01 0 \
-    "kill \$(cat /root/healthz.pid); n=\$(wc -l </root/healthz.log); bad=\$(grep -vcE ' ok ?\$' /root/healthz.log); echo \"\$n polls, \$bad not ok\"; grep -vE ' ok ?\$' /root/healthz.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -eq 0 ]"
+    "kill \$(cat /root/healthz.pid); n=\$(wc -l </root/healthz.log); bad=\$(grep -vcE ' ok ?\$' /root/healthz.log); gap=\$(awk 'NR>1 && \$1-p>g {g=\$1-p} {p=\$1} END {print g+0}' /root/healthz.log); echo \"\$n polls, \$bad not ok, longest gap between polls \${gap} s\"; grep -vE ' ok ?\$' /root/healthz.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -eq 0 ]"
   for n in "${names[@]}"; do
     check "read every unit's InvocationID again" "$n" 0 "$invocations"
     changed="$({ diff <(echo "${inv_before[$n]}") <(echo "$LAST_OUTPUT") || true; } | sed -n 's/^> \([^ ]*\) .*/\1/p' | tr '\n' ' ')"
