@@ -646,7 +646,7 @@ if wants renew; then
     else fail "$n: install.sh of the renewal bundle exits 0 (got $INSTALL_RC)"; failing_vm="$n"; echo "$INSTALL_OUT" | tail -n 30 | sed 's/^/    /' >&2; fi
   done
   check_each "kube-apiserver and etcd serve the renewed certificates, same CAs (openssl)" 0 \
-    ". $(bundle_of "\$(hostname)" b3)/lib/layout.env && $tools/renewal-check.sh $(bundle_of "\$(hostname)" "$renew_prev")"
+    "$tools/renewal-check.sh $(bundle_of "\$(hostname)" b3)/lib/layout.env $(bundle_of "\$(hostname)" "$renew_prev")"
   for n in "${names[@]}"; do
     check "read every unit's InvocationID again" "$n" 0 "$invocations"
     changed="$({ diff <(echo "${renew_inv_before[$n]}") <(echo "$LAST_OUTPUT") || true; } | sed -n 's/^> \([^ ]*\) .*/\1/p' | tr '\n' ' ')"

@@ -193,10 +193,24 @@ remove_links() {
             # the ipip module's fallback device; it cannot be deleted while the module is loaded or built in
             act "take down ${name} and remove its addresses" ip addr flush dev "${name}"
             act "set ${name} down" ip link set "${name}" down
+            unload_ipip
         else
             act "delete interface ${name}" ip link delete "${name}"
         fi
     done
+}
+
+# unload_ipip: tunl0 goes only with the ipip module. Unload it when it is a loadable module nothing holds (refcnt 0:
+# no other IP-in-IP tunnel); built in or in use, tunl0 stays, down and without addresses.
+unload_ipip() {
+    local refcnt="${KA_SYS:-/sys}/module/ipip/refcnt"
+    if [ ! -f "${refcnt}" ]; then
+        info "tunl0 stays (down, no address): the ipip module is built into this kernel"
+    elif [ "$(cat "${refcnt}")" != 0 ]; then
+        info "tunl0 stays (down, no address): the ipip module is in use by $(cat "${refcnt}") other tunnel(s)"
+    else
+        act "unload the ipip module (tunl0, its fallback device, goes with it)" modprobe -r ipip
+    fi
 }
 
 remove_nft_tables() {

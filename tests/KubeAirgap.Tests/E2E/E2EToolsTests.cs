@@ -110,4 +110,68 @@ public sealed class E2EToolsTests
             Assert.Contains("not in the add-ons: /registry/core/serviceaccounts/default/calico-node", result.Output, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>
+    /// renewal-check.sh against real TLS servers on loopback (openssl s_server), with real CAs and leaves made by
+    /// openssl: it reads the node's facts from the layout.env it is given (run.sh's sourced variables were never
+    /// exported to it, and the VM check failed on "KA_APISERVER_ADDRESS: unbound variable"), passes on renewed and
+    /// served certificates, and fails on a server that still presents the old one.
+    /// </summary>
+    [Trait(TestCategory.Name, TestCategory.FixtureSelfTest)]
+    public sealed class RenewalCheck
+    {
+        private static Cmd.Result Run(bool apiserverRestarted)
+        {
+            using var dir = new TempDirectory();
+            var ip = $"127.{Random.Shared.Next(1, 250)}.{Random.Shared.Next(1, 250)}.{Random.Shared.Next(2, 250)}";
+            var served = apiserverRestarted ? "pki/apiserver" : "first/pki/apiserver";
+            return Cmd.Bash($$"""
+                set -euo pipefail
+                cd {{dir.Path}}
+                mkdir -p pki/etcd first/pki/etcd
+                key() { openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; chmod 0600 "$1.key"; }
+                ca() { key "$1"; openssl req -x509 -new -key "$1.key" -out "$1.crt" -subj "/CN=$2" -days 2; }
+                leaf() { # OUT CA CN
+                  key "$1"; openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$3"
+                  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -set_serial "0x$(openssl rand -hex 8)" -days 1 -out "$1.crt" 2>/dev/null
+                }
+                ca pki/ca kubernetes; ca pki/etcd/ca etcd-ca; ca pki/front-proxy-ca front-proxy-ca
+                for c in ca etcd/ca front-proxy-ca; do cp pki/$c.crt first/pki/$c.crt; done
+                leaf first/pki/apiserver pki/ca kube-apiserver; leaf first/pki/etcd/server pki/etcd/ca {{ip}}
+                leaf pki/apiserver pki/ca kube-apiserver; leaf pki/etcd/server pki/etcd/ca {{ip}}
+                leaf pki/apiserver-kubelet-client pki/ca kube-apiserver-kubelet-client
+                leaf pki/etcd/healthcheck-client pki/etcd/ca kube-etcd-healthcheck-client
+                printf "KA_PKI_DIR='%s'\nKA_NODE_IP='{{ip}}'\nKA_APISERVER_ADDRESS='{{ip}}:6443'\n" "$PWD/pki" >layout.env
+                openssl s_server -quiet -accept {{ip}}:6443 -cert {{served}}.crt -key {{served}}.key </dev/null >/dev/null 2>&1 & a=$!
+                openssl s_server -quiet -accept {{ip}}:2379 -cert pki/etcd/server.crt -key pki/etcd/server.key </dev/null >/dev/null 2>&1 & e=$!
+                trap 'kill $a $e 2>/dev/null; wait $a $e 2>/dev/null || true' EXIT
+                for port in 6443 2379; do
+                  for _ in $(seq 100); do (exec 3<>/dev/tcp/{{ip}}/$port) 2>/dev/null && break; sleep 0.1; done
+                done
+                rc=0; env -i PATH="$PATH" bash {{Tool("renewal-check.sh")}} "$PWD/layout.env" "$PWD/first" || rc=$?
+                exit $rc
+                """);
+        }
+
+        [Fact]
+        public void Should_pass_when_both_servers_present_the_renewed_certificates_under_the_same_cas()
+        {
+            var result = Run(apiserverRestarted: true);
+
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.Contains("ca.crt: unchanged", result.Output, StringComparison.Ordinal);
+            Assert.Matches(@"kube-apiserver: first bundle serial=\w+, installed (serial=\w+), served \1", result.Output);
+            Assert.Matches(@"etcd: first bundle serial=\w+, installed (serial=\w+), served \1", result.Output);
+        }
+
+        [Fact]
+        public void Should_fail_when_the_apiserver_still_presents_the_old_certificate()
+        {
+            var result = Run(apiserverRestarted: false);
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("not the installed", result.Output, StringComparison.Ordinal);
+            Assert.Contains("(not restarted?)", result.Output, StringComparison.Ordinal);
+        }
+    }
 }

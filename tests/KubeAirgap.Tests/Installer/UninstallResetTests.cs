@@ -14,11 +14,16 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
     {
         private readonly TempDirectory _dir = new("kag-host");
 
-        public FakeHost(TargetRoot root, string bundle, bool failingCrictl = false)
+        public FakeHost(TargetRoot root, string bundle, bool failingCrictl = false, string? ipipRefcnt = null)
         {
             var log = Log;
             Tool("systemctl", "exit 0");
             Tool("umount", "exit 0");
+            Tool("modprobe", "exit 0");
+            if (ipipRefcnt is not null)
+            {
+                _dir.Write("sys/module/ipip/refcnt", ipipRefcnt + "\n");
+            }
             Tool("ip", "if [ \"$*\" = '-o link show' ]; then printf '%s\\n' '1: lo: <LOOPBACK,UP>' '2: eth0: <BROADCAST>' '5: cali1a2b3c@if3: <BROADCAST>' '6: tunl0@NONE: <NOARP>' '7: vxlan.calico: <BROADCAST>' '8: docker0: <BROADCAST>'; fi");
             Tool("nft", "if [ \"$*\" = 'list tables' ]; then printf '%s\\n' 'table ip kube-proxy' 'table ip6 kube-proxy' 'table ip calico' 'table inet filter'; fi");
             Tool("iptables-save", $"cat '{_dir.Combine("iptables.dump")}'");
@@ -76,6 +81,30 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
         {
             Shim.Dispose();
             _dir.Dispose();
+        }
+    }
+
+    // The VM run (stop 16) left tunl0 after uninstall: it is the ipip module's fallback device and cannot be deleted,
+    // only unloaded with the module, and only when no other tunnel holds the module.
+    [Theory]
+    [InlineData("0", true, "unload the ipip module (tunl0, its fallback device, goes with it)")]
+    [InlineData("1", false, "tunl0 stays (down, no address): the ipip module is in use by 1 other tunnel(s)")]
+    [InlineData(null, false, "tunl0 stays (down, no address): the ipip module is built into this kernel")]
+    public void Uninstall_unloads_ipip_for_tunl0_only_when_nothing_else_holds_it(string? refcnt, bool unloads, string says)
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n01");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        using var host = new FakeHost(root, bundle, ipipRefcnt: refcnt);
+
+        var run = ExtractedBundles.InstallWithoutKey(bundle, root, ["uninstall", "--yes"], host.Environment);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains(says, run.Output, StringComparison.Ordinal);
+        Assert.Equal(unloads, host.Calls.Contains("modprobe -r ipip"));
+        if (unloads)
+        {
+            Assert.True(Array.IndexOf(host.Calls, "ip link set tunl0 down") < Array.IndexOf(host.Calls, "modprobe -r ipip"));
         }
     }
 

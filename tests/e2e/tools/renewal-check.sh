@@ -1,11 +1,18 @@
 #!/bin/bash
 # After a renewal bundle: this node's kube-apiserver and etcd serve the certificates now installed under
 # /etc/kubernetes/pki, whose serials differ from the first bundle's, and that verify against CAs that are
-# byte-identical to the first bundle's. Run with the node's lib/layout.env sourced (KA_NODE_IP, KA_APISERVER_ADDRESS).
-#   renewal-check.sh FIRST_BUNDLE_DIR
+# byte-identical to the first bundle's. Reads the node's facts (KA_PKI_DIR, KA_NODE_IP, KA_APISERVER_ADDRESS) from the
+# renewal bundle's lib/layout.env itself: a caller's sourced variables are not exported to this process.
+#   renewal-check.sh LAYOUT_ENV FIRST_BUNDLE_DIR
 set -euo pipefail
-first=$1
-pki=/etc/kubernetes/pki
+if [ "$#" -ne 2 ]; then
+  echo "usage: renewal-check.sh LAYOUT_ENV FIRST_BUNDLE_DIR" >&2
+  exit 2
+fi
+# shellcheck source=/dev/null  # the node's lib/layout.env
+. "$1"
+first=$2
+pki=$KA_PKI_DIR
 
 serial() {
   openssl x509 -noout -serial -in "$1"
