@@ -178,6 +178,24 @@ public sealed class RenderedConfigContractTests
         Assert.Contains("deprecated flag: --default-watch-cache-size", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1.35.7")]
+    [InlineData("1.36.3")]
+    public void Should_fail_on_the_kube_apiserver_flags_the_reference_page_marks_deprecated(string version)
+    {
+        // Given: "(DEPRECATED: ...)" on kubernetes/website kube-apiserver.md (1.35), flags registered in
+        // kubernetes/kubernetes itself, so they reach the contract only through generate/cmd-flags
+        var contract = new UpstreamContract(version);
+
+        // When
+        var errors = contract.CheckFlags("kube-apiserver", ["--admission-control=NodeRestriction", "--enable-logs-handler"]);
+
+        // Then
+        Assert.Equal(2, errors.Count);
+        Assert.Contains("deprecated flag: --admission-control", errors[0], StringComparison.Ordinal);
+        Assert.Contains("deprecated flag: --enable-logs-handler", errors[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Should_fail_on_a_flag_only_the_newer_release_registers()
     {
