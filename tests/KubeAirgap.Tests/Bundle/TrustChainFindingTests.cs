@@ -261,14 +261,18 @@ public sealed class TrustChainFindingTests
         var swapped = entries.Single(e => e.Entry.EntryType == TarEntryType.RegularFile && e.Entry.Name.EndsWith("/" + rel, StringComparison.Ordinal) && !e.Entry.Name.StartsWith("t-n01/", StringComparison.Ordinal));
         var oldSha = Sha256Hex.Of(swapped.Data);
         var copy = tarball + ".new";
+        var sums = Array.Empty<byte>();
         using (var output = new GZipStream(File.Create(copy), CompressionLevel.Fastest))
         using (var writer = new TarWriter(output, TarEntryFormat.Ustar))
         {
             foreach (var (entry, data) in entries)
             {
-                var replaced = entry == swapped.Entry ? bytes
-                    : entry.Name == "t-n01/SHA256SUMS" ? System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(data).Replace($"{oldSha}  {rel}\n", $"{newSha}  {rel}\n", StringComparison.Ordinal))
-                    : data;
+                if (entry.Name == "t-n01/SHA256SUMS")
+                {
+                    sums = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(data).Replace($"{oldSha}  {rel}\n", $"{newSha}  {rel}\n", StringComparison.Ordinal));
+                }
+
+                var replaced = entry == swapped.Entry ? bytes : entry.Name == "t-n01/SHA256SUMS" ? sums : data;
                 var rewritten = new UstarTarEntry(entry.EntryType, entry.Name)
                 {
                     Mode = entry.Mode, Uid = entry.Uid, Gid = entry.Gid, ModificationTime = entry.ModificationTime,
@@ -295,11 +299,14 @@ public sealed class TrustChainFindingTests
         Assert.Equal(oldSha, (string?)file["sha256"]);
         file["sha256"] = newSha;
         file["size"] = bytes.LongLength;
+        var sumsFile = node["files"]!.AsArray().Single(f => (string?)f!["path"] == "SHA256SUMS")!;
+        sumsFile["sha256"] = Sha256Hex.Of(sums);
+        sumsFile["size"] = sums.LongLength;
         node["sha256"] = tarballSha;
         node["size"] = new FileInfo(tarball).Length;
         File.WriteAllText(manifestPath, manifest.ToJsonString());
-        var sums = Path.Combine(outDir, BundleRequest.SumsName);
-        Assert.Contains(oldTarballSha, File.ReadAllText(sums), StringComparison.Ordinal);
-        File.WriteAllText(sums, File.ReadAllText(sums).Replace(oldTarballSha, tarballSha, StringComparison.Ordinal));
+        var outer = Path.Combine(outDir, BundleRequest.SumsName);
+        Assert.Contains(oldTarballSha, File.ReadAllText(outer), StringComparison.Ordinal);
+        File.WriteAllText(outer, File.ReadAllText(outer).Replace(oldTarballSha, tarballSha, StringComparison.Ordinal));
     }
 }
