@@ -100,11 +100,12 @@ wants() { case "$scenarios" in *" $1 "*) return 0 ;; esac; return 1; }
 pass() { passed=$((passed + 1)); vms_log "PASS $1"; }
 fail() { failed+=("$1"); vms_log "FAIL $1"; }
 
-# check NAME VM EXPECTED_EXIT SCRIPT: runs SCRIPT in VM, records pass/fail, prints output on failure
+# check NAME VM EXPECTED_EXIT SCRIPT: runs SCRIPT in VM, records pass/fail, prints output on failure; at most
+# check_timeout seconds (600; a check that runs install.sh gets the install guard: check_timeout=$install_timeout check ...)
 check() {
   local name="$1" vm="$2" want="$3" script="$4" out rc=0
   # in the background and waited for, so that TERM/INT reach the EXIT trap at once, not after the VM answers
-  vm_run "$vm" 600 <<<"$script" >"$work/check.out" 2>&1 &
+  vm_run "$vm" "${check_timeout:-600}" <<<"$script" >"$work/check.out" 2>&1 &
   wait "$!" || rc=$?
   out="$(cat "$work/check.out")"
   if [ "$rc" -eq "$want" ]; then
@@ -586,7 +587,7 @@ $etcd_3_healthy"
   check_all "every node runs 1.36.3" 0 "$(runs_version 1.36.3)"
   check "/healthz through 127.0.0.1:8443 failed at most ${KA_E2E_UPGRADE_MAX_FAILURES:-3} times during the upgrade" k8s-01 0 \
     "kill \$(cat /root/healthz-upgrade.pid); n=\$(wc -l </root/healthz-upgrade.log); bad=\$(grep -vcE ' ok ?\$' /root/healthz-upgrade.log); gap=\$(awk 'NR>1 && \$1-p>g {g=\$1-p} {p=\$1} END {print g+0}' /root/healthz-upgrade.log); echo \"\$n polls, \$bad not ok, longest gap between polls \${gap} s\"; grep -vE ' ok ?\$' /root/healthz-upgrade.log | head; [ \"\$n\" -ge 10 ] && [ \"\$bad\" -le ${KA_E2E_UPGRADE_MAX_FAILURES:-3} ]"
-  check "install.sh rollback on k8s-03 exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh rollback --test-bundle $(pubkey_arg)"
+  check_timeout=$install_timeout check "install.sh rollback on k8s-03 exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh rollback --test-bundle $(pubkey_arg)"
   check "k8s-03 runs 1.35.7 again" k8s-03 0 "$(env_of k8s-03)
 $(runs_version 1.35.7)"
   check "etcd: 3 healthy members after the rollback" k8s-03 0 "$(env_of k8s-03)
@@ -624,7 +625,7 @@ echo \$! >/root/healthz.pid"
 $(tree_manifest k8s-01 b2)"
   check "snapshot units and files" k8s-01 0 "$snapshot"
   before="$LAST_OUTPUT"
-  check "install.sh of the same bundle again exits 0" k8s-01 0 "cd $(bundle_of k8s-01 b2) && ./install.sh --yes --test-bundle"
+  check_timeout=$install_timeout check "install.sh of the same bundle again exits 0" k8s-01 0 "cd $(bundle_of k8s-01 b2) && ./install.sh --yes --test-bundle"
   check "snapshot units and files again" k8s-01 0 "$snapshot"
   if [ "$LAST_OUTPUT" = "$before" ]; then pass "k8s-01: a second install changed no file and restarted no unit"
   else fail "k8s-01: a second install changed no file and restarted no unit"; diff <(echo "$before") <(echo "$LAST_OUTPUT") | head -n 20 | sed 's/^/    /' >&2 || true; fi
@@ -707,7 +708,7 @@ mkdir -p /etc/cni/net.d && echo '{\"name\":\"k8s-pod-network\",\"cniVersion\":\"
 nft add table ip kube-proxy && nft add table ip6 kube-proxy && nft add table ip calico
 iptables -t nat -N KUBE-SERVICES && iptables -t filter -N cali-INPUT
 ip -o link | grep -cE 'cali|tunl0|vxlan'"
-  check "install.sh uninstall exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh uninstall --yes"
+  check_timeout=$install_timeout check "install.sh uninstall exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh uninstall --yes"
   check "no container, shim, mount, CNI interface or config, kube-proxy/Calico table left; etcd's data stays" k8s-03 0 "$(env_of k8s-03)
 for u in ${units[*]}; do if systemctl is-active -q \$u; then echo \"\$u still active\"; exit 1; fi; done
 croot=\$(sed -n \"s/^root = '\\(.*\\)'/\\1/p\" /etc/containerd/config.toml $(bundle_of k8s-03 b1)/etc/containerd/config.toml 2>/dev/null | head -n1)
@@ -720,7 +721,7 @@ fi
 if wants interrupt; then
   scenario interrupt
   set_for_03=b1; if wants restart; then set_for_03=b2; fi
-  check "SIGKILL install.sh while its units are starting" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03)
+  check_timeout=$install_timeout check "SIGKILL install.sh while its units are starting" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03)
 if systemctl is-active -q containerd; then ./install.sh uninstall --yes >/root/uninstall-first.log 2>&1 || { tail /root/uninstall-first.log; exit 1; }; fi
 (exec setsid ./install.sh --yes --test-bundle $(pubkey_arg) </dev/null >/root/interrupted.log 2>&1) & pid=\$!
 for i in \$(seq 1 3000); do
@@ -729,11 +730,11 @@ for i in \$(seq 1 3000); do
 done
 kill -KILL \$pid; sleep 1; ! kill -0 \$pid 2>/dev/null || exit 1
 echo \"killed install.sh (pid \$pid) as \$started was starting; its log ends:\"; tail -n 3 /root/interrupted.log"
-  check "install.sh again after SIGKILL exits 0" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh --yes --test-bundle $(pubkey_arg)"
+  check_timeout=$install_timeout check "install.sh again after SIGKILL exits 0" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh --yes --test-bundle $(pubkey_arg)"
   check "every unit active" k8s-03 0 "$units_active"
   check "manifest of the tree after interrupt + re-run" k8s-03 0 "$(tree_manifest k8s-03 $set_for_03)"
   interrupted="$LAST_OUTPUT"
-  check "uninstall, then a clean install of the same bundle" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh uninstall --yes && ./install.sh --yes --test-bundle $(pubkey_arg)"
+  check_timeout=$install_timeout check "uninstall, then a clean install of the same bundle" k8s-03 0 "cd $(bundle_of k8s-03 $set_for_03) && ./install.sh uninstall --yes && ./install.sh --yes --test-bundle $(pubkey_arg)"
   check "manifest of the clean install's tree" k8s-03 0 "$(tree_manifest k8s-03 $set_for_03)"
   if [ "$LAST_OUTPUT" = "$interrupted" ] && [ "$(echo "$interrupted" | wc -l)" -gt 50 ]; then
     pass "k8s-03: the tree after interrupt + re-run equals a clean install's ($(echo "$interrupted" | wc -l) paths, sha256 and modes)"

@@ -146,7 +146,13 @@ public static class BundleBenchmark
             times.Add(seconds);
         }
 
-        var bytes = Files(dir).Where(f => !before.Contains(f)).Sum(f => f.Length);
+        var written = Files(dir).Where(f => !before.Contains(f)).ToList();
+        var bytes = written.Sum(f => f.Length);
+        foreach (var f in written.Take(10))
+        {
+            log(string.Create(CultureInfo.InvariantCulture, $"no-op rebuild wrote {Path.GetRelativePath(dir, f.Path)} ({f.Length} bytes)"));
+        }
+
         var row = new NoOpMeasure(times, cold, bytes, last!.Reads.FilesRead, last.Reads.FilesReused);
         log(string.Create(CultureInfo.InvariantCulture,
             $"no-op rebuild: {string.Join(", ", times.Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))} s, {bytes} bytes written, {row.FilesRead} files read to hash them, {row.FilesReused} answered by the digest cache"));

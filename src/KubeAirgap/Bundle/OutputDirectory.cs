@@ -27,13 +27,17 @@ public static class OutputDirectory
         }
 
         Directory.CreateDirectory(dir, Private);
-        File.SetUnixFileMode(dir, Private);
+        SetMode(dir, Private);
     }
 
-    /// <summary>Sets <paramref name="mode"/> on <paramref name="file"/> (a no-op on Windows).</summary>
+    /// <summary>
+    /// Sets <paramref name="mode"/> on <paramref name="file"/> when it has another (a no-op on Windows). Only then: a
+    /// chmod, even to the same mode, moves the file's ctime, and the digest cache keys a kept tarball by its ctime, so an
+    /// unconditional chmod made every no-op rebuild read the kept tarballs again and rewrite the cache.
+    /// </summary>
     public static void SetMode(string file, UnixFileMode mode)
     {
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(file) != mode)
         {
             File.SetUnixFileMode(file, mode);
         }
