@@ -197,6 +197,39 @@ public sealed class ParallelGzipTests
     private static void Add(TarWriter tar, string name, byte[] data) =>
         tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), ModificationTime = DateTimeOffset.UnixEpoch });
 
+    // The writer encodes into pooled buffers (peak RSS independent of the payload size); its bytes must still be exactly
+    // EncodePiece's choice for every block: stored for data marked compressed, deflate or stored for the rest.
+    [Fact]
+    public void The_pooled_writer_writes_exactly_the_pieces_EncodePiece_chooses()
+    {
+        var text = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("kube-apiserver --etcd-servers=https://10.0.0.1:2379 ", 60_000)));
+        var random = Random(ParallelGzipWriter.BlockSize + 12_345, seed: 7);
+        var layer = Random(300_000, seed: 8);
+        using var output = new MemoryStream();
+        using (var gzip = new ParallelGzipWriter(output, 6, workers: 2))
+        {
+            gzip.Write(text);
+            gzip.Write(random);
+            gzip.Write(layer, compressedAlready: true);
+            gzip.Finish();
+        }
+
+        var expected = new MemoryStream();
+        expected.Write(ParallelGzipWriter.Header);
+        foreach (var (data, stored) in new[] { (text.Concat(random).ToArray(), false), (layer, true) })
+        {
+            for (var at = 0; at < data.Length; at += ParallelGzipWriter.BlockSize)
+            {
+                var block = data.AsSpan(at, Math.Min(ParallelGzipWriter.BlockSize, data.Length - at));
+                expected.Write(ParallelGzipWriter.EncodePiece(block, 6, stored).Bytes);
+            }
+        }
+
+        var bytes = output.ToArray();
+        Assert.True(bytes.AsSpan(0, (int)expected.Length).SequenceEqual(expected.ToArray()), "the writer's pieces differ from EncodePiece's");
+        Assert.Equal(expected.Length + 2 + 8, bytes.Length);
+    }
+
     private static byte[] Random(int size, int seed)
     {
         var data = new byte[size];

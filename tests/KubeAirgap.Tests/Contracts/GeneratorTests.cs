@@ -73,6 +73,53 @@ public sealed partial class GeneratorTests
         }
     }
 
+    [Theory]
+    [InlineData("1.35.7")]
+    [InlineData("1.36.3")]
+    public void Should_say_in_every_flag_list_which_minor_its_kubernetes_kubernetes_flags_were_documented_for(string version)
+    {
+        // Given: each cmd-flags input names the minor of the reference page it was read from
+        var pinned = string.Join('.', version.Split('.').Take(2));
+        foreach (var input in Directory.GetFiles(Path.Combine(Generate, "cmd-flags"), "*.flags"))
+        {
+            var documented = DocumentsLine().Match(File.ReadAllText(input));
+            Assert.True(documented.Success, $"{input}: no '# documents: MAJOR.MINOR' line");
+            var component = Path.GetFileNameWithoutExtension(input);
+
+            // When
+            var contract = File.ReadAllText(Repo.File("tests", "fixtures", "kube", "contract", version, "flags", component + ".flags"));
+
+            // Then: the contract states that minor, and says so loudly when it is not the pinned one
+            var minor = documented.Groups[1].Value;
+            var expected = minor == pinned
+                ? $"# cmd/ and pkg/ flags: documented for Kubernetes {minor}, the pinned minor."
+                : $"# cmd/ and pkg/ flags: documented for Kubernetes {minor}, NOT the pinned minor {pinned} ";
+            Assert.Contains(expected, contract, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Should_refuse_a_cmd_flags_input_that_does_not_name_its_documented_minor()
+    {
+        // Given: a copy of the generator whose kube-proxy input lost its '# documents:' line
+        using var dir = new TempDirectory();
+        foreach (var file in Directory.GetFiles(Generate, "*.py"))
+        {
+            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        }
+
+        Directory.CreateDirectory(Path.Combine(dir.Path, "cmd-flags"));
+        var input = File.ReadAllLines(Path.Combine(Generate, "cmd-flags", "kube-proxy.flags")).Where(l => !l.StartsWith("# documents:", StringComparison.Ordinal));
+        File.WriteAllLines(Path.Combine(dir.Path, "cmd-flags", "kube-proxy.flags"), input);
+
+        // When
+        var result = Cmd.Run("python3", ["-c", "import sys; sys.path.insert(0, sys.argv[1]); import flagsources; flagsources.cmd_flags('kube-proxy', sys.argv[1])", dir.Path]);
+
+        // Then
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("cmd-flags/kube-proxy.flags: no '# documents: MAJOR.MINOR' line", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Should_record_the_etcd_tag_and_commit_in_the_etcd_flag_list()
     {
@@ -80,6 +127,9 @@ public sealed partial class GeneratorTests
 
         Assert.Matches(@"(?m)^#   etcd-io/etcd@v3\.6\.14 \([0-9a-f]{40}\)$", text);
     }
+
+    [GeneratedRegex(@"(?m)^# documents: (\d+\.\d+)$")]
+    private static partial Regex DocumentsLine();
 
     [GeneratedRegex(@"(?m)^#   kubernetes/[a-z-]+@kubernetes-\d+\.\d+\.\d+ \([0-9a-f]{40}\)$")]
     private static partial Regex SourceLine();

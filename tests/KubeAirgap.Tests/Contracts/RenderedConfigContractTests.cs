@@ -178,6 +178,42 @@ public sealed class RenderedConfigContractTests
         Assert.Contains("deprecated flag: --default-watch-cache-size", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1.35.7", "kube-apiserver", "--admission-control=NodeRestriction")]
+    [InlineData("1.36.3", "kube-apiserver", "--admission-control=NodeRestriction")]
+    [InlineData("1.36.3", "kube-apiserver", "--enable-logs-handler")]
+    [InlineData("1.35.7", "kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf")]
+    [InlineData("1.36.3", "kube-scheduler", "--kubeconfig=/etc/kubernetes/scheduler.conf")]
+    [InlineData("1.36.3", "kube-scheduler", "--profiling=false")]
+    public void Should_fail_on_a_flag_the_reference_page_marks_deprecated(string version, string component, string flag)
+    {
+        // Given: "DEPRECATED" on the kubernetes/website reference page (kube-apiserver 1.35, kube-scheduler 1.36) for a
+        // flag registered in kubernetes/kubernetes itself, so it reaches the contract only through generate/cmd-flags
+        var contract = new UpstreamContract(version);
+
+        // When
+        var errors = contract.CheckFlags(component, [flag]);
+
+        // Then
+        Assert.Contains($"deprecated flag: {flag.Split('=')[0]}", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1.35.7")]
+    [InlineData("1.36.3")]
+    public void Should_accept_the_kubelet_flags_KubeletFlags_registers_though_a_config_field_shares_their_name(string version)
+    {
+        // Given: --seccomp-default and --fail-cgroupv1 come from KubeletFlags.AddFlags (no DEPRECATED note on the 1.35
+        // kubelet reference page), unlike --cgroup-driver, which AddKubeletConfigFlags registers and deprecates
+        var contract = new UpstreamContract(version);
+
+        // When
+        var errors = contract.CheckFlags("kubelet", ["--seccomp-default", "--fail-cgroupv1=false", "--cgroup-driver=systemd"]);
+
+        // Then
+        Assert.Contains("deprecated flag: --cgroup-driver", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Should_fail_on_a_flag_only_the_newer_release_registers()
     {

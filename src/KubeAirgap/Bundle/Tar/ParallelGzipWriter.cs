@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
@@ -35,9 +36,9 @@ public sealed class ParallelGzipWriter : IDisposable
     private readonly Stream _output;
     private readonly int _level;
     private readonly int _window;
-    private readonly Queue<Task<Piece>> _inFlight = new();
+    private readonly Queue<Task<Encoded>> _inFlight = new();
     private readonly Crc32 _crc = new();
-    private byte[] _block = new byte[BlockSize];
+    private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockSize);
     private int _filled;
     private bool _storing;
     private bool _started;
@@ -150,9 +151,18 @@ public sealed class ParallelGzipWriter : IDisposable
         foreach (var piece in _inFlight)
         {
             piece.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+            if (piece.IsCompletedSuccessfully)
+            {
+                piece.Result.Release();
+            }
         }
 
         _inFlight.Clear();
+        if (_block.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_block);
+            _block = [];
+        }
     }
 
     /// <summary>One piece as deflate blocks, none final: stored, or compressed and sync-flushed (whichever is smaller).</summary>
@@ -185,6 +195,70 @@ public sealed class ParallelGzipWriter : IDisposable
         while (!data.IsEmpty);
 
         return output;
+    }
+
+    /// <summary><see cref="Stored"/> into a pooled buffer (the writer returns it once the piece is written): a 1 GiB
+    /// payload then allocates no more than a 40 MiB one.</summary>
+    private static Encoded StoredPooled(byte[] block, int length)
+    {
+        var output = ArrayPool<byte>.Shared.Rent(StoredLength(length));
+        var data = block.AsSpan(0, length);
+        var at = 0;
+        do
+        {
+            var n = Math.Min(StoredMax, data.Length);
+            output[at] = 0;
+            BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(at + 1), (ushort)n);
+            BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(at + 3), (ushort)~n);
+            data[..n].CopyTo(output.AsSpan(at + 5));
+            at += 5 + n;
+            data = data[n..];
+        }
+        while (!data.IsEmpty);
+
+        return new Encoded(output, at, IsStored: true, Pooled: true, block);
+    }
+
+    /// <summary>What a worker made of one block: <see cref="EncodePiece"/>'s choice, in a pooled buffer when stored.</summary>
+    private static Encoded Encode(byte[] block, int length, int level, bool compressedAlready)
+    {
+        var data = block.AsSpan(0, length);
+        if (compressedAlready || level == 0 || (data.Length >= 2 * SampleSize && Incompressible(data.Slice((data.Length - SampleSize) / 2, SampleSize))))
+        {
+            return StoredPooled(block, length);
+        }
+
+        // into a pooled buffer as long as the stored blocks: deflate output that does not fit would lose to them anyway
+        // (and room for the final block the DeflateStream writes when disposed, after the part taken)
+        var output = ArrayPool<byte>.Shared.Rent(StoredLength(length) + 64);
+        using var buffer = new MemoryStream(output, 0, StoredLength(length) + 64, writable: true);
+        int n;
+        try
+        {
+            using var deflate = new DeflateStream(buffer, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true);
+            deflate.Write(data);
+            deflate.Flush(); // Z_SYNC_FLUSH: ends on a byte boundary with an empty stored block
+            n = (int)buffer.Position;
+        }
+        catch (NotSupportedException)
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            return StoredPooled(block, length);
+        }
+
+        if (n < 4 || !output.AsSpan(n - 4, 4).SequenceEqual(SyncFlushMarker))
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            throw new InvalidOperationException("DeflateStream.Flush did not end with a sync flush marker (00 00 ff ff): this runtime's zlib cannot make parallel gzip members");
+        }
+
+        if (n >= StoredLength(length))
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            return StoredPooled(block, length);
+        }
+
+        return new Encoded(output, n, IsStored: false, Pooled: true, block);
     }
 
     private static int StoredLength(int length) => length + (5 * Math.Max(1, (length + StoredMax - 1) / StoredMax));
@@ -223,8 +297,8 @@ public sealed class ParallelGzipWriter : IDisposable
         var length = _filled;
         var stored = _storing;
         var level = _level;
-        _inFlight.Enqueue(Task.Run(() => EncodePiece(block.AsSpan(0, length), level, stored)));
-        _block = new byte[BlockSize];
+        _inFlight.Enqueue(Task.Run(() => Encode(block, length, level, stored)));
+        _block = ArrayPool<byte>.Shared.Rent(BlockSize);
         _filled = 0;
         while (_inFlight.Count >= _window)
         {
@@ -244,9 +318,24 @@ public sealed class ParallelGzipWriter : IDisposable
             CompressedPieces++;
         }
 
-        _output.Write(piece.Bytes);
+        _output.Write(piece.Bytes, 0, piece.Length);
+        piece.Release();
     }
 
     /// <summary>A piece's deflate blocks, and whether they are stored ones.</summary>
     public readonly record struct Piece(byte[] Bytes, bool IsStored);
+
+    /// <summary>A piece as the writer holds it: its first <paramref name="Length"/> bytes, and the pooled arrays to give back.</summary>
+    private readonly record struct Encoded(byte[] Bytes, int Length, bool IsStored, bool Pooled, byte[] Block)
+    {
+        public void Release()
+        {
+            if (Pooled)
+            {
+                ArrayPool<byte>.Shared.Return(Bytes);
+            }
+
+            ArrayPool<byte>.Shared.Return(Block);
+        }
+    }
 }
