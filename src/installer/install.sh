@@ -51,6 +51,7 @@
 #   KA_PROC             where /proc is (default /proc), for preflight and uninstall (mountinfo)
 #   KA_SYS              where /sys is (default /sys), for preflight and uninstall (cgroups)
 #   KA_BOOT             where /boot is (default /boot), for preflight (kernel config)
+#   KA_LIB, KA_USR_LIB  where /lib and /usr/lib are (defaults /lib, /usr/lib), for preflight (systemd-timesyncd)
 #   KA_BACKUP_STAMP     name of this run's backup directory (default: UTC time, e.g. 20260101T000000Z)
 #   KA_RESET_HOST       1: run uninstall's host steps (units, CRI, mounts, network) even under --root (tests)
 #   KA_SYSTEMD_RUN      the directory that tells systemd runs (default /run/systemd/system), for uninstall

@@ -11,15 +11,22 @@ namespace KubeAirgap.Bundle;
 /// </summary>
 public static class ElfArch
 {
-    private const int HeaderBytes = 20;
+    /// <summary>How much of a file's start <see cref="MachineOf(ReadOnlySpan{byte})"/> reads.</summary>
+    public const int HeaderBytes = 20;
 
     /// <summary>e_machine of <paramref name="file"/>, or null when it does not start with the ELF magic.</summary>
     public static ushort? MachineOf(string file)
     {
         Span<byte> header = stackalloc byte[HeaderBytes];
         using var stream = File.OpenRead(file);
-        if (stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes
-            || header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
+        var read = stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
+        return MachineOf(header[..read]);
+    }
+
+    /// <summary>e_machine from the first bytes of a file (at least <see cref="HeaderBytes"/>), or null when they are not an ELF header.</summary>
+    public static ushort? MachineOf(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < HeaderBytes || header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
         {
             return null;
         }
@@ -29,21 +36,24 @@ public static class ElfArch
     }
 
     /// <summary>A problem naming the file and both arches when <paramref name="file"/> is an ELF file for another machine than <paramref name="arch"/>.</summary>
-    public static string? Mismatch(string path, string file, string arch)
+    public static string? Mismatch(string path, string file, string arch) => Mismatch(path, MachineOf(file), arch);
+
+    /// <summary>A problem naming <paramref name="path"/> and both arches when <paramref name="machine"/> (null: not ELF) is not <paramref name="arch"/>'s.</summary>
+    public static string? Mismatch(string path, ushort? machine, string arch)
     {
-        if (MachineOf(file) is not { } machine)
+        if (machine is not { } found)
         {
             return null;
         }
 
         var want = TargetArch.Of(arch);
-        if (machine == (ushort)want.Machine)
+        if (found == (ushort)want.Machine)
         {
             return null;
         }
 
-        var found = TargetArch.All.FirstOrDefault(a => (ushort)a.Machine == machine)?.Name
-            ?? (Enum.IsDefined((ElfMachine)machine) ? ((ElfMachine)machine).ToString() : $"e_machine {machine}");
-        return $"{path}: an ELF binary for {found}, but the node arch is {arch} (ELF machine {want.Machine})";
+        var name = TargetArch.All.FirstOrDefault(a => (ushort)a.Machine == found)?.Name
+            ?? (Enum.IsDefined((ElfMachine)found) ? ((ElfMachine)found).ToString() : $"e_machine {found}");
+        return $"{path}: an ELF binary for {name}, but the node arch is {arch} (ELF machine {want.Machine})";
     }
 }

@@ -1,3 +1,6 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json.Nodes;
 using KubeAirgap.Bundle.Verification;
 using KubeAirgap.Bundle;
 using KubeAirgap.Content;
@@ -220,5 +223,90 @@ public sealed class TrustChainFindingTests
         Assert.Single(fixture.Build().Tarballs);
         Assert.Equal((ushort)KubeAirgap.Nginx.ElfMachine.X86_64, ElfArch.MachineOf(kubelet));
         Assert.Null(ElfArch.MachineOf(Path.Combine(fixture.FirstPayload, "bin", "kubectl")));
+    }
+    [Fact]
+    public void Issue14_point11_verify_bundle_reports_a_swapped_binary_of_another_arch_even_when_every_sum_matches()
+    {
+        using var fixture = new SyntheticBundle(nodes: 1, arch: "arm64");
+        var result = fixture.Build();
+        var outDir = fixture.Dir.Combine("out");
+        Assert.Empty(BundleVerifier.Verify(outDir).Single().Problems);
+
+        // an attacker (or a hand-made set) swaps the arm64 kubelet for an x86-64 binary and makes every sum agree
+        var amd64 = File.ReadAllBytes(Cmd.Run("readlink", "-f", "/bin/true").EnsureSuccess("readlink").Stdout.Trim());
+        SwapAndResum(outDir, result.Tarballs[0].Path, "bin/kubelet", amd64);
+
+        var problems = BundleVerifier.Verify(outDir).Single().Problems;
+        Assert.Equal(["bin/kubelet: an ELF binary for amd64, but the node arch is arm64 (ELF machine AArch64)"], problems);
+    }
+
+    /// <summary>Replaces the bytes of bundle file <paramref name="rel"/> in <paramref name="tarball"/> and rewrites the
+    /// inner SHA256SUMS, bundle-manifest.json and the outer SHA256SUMS to match, as a forger of the set would.</summary>
+    private static void SwapAndResum(string outDir, string tarball, string rel, byte[] bytes)
+    {
+        var newSha = Sha256Hex.Of(bytes);
+        var oldTarballSha = Sha256Hex.OfFile(tarball);
+        var entries = new List<(TarEntry Entry, byte[] Data)>();
+        using (var input = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
+        using (var reader = new TarReader(input))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } e)
+            {
+                using var data = new MemoryStream();
+                e.DataStream?.CopyTo(data);
+                entries.Add((e, data.ToArray()));
+            }
+        }
+
+        var swapped = entries.Single(e => e.Entry.EntryType == TarEntryType.RegularFile && e.Entry.Name.EndsWith("/" + rel, StringComparison.Ordinal) && !e.Entry.Name.StartsWith("t-n01/", StringComparison.Ordinal));
+        var oldSha = Sha256Hex.Of(swapped.Data);
+        var copy = tarball + ".new";
+        var sums = Array.Empty<byte>();
+        using (var output = new GZipStream(File.Create(copy), CompressionLevel.Fastest))
+        using (var writer = new TarWriter(output, TarEntryFormat.Ustar))
+        {
+            foreach (var (entry, data) in entries)
+            {
+                if (entry.Name == "t-n01/SHA256SUMS")
+                {
+                    sums = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(data).Replace($"{oldSha}  {rel}\n", $"{newSha}  {rel}\n", StringComparison.Ordinal));
+                }
+
+                var replaced = entry == swapped.Entry ? bytes : entry.Name == "t-n01/SHA256SUMS" ? sums : data;
+                var rewritten = new UstarTarEntry(entry.EntryType, entry.Name)
+                {
+                    Mode = entry.Mode, Uid = entry.Uid, Gid = entry.Gid, ModificationTime = entry.ModificationTime,
+                };
+                if (entry.EntryType == TarEntryType.SymbolicLink)
+                {
+                    rewritten.LinkName = entry.LinkName;
+                }
+                else if (entry.EntryType == TarEntryType.RegularFile)
+                {
+                    rewritten.DataStream = new MemoryStream(replaced);
+                }
+
+                writer.WriteEntry(rewritten);
+            }
+        }
+
+        File.Move(copy, tarball, overwrite: true);
+        var tarballSha = Sha256Hex.OfFile(tarball);
+        var manifestPath = Path.Combine(outDir, BundleRequest.ManifestName);
+        var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        var node = manifest["nodes"]![0]!;
+        var file = node["files"]!.AsArray().Single(f => (string?)f!["path"] == rel)!;
+        Assert.Equal(oldSha, (string?)file["sha256"]);
+        file["sha256"] = newSha;
+        file["size"] = bytes.LongLength;
+        var sumsFile = node["files"]!.AsArray().Single(f => (string?)f!["path"] == "SHA256SUMS")!;
+        sumsFile["sha256"] = Sha256Hex.Of(sums);
+        sumsFile["size"] = sums.LongLength;
+        node["sha256"] = tarballSha;
+        node["size"] = new FileInfo(tarball).Length;
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+        var outer = Path.Combine(outDir, BundleRequest.SumsName);
+        Assert.Contains(oldTarballSha, File.ReadAllText(outer), StringComparison.Ordinal);
+        File.WriteAllText(outer, File.ReadAllText(outer).Replace(oldTarballSha, tarballSha, StringComparison.Ordinal));
     }
 }

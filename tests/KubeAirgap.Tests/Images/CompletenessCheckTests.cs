@@ -1,6 +1,8 @@
 using KubeAirgap.ImageRefs;
 using KubeAirgap.Images.Archive;
 using KubeAirgap.Images.Completeness;
+using KubeAirgap.Render.Calico;
+using KubeAirgap.Tests.Render.Fixtures;
 using KubeAirgap.Tests.Images.Fixtures;
 using KubeAirgap.Tests.Support;
 
@@ -79,6 +81,38 @@ public sealed class CompletenessCheckTests
             Assert.Single(wrongDigest);
             Assert.Contains("(the archive has registry.example/calico/node:v1", wrongDigest[0].Message, StringComparison.Ordinal);
             Assert.Contains(wrongArch, e => e.Message.Contains("not for this node's linux/arm64", StringComparison.Ordinal) && e.File.EndsWith("config.toml", StringComparison.Ordinal) && e.Line == 3);
+        }
+
+        [Fact]
+        public async Task Should_Name_File_Line_And_Image_Missing_From_The_Archive_On_The_Real_Patched_Calico_Manifest()
+        {
+            // Given: Calico's real v3.31.7 manifest (the pinned upstream bytes) patched to the mirror's images, and an
+            // archive that holds calico/node and calico/cni but not calico/kube-controllers
+            string Mirror(string name) => $"registry.example/calico/{name}:v3.31.7";
+            var patch = new CalicoPatch("10.244.0.0/16", "kubernetes-internal-ip", "/opt/cni/bin", "/etc/cni/net.d",
+                new Dictionary<string, string>(StringComparer.Ordinal) { ["cni"] = Mirror("cni"), ["node"] = Mirror("node"), ["kube-controllers"] = Mirror("kube-controllers") });
+            var patched = CalicoPatcher.Patch(File.ReadAllText(RenderFixture.CalicoManifest), patch, "calico.yaml");
+            _node.Write("addons/calico.yaml", patched);
+            var expectedLine = 1 + Array.FindIndex(patched.Split('\n'), l => l.Trim() == $"image: {Mirror("kube-controllers")}");
+            Assert.True(expectedLine > 1, "the patched manifest names calico/kube-controllers");
+            var cni = _fixture.Cached(Mirror("cni"), TestImages.Image("cni"));
+            var node = _fixture.Cached(Mirror("node"), TestImages.Image("node"));
+            var controllers = _fixture.Cached(Mirror("kube-controllers"), TestImages.Image("kube-controllers"));
+            var token = TestContext.Current.CancellationToken;
+            var partial = await OciArchive.WriteAsync(_fixture.Output("partial.oci.tar"), [cni, node], _fixture.Cache, DateTimeOffset.UnixEpoch, token);
+            var complete = await OciArchive.WriteAsync(_fixture.Output("complete.oci.tar"), [cni, node, controllers], _fixture.Cache, DateTimeOffset.UnixEpoch, token);
+
+            // When
+            var uses = ImageUseScanner.Scan(_node.Path);
+            var missing = CompletenessCheck.Check(uses, partial, "amd64");
+
+            // Then: every container of the real manifest is seen, and the one missing image is named where it is used
+            Assert.Equal(5, uses.Count(u => u.File.EndsWith("calico.yaml", StringComparison.Ordinal)));
+            var error = Assert.Single(missing);
+            Assert.Equal(_node.Combine("addons", "calico.yaml"), error.File);
+            Assert.Equal(expectedLine, error.Line);
+            Assert.Contains($"{Mirror("kube-controllers")} is not in", error.Message, StringComparison.Ordinal);
+            Assert.Empty(CompletenessCheck.Check(uses, complete, "amd64"));
         }
 
         public void Dispose()

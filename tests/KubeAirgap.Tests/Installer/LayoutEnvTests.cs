@@ -1,3 +1,6 @@
+using KubeAirgap.Cluster;
+using KubeAirgap.Roles;
+
 namespace KubeAirgap.Tests.Installer;
 
 /// <summary>lib/layout.env as the installer sees it: the facts of one node from the one table of node needs (NodeRequirements).</summary>
@@ -34,5 +37,28 @@ public sealed class LayoutEnvTests
 
         using var iptables = new NodeShell(change: s => s with { Network = s.Network with { ProxyMode = "iptables" } });
         Assert.Equal("conntrack socat mount ip iptables ip6tables|", Echo(iptables, "${KA_TOOLS}|${KA_MIN_KERNEL}"));
+    }
+
+    [Fact]
+    public void Inbound_ports_of_control_plane_only_and_worker_only_nodes_are_their_roles_ports_only()
+    {
+        static ClusterSpec Split(ClusterSpec s) => s with
+        {
+            Nodes =
+            [
+                .. s.Nodes.Select(n => n with { Roles = new HashSet<NodeRole> { NodeRole.Etcd, NodeRole.ControlPlane } }),
+                new NodeSpec("n04", "127.0.1.4", "amd64", new HashSet<NodeRole> { NodeRole.Worker }),
+            ],
+        };
+
+        using var controlPlane = new NodeShell("n01", Split);
+        Assert.Equal("tcp/2379 tcp/2380 tcp/6443", Echo(controlPlane, "${KA_INBOUND_PORTS}"));
+        Assert.Equal("|", Echo(controlPlane, "${KA_MODULES}|${KA_NM_UNMANAGED}"));
+
+        using var worker = new NodeShell("n04", Split);
+        Assert.Equal("tcp/10250 tcp/179 ipip", Echo(worker, "${KA_INBOUND_PORTS}"));
+
+        using var apiserverPort = new NodeShell("n02", s => Split(s) with { ApiServer = s.ApiServer with { SecurePort = 8443 } });
+        Assert.Equal("tcp/2379 tcp/2380 tcp/8443", Echo(apiserverPort, "${KA_INBOUND_PORTS}"));
     }
 }

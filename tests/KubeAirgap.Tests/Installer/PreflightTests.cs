@@ -1,3 +1,5 @@
+using KubeAirgap.Layout;
+using KubeAirgap.Roles;
 using KubeAirgap.Tests.Support;
 
 namespace KubeAirgap.Tests.Installer;
@@ -82,7 +84,7 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         using var shell = new NodeShell();
         var old = shell.Run("check_tools; check_kernel", HostWith(shell, "5.10.0-28-amd64", "conntrack", "socat", "mount", "ip", "iptables"), stubs: false);
 
-        Assert.Contains("[FAIL]  host tool nft missing (kube-proxy mode nftables); Debian: apt-get install nftables; RHEL: dnf install nftables", old.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  host tool nft missing (kube-proxy mode nftables); install it (Debian: apt-get install nftables; RHEL: dnf install nftables)", old.Stderr, StringComparison.Ordinal);
         Assert.Contains("[FAIL]  kernel 5.10.0-28-amd64 is older than 5.13, which kube-proxy's nftables mode needs", old.Stderr, StringComparison.Ordinal);
 
         var good = shell.Run("check_tools; check_kernel; [ \"${PREFLIGHT_FAILED}\" = 0 ]", HostWith(shell, "6.1.0-40-amd64", "conntrack", "socat", "mount", "ip", "nft"), stubs: false);
@@ -96,8 +98,8 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         using var shell = new NodeShell(change: s => s with { Network = s.Network with { ProxyMode = "iptables" } });
         var run = shell.Run("check_tools; check_kernel", HostWith(shell, "4.19.0-26-amd64", "socat", "mount", "ip", "ip6tables"), stubs: false);
 
-        Assert.Contains("[FAIL]  host tool conntrack missing (kube-proxy mode iptables); Debian: apt-get install conntrack; RHEL: dnf install conntrack-tools", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("[FAIL]  host tool iptables missing (kube-proxy mode iptables); Debian: apt-get install iptables; RHEL: dnf install iptables-nft", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  host tool conntrack missing (kube-proxy mode iptables); install it (Debian: apt-get install conntrack; RHEL: dnf install conntrack-tools)", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[FAIL]  host tool iptables missing (kube-proxy mode iptables); install it (Debian: apt-get install iptables; RHEL: dnf install iptables-nft)", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("nft ", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("kernel", run.Output, StringComparison.Ordinal);
         Assert.Equal(2, run.Stderr.Split("[FAIL]").Length - 1);
@@ -143,6 +145,57 @@ public sealed class PreflightTests(ExtractedBundles bundles) : IClassFixture<Ext
         var ufw = shell.Run("check_firewall", env, stubs: false);
         Assert.Contains("[FAIL]  firewall (ufw) does not allow tcp/2379 tcp/2380 tcp/10250 tcp/179 ipip", ufw.Stderr, StringComparison.Ordinal);
         Assert.Contains("ufw allow 2379/tcp;", ufw.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_nftables_input_policy_of_drop_must_accept_the_ports_and_a_policy_of_accept_is_no_firewall()
+    {
+        using var shell = new NodeShell();
+        var env = HostWith(shell, "6.1.0");
+        var bin = env["PATH"].Split(':')[0];
+        var ruleset = Path.Combine(shell.Fake, "ruleset.nft");
+        shell.Tool("nft", $"[ \"$*\" = 'list ruleset' ] || exit 1; cat '{ruleset}'", bin);
+        void Ruleset(string policy, string rules) =>
+            File.WriteAllText(ruleset, $"table inet filter {{\n\tchain input {{\n\t\ttype filter hook input priority filter; policy {policy};\n{rules}\t}}\n}}\n");
+
+        Ruleset("drop", "\t\tct state established,related accept\n\t\ttcp dport { 22, 2379, 2380, 6443 } accept\n\t\tip protocol 4 accept\n");
+        var closed = shell.Run("check_firewall", env, stubs: false);
+        Assert.Contains("[FAIL]  firewall (nftables, input policy drop) has no rule for tcp/10250 tcp/179 that other nodes need; add to the input chain in /etc/nftables.conf: tcp dport 10250 accept; tcp dport 179 accept; then nft -f /etc/nftables.conf", closed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, closed.Stderr.Split("[FAIL]").Length - 1);
+
+        Ruleset("drop", "\t\ttcp dport { 2379, 2380, 6443, 10250, 179 } accept\n\t\tip protocol 4 accept\n");
+        var open = shell.Run("check_firewall", env, stubs: false);
+        Assert.Contains("PASS  firewall (nftables) allows tcp/2379, tcp/2380, tcp/6443, tcp/10250, tcp/179, ipip", open.Stdout, StringComparison.Ordinal);
+        Assert.Empty(open.Stderr);
+
+        Ruleset("accept", string.Empty);
+        var none = shell.Run("check_firewall", env, stubs: false);
+        Assert.Contains("PASS  firewall: no firewalld, ufw or dropping nftables input policy active", none.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Networkmanager_is_a_note_until_calicos_drop_in_is_there_and_nothing_on_a_node_without_calico()
+    {
+        using var shell = new NodeShell();
+        var env = HostWith(shell, "6.1.0");
+        Assert.Contains("PASS  NetworkManager: not installed", shell.Run("check_networkmanager", env, stubs: false).Stdout, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(shell.Fake, "etc/NetworkManager/conf.d"));
+        var managed = shell.Run("check_networkmanager; echo \"failed=${PREFLIGHT_FAILED}\"", env, stubs: false);
+        Assert.Contains($"NOTE  NetworkManager: install adds {NodeRequirements.NetworkManagerDropIn} (Calico's drop-in: unmanaged cali*, tunl*, vxlan.calico)", managed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("failed=0", managed.Stdout, StringComparison.Ordinal);
+
+        Write(shell, "etc" + NodeRequirements.NetworkManagerDropIn["/etc".Length..], "[keyfile]\nunmanaged-devices=interface-name:cali*\n");
+        var dropIn = shell.Run("check_networkmanager", env, stubs: false);
+        Assert.Contains($"PASS  NetworkManager: {NodeRequirements.NetworkManagerDropIn} keeps it off Calico's interfaces", dropIn.Stdout, StringComparison.Ordinal);
+
+        using var controlPlane = new NodeShell(change: s => s with
+        {
+            Nodes = s.Nodes.Select(n => n.Name == "n01" ? n with { Roles = new HashSet<NodeRole> { NodeRole.Etcd, NodeRole.ControlPlane } } : n).ToList(),
+        });
+        Directory.CreateDirectory(Path.Combine(controlPlane.Fake, "etc/NetworkManager"));
+        var run = controlPlane.Run("check_networkmanager", HostWith(controlPlane, "6.1.0"), stubs: false);
+        Assert.True(run.ExitCode == 0 && run.Output.Length == 0, run.Output);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace KubeAirgap.Bundle.Verification;
 /// <summary>
 /// Opens every tarball of a bundle set offline and proves it complete: the tarball matches the outer SHA256SUMS;
 /// the node's directory and what its symlinks (bin, images) reach inside the tarball are its files; every file matches the inner SHA256SUMS and bundle-manifest.json; every binary a unit's ExecStart names is in
-/// bin/; every image a manifest or config names is in images/images.oci.tar, complete for the node's arch, under the name
+/// bin/; every ELF file is for the node's arch (e_machine, <see cref="ElfArch"/>, as Bundle checks); every image a manifest or config names is in images/images.oci.tar, complete for the node's arch, under the name
 /// containerd looks it up by (name@digest when pinned): the same check, <see cref="CompletenessCheck"/>, as the Images task's.
 /// In the fleet layout the node tarball's links reach into its payload tarball, which must match SHA256SUMS and the pin
 /// in the node's lib/layout.env.
@@ -40,7 +40,8 @@ public static partial class BundleVerifier
         return set.Nodes.Select(n => VerifyNode(outputDir, set, n, outer, pins, payloads)).ToList();
     }
 
-    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, OciArchiveContents? Archive);
+    /// <param name="Machine">ELF e_machine, null when the file is not ELF (or is text or the image archive).</param>
+    private sealed record Item(string Sha256, long Size, int Mode, byte[]? Text, OciArchiveContents? Archive, ushort? Machine = null);
 
     private static NodeReport VerifyNode(string dir, BundleSetManifest set, BundleNode node, IReadOnlyDictionary<string, string> outer, Pins.PinsFile? pins, PayloadReads payloads)
     {
@@ -70,6 +71,7 @@ public static partial class BundleVerifier
         CheckTestBundle(set, node, items, problems);
         CheckManifest(node, items, problems);
         CheckUnits(items, problems);
+        CheckElfArch(items, node.Arch, problems);
         if (pins is not null)
         {
             CheckPins(set, node, items, pins, problems);
@@ -90,6 +92,7 @@ public static partial class BundleVerifier
             using var file = File.OpenRead(path);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             using var reader = new TarReader(gzip);
+            var header = new byte[ElfArch.HeaderBytes];
             while (reader.GetNextEntry() is { } entry)
             {
                 if (UnsafeMember(entry) is { } unsafeMember)
@@ -113,6 +116,7 @@ public static partial class BundleVerifier
                 using var hashing = new HashingStream(entry.DataStream);
                 byte[]? text = null;
                 OciArchiveContents? archive = null;
+                ushort? machine = null;
                 if (rel == "images/images.oci.tar")
                 {
                     archive = ReadArchive(hashing, $"{bundle}:{entry.Name}", problems);
@@ -123,8 +127,12 @@ public static partial class BundleVerifier
                     hashing.CopyTo(copy);
                     text = copy.ToArray();
                 }
+                else
+                {
+                    machine = ElfArch.MachineOf(header.AsSpan(0, hashing.ReadAtLeast(header, header.Length, throwOnEndOfStream: false)));
+                }
 
-                files[entry.Name] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text, archive);
+                files[entry.Name] = new Item(hashing.Finish(), entry.Length, (int)entry.Mode, text, archive, machine);
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
@@ -340,6 +348,10 @@ public static partial class BundleVerifier
             }
         }
     }
+
+    /// <summary>Every ELF file must be for the node's arch: a binary swapped for another arch's fails here even when every sum matches.</summary>
+    private static void CheckElfArch(Dictionary<string, Item> items, string arch, List<string> problems) =>
+        problems.AddRange(items.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => ElfArch.Mismatch(i.Key, i.Value.Machine, arch)).OfType<string>());
 
     /// <summary>The archive read and verified (every blob hashes to its name), or null with the reason as a problem.</summary>
     private static OciArchiveContents? ReadArchive(Stream stream, string where, List<string> problems)
