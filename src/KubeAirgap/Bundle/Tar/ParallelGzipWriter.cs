@@ -181,20 +181,28 @@ public sealed class ParallelGzipWriter : IDisposable
     public static byte[] Stored(ReadOnlySpan<byte> data)
     {
         var output = new byte[StoredLength(data.Length)];
+        WriteStored(data, output);
+        return output;
+    }
+
+    /// <summary>Writes <paramref name="data"/> as stored blocks into <paramref name="output"/> (at least
+    /// <see cref="StoredLength"/> bytes); returns how many bytes it wrote.</summary>
+    private static int WriteStored(ReadOnlySpan<byte> data, Span<byte> output)
+    {
         var at = 0;
         do
         {
             var n = Math.Min(StoredMax, data.Length);
             output[at] = 0;
-            BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(at + 1), (ushort)n);
-            BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(at + 3), (ushort)~n);
-            data[..n].CopyTo(output.AsSpan(at + 5));
+            BinaryPrimitives.WriteUInt16LittleEndian(output[(at + 1)..], (ushort)n);
+            BinaryPrimitives.WriteUInt16LittleEndian(output[(at + 3)..], (ushort)~n);
+            data[..n].CopyTo(output[(at + 5)..]);
             at += 5 + n;
             data = data[n..];
         }
         while (!data.IsEmpty);
 
-        return output;
+        return at;
     }
 
     /// <summary><see cref="Stored"/> into a pooled buffer (the writer returns it once the piece is written): a 1 GiB
@@ -202,21 +210,7 @@ public sealed class ParallelGzipWriter : IDisposable
     private static Encoded StoredPooled(byte[] block, int length)
     {
         var output = ArrayPool<byte>.Shared.Rent(StoredLength(length));
-        var data = block.AsSpan(0, length);
-        var at = 0;
-        do
-        {
-            var n = Math.Min(StoredMax, data.Length);
-            output[at] = 0;
-            BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(at + 1), (ushort)n);
-            BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(at + 3), (ushort)~n);
-            data[..n].CopyTo(output.AsSpan(at + 5));
-            at += 5 + n;
-            data = data[n..];
-        }
-        while (!data.IsEmpty);
-
-        return new Encoded(output, at, IsStored: true, Pooled: true, block);
+        return new Encoded(output, WriteStored(block.AsSpan(0, length), output), IsStored: true, Pooled: true, block);
     }
 
     /// <summary>What a worker made of one block: <see cref="EncodePiece"/>'s choice, in a pooled buffer when stored.</summary>
