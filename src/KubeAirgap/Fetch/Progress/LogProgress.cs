@@ -1,4 +1,3 @@
-using System.Globalization;
 using KubeAirgap.Content.Download;
 using KubeAirgap.Content;
 
@@ -23,16 +22,4 @@ public sealed class LogProgress(Action<string> log) : IDownloadProgress
         log(result.FromCache
             ? $"{result.Name}: in cache ({Size.Format(result.Size)})"
             : $"{result.Name}: {Size.Format(result.Size)} from {result.Source}, {result.Digest.Algorithm} verified");
-}
-
-public static class Size
-{
-    public static string Format(long? bytes) => bytes switch
-    {
-        null => "size unknown",
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KiB"),
-        < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.0} MiB"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.00} GiB"),
-    };
 }
