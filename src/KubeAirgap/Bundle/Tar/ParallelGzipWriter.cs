@@ -168,13 +168,12 @@ public sealed class ParallelGzipWriter : IDisposable
     /// <summary>One piece as deflate blocks, none final: stored, or compressed and sync-flushed (whichever is smaller).</summary>
     public static Piece EncodePiece(ReadOnlySpan<byte> data, int level, bool compressedAlready)
     {
-        if (compressedAlready || level == 0 || (data.Length >= 2 * SampleSize && Incompressible(data.Slice((data.Length - SampleSize) / 2, SampleSize))))
-        {
-            return new Piece(Stored(data), IsStored: true);
-        }
-
-        var deflated = Deflate(data, level);
-        return deflated.Length < StoredLength(data.Length) ? new Piece(deflated, IsStored: false) : new Piece(Stored(data), IsStored: true);
+        var block = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(block);
+        var encoded = Encode(block, data.Length, level, compressedAlready);
+        var piece = new Piece(encoded.Bytes.AsSpan(0, encoded.Length).ToArray(), encoded.IsStored);
+        encoded.Release();
+        return piece;
     }
 
     /// <summary><paramref name="data"/> as stored blocks of at most 65535 bytes, each: a byte 0 (BFINAL=0, BTYPE=00, padding), LEN, NLEN, the bytes.</summary>
