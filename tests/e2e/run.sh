@@ -708,7 +708,11 @@ mkdir -p /etc/cni/net.d && echo '{\"name\":\"k8s-pod-network\",\"cniVersion\":\"
 nft add table ip kube-proxy && nft add table ip6 kube-proxy && nft add table ip calico
 iptables -t nat -N KUBE-SERVICES && iptables -t filter -N cali-INPUT
 ip -o link | grep -cE 'cali|tunl0|vxlan'"
-  check_timeout=$install_timeout check "install.sh uninstall exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && ./install.sh uninstall --yes"
+  check_timeout=$install_timeout check "install.sh uninstall exits 0" k8s-03 0 "cd $(bundle_of k8s-03 b1) && rc=0; ./install.sh uninstall --yes >/root/uninstall.log 2>&1 || rc=\$?; tail -n 30 /root/uninstall.log; exit \$rc"
+  # the test's crictl stand-in cannot list pods (no crictl obtainable here): uninstall must say so and stop the
+  # container through runc, which is what caught the processes left in run 6
+  check "uninstall stopped the CRI container through runc when crictl could not list it" k8s-03 0 \
+    "grep -F 'crictl could not list the pod sandboxes' /root/uninstall.log && grep -E 'stop and delete container [0-9a-f]{64} \\(runc, k8s.io\\)' /root/uninstall.log"
   check "no container, shim, mount, CNI interface or config, kube-proxy/Calico table left; etcd's data stays" k8s-03 0 "$(env_of k8s-03)
 for u in ${units[*]}; do if systemctl is-active -q \$u; then echo \"\$u still active\"; exit 1; fi; done
 croot=\$(sed -n \"s/^root = '\\(.*\\)'/\\1/p\" /etc/containerd/config.toml $(bundle_of k8s-03 b1)/etc/containerd/config.toml 2>/dev/null | head -n1)
@@ -748,6 +752,10 @@ fi
 # --- scenario: purge ------------------------------------------------------------------------------------------------------
 if wants purge; then
   scenario purge
+  # uninstall (its scenario) leaves no node uninstaller behind; install again first when nothing else did
+  purge_set=b1; if wants restart; then purge_set=b2; fi
+  check_timeout=$install_timeout check "an installed node to purge (install.sh again when uninstall ran last)" k8s-03 0 "$(env_of k8s-03)
+test -x \$KA_PREFIX/uninstall.sh || { cd $(bundle_of k8s-03 $purge_set) && ./install.sh --yes --test-bundle $(pubkey_arg); }"
   check "the node's own uninstaller --purge, with no bundle on the node: units, files and data directories gone" k8s-03 0 "$(env_of k8s-03)
 rm -rf /root/b1 /root/b2 /root/bad-*; find /root/in -name '*.tar.gz' -delete
 ls -l \$KA_PREFIX/uninstall.sh || exit 1

@@ -18,6 +18,13 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string ContainerdConfig = "/etc/containerd/config.toml";
     public const string ContainerdSocket = "/run/containerd/containerd.sock";
     public const string ContainerdState = "/run/containerd";
+
+    /// <summary>
+    /// runc's state root under containerd's runc shim (io.containerd.runc.v2), one directory per containerd namespace:
+    /// the shim's default when the runtime options set no Root, which the rendered config.toml does not. Uninstall
+    /// finds the containers containerd left running here.
+    /// </summary>
+    public const string RuncRoot = "/run/containerd/runc";
     public const string ContainerdCertsDir = "/etc/containerd/certs.d";
     public const string CrictlConfig = "/etc/crictl.yaml";
     public const string KubeNginxConfig = "/etc/kube-nginx/kube-nginx.conf";

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # uninstall's host steps, in kubeadm reset's order: stop kubelet, remove every pod and container through CRI,
-# unmount what is mounted under kubelet's directory, stop containerd together with its shims, remove the network
+# unmount what is mounted under kubelet's directory, stop containerd together with its shims and whatever container
+# it left running (runc), remove the network
 # state that Calico and kube-proxy created. Each step runs on its own: a failing step is reported, the others
 # still run, and uninstall ends non-zero (RESET_FAILED names the steps).
 
@@ -72,11 +73,23 @@ remove_pods() {
         return 0
     fi
     crictl=("${crictl}" --runtime-endpoint "unix://${socket}" --timeout 30s)
-    for id in $("${crictl[@]}" pods -q); do
+    # A list that fails must not read as "no pods" (a failing command substitution in a for list is not an error
+    # under set -e): it is said, and the containers are stopped through runc once containerd is down (as kubeadm
+    # reset warns and goes on when it cannot remove containers).
+    local pods containers
+    if ! pods=$("${crictl[@]}" pods -q); then
+        warn "remove pods: crictl could not list the pod sandboxes (its error is above); their containers are stopped through runc after containerd"
+        return 0
+    fi
+    for id in ${pods}; do
         act "stop pod sandbox ${id}" "${crictl[@]}" stopp "${id}"
         act "remove pod sandbox ${id}" "${crictl[@]}" rmp -f "${id}"
     done
-    for id in $("${crictl[@]}" ps -a -q); do
+    if ! containers=$("${crictl[@]}" ps -a -q); then
+        warn "remove containers: crictl could not list the containers (its error is above); they are stopped through runc after containerd"
+        return 0
+    fi
+    for id in ${containers}; do
         act "remove container ${id}" "${crictl[@]}" rm -f "${id}"
     done
 }
@@ -149,6 +162,44 @@ stop_containerd() {
     [ -n "${pids// /}" ] || return 0
     # shellcheck disable=SC2086
     act "kill what is left of containerd's shims: ${pids% }" kill -KILL ${pids}
+}
+
+# runc_state_roots: runc's state root of each containerd namespace (k8s.io, and any other) that holds containers.
+runc_state_roots() {
+    local ns
+    for ns in "$(target "${KA_RUNC_ROOT}")"/*/; do
+        [ -d "${ns}" ] || continue
+        printf '%s\n' "${ns%/}"
+    done
+}
+
+# Containers still known to runc once containerd and its shims are gone: CRI could not remove them (crictl failed or
+# is missing), or their shim was killed. A killed shim does not take its container with it: the container's
+# processes live in the pod's cgroup, not in containerd's. `runc delete --force` kills every process of the
+# container and removes its cgroup; the step fails if any container is still there afterwards.
+stop_runc_containers() {
+    unit_listed containerd || return 0
+    on_host "stop the containers containerd left running (runc)" || return 0
+    local runc state id ids left=()
+    runc="$(target "${KA_BIN_DIR}")/runc"
+    [ -n "$(runc_state_roots)" ] || return 0
+    if [ ! -x "${runc}" ]; then
+        warn "stop containers: ${KA_BIN_DIR}/runc is not installed; containers under ${KA_RUNC_ROOT} are not stopped"
+        return 1
+    fi
+    while IFS= read -r state; do
+        ids=$("${runc}" --root "${state}" list -q) || { warn "stop containers: runc could not list ${state} (its error is above)"; return 1; }
+        for id in ${ids}; do
+            act "stop and delete container ${id} (runc, ${state##*/})" "${runc}" --root "${state}" delete --force "${id}"
+        done
+        [ "${DRY_RUN}" = 0 ] || continue
+        ids=$("${runc}" --root "${state}" list -q) || return 1
+        for id in ${ids}; do left+=("${state##*/}/${id}"); done
+    done < <(runc_state_roots)
+    if [ "${#left[@]}" -gt 0 ]; then
+        warn "stop containers: still known to runc after delete --force: ${left[*]}"
+        return 1
+    fi
 }
 
 unmount_containerd() {
@@ -257,6 +308,7 @@ reset_node() {
     reset_step "remove pods and containers (CRI)" remove_pods
     reset_step "unmount under ${KA_KUBELET_DIR}" unmount_kubelet
     reset_step "stop containerd and its shims" stop_containerd
+    reset_step "stop the containers containerd left running (runc)" stop_runc_containers
     reset_step "unmount containerd leftovers" unmount_containerd
     reset_step "remove CNI config" remove_cni_config
     reset_step "remove network interfaces" remove_links

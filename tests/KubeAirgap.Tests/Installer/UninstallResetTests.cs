@@ -14,7 +14,7 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
     {
         private readonly TempDirectory _dir = new("kag-host");
 
-        public FakeHost(TargetRoot root, string bundle, bool failingCrictl = false, string? ipipRefcnt = null)
+        public FakeHost(TargetRoot root, string bundle, string? crictlFails = null, string? ipipRefcnt = null)
         {
             var log = Log;
             Tool("systemctl", "exit 0");
@@ -35,7 +35,8 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
             var crictl = root.Path + InstallerTests.Env(bundle, "KA_BIN_DIR") + "/crictl";
             File.WriteAllText(crictl,
                 $"#!/bin/bash\necho \"crictl $*\" >> '{log}'\nwhile [ \"${{1#--}}\" != \"$1\" ]; do shift 2; done\n" +
-                "case \"$*\" in 'pods -q') printf 'pod1\\npod2\\n' ;; 'ps -a -q') echo ctr1 ;; " + (failingCrictl ? "rmp*) echo 'rmp: context deadline exceeded' >&2; exit 1 ;; " : string.Empty) + "esac\n");
+                "case \"$*\" in " + (crictlFails is null ? string.Empty : $"{crictlFails}*) echo '{crictlFails}: context deadline exceeded' >&2; exit 1 ;; ") +
+                "'pods -q') printf 'pod1\\npod2\\n' ;; 'ps -a -q') echo ctr1 ;; esac\n");
             Cmd.Run("chmod", "+x", crictl).EnsureSuccess("chmod");
             var socket = root.Path + InstallerTests.Env(bundle, "KA_CONTAINERD_SOCKET");
             Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
@@ -164,7 +165,7 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
         using var root = new TargetRoot();
         var bundle = bundles.BundleDir("n02");
         Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
-        using var host = new FakeHost(root, bundle, failingCrictl: true);
+        using var host = new FakeHost(root, bundle, crictlFails: "rmp");
 
         var run = ExtractedBundles.InstallWithoutKey(bundle, root, ["uninstall", "--yes"], host.Environment);
 
@@ -174,6 +175,50 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
         Assert.Contains("nft delete table ip kube-proxy", host.Calls);
         Assert.Contains("systemctl stop containerd", host.Calls);
         Assert.False(File.Exists(root.Combine("etc/kubernetes/pki/ca.crt")), "the files were still removed");
+    }
+
+    // VM run 6 (stop 16): the test's crictl could not list pods, the `for id in $(crictl pods -q)` read that as "no
+    // pods", and after uninstall the container's processes were still running: the shim was killed, but a container's
+    // processes live in the pod's cgroup, not in containerd's. A real runc container stands for it here.
+    [Fact]
+    public void A_container_crictl_could_not_list_is_stopped_through_runc_after_containerd()
+    {
+        NeedsRoot.Check("runs a real runc container");
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n01");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        using var host = new FakeHost(root, bundle, crictlFails: "pods");
+        File.Copy(RuncContainer.Runc, root.Path + InstallerTests.Env(bundle, "KA_BIN_DIR") + "/runc", overwrite: true);
+        using var container = new RuncContainer(root.Path + InstallerTests.Env(bundle, "KA_RUNC_ROOT") + "/k8s.io");
+        Assert.True(container.Alive, "the container runs before uninstall");
+
+        var run = ExtractedBundles.InstallWithoutKey(bundle, root, ["uninstall", "--yes"], host.Environment);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.True(run.Stderr.Contains("crictl could not list the pod sandboxes", StringComparison.Ordinal), run.Output);
+        Assert.DoesNotContain(host.Calls, c => c.Contains(" stopp ", StringComparison.Ordinal));
+        var deleted = $"stop and delete container {container.Id} (runc, k8s.io)";
+        Assert.Contains(deleted, run.Output, StringComparison.Ordinal);
+        Assert.True(run.Output.IndexOf("stop containerd", StringComparison.Ordinal) < run.Output.IndexOf(deleted, StringComparison.Ordinal), run.Output);
+        Assert.True(container.Gone(), $"process {container.Pid} of the container is gone");
+        Assert.Empty(container.Listed());
+    }
+
+    [Fact]
+    public void Containers_left_without_a_runc_to_stop_them_fail_the_step()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n02");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        using var host = new FakeHost(root, bundle);
+        File.Delete(root.Path + InstallerTests.Env(bundle, "KA_BIN_DIR") + "/runc");
+        root.Write(InstallerTests.Env(bundle, "KA_RUNC_ROOT").TrimStart('/') + "/k8s.io/abc/state.json", "{}");
+
+        var run = ExtractedBundles.InstallWithoutKey(bundle, root, ["uninstall", "--yes"], host.Environment);
+
+        Assert.True(run.ExitCode == 7, run.Output);
+        Assert.Contains("runc is not installed; containers under /run/containerd/runc are not stopped", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 step(s) failed: stop the containers containerd left running (runc)", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -229,6 +274,56 @@ public sealed class UninstallResetTests(ExtractedBundles bundles) : IClassFixtur
         Assert.Contains($"keeping data directory {containerd}: install did not create it", run.Stdout, StringComparison.Ordinal);
         Assert.Equal("data that was here before kube-airgap", File.ReadAllText(root.Combine(containerd.TrimStart('/'), "foreign")));
         Assert.False(Directory.Exists(root.Combine(etcd.TrimStart('/'))));
+    }
+
+    /// <summary>A real runc container (busybox sleep, as the VM test's) under a runc state root, removed on dispose.</summary>
+    private sealed class RuncContainer : IDisposable
+    {
+        public const string Runc = "/usr/sbin/runc";
+        private readonly TempDirectory _bundle = new("kag-runc");
+        private readonly string _state;
+
+        public RuncContainer(string state)
+        {
+            _state = state;
+            Id = "kag-" + Guid.NewGuid().ToString("N")[..12];
+            Directory.CreateDirectory(_bundle.Combine("rootfs", "bin"));
+            File.Copy("/bin/busybox", _bundle.Combine("rootfs", "bin", "busybox"));
+            Cmd.Run(Runc, ["spec"], _bundle.Path).EnsureSuccess("runc spec");
+            var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_bundle.Combine("config.json")))!;
+            config["process"]!["terminal"] = false;
+            config["process"]!["args"] = new System.Text.Json.Nodes.JsonArray("/bin/busybox", "sleep", "3600");
+            File.WriteAllText(_bundle.Combine("config.json"), config.ToJsonString());
+            // the detached container inherits runc's stdio: /dev/null, so no pipe of the test stays open
+            Cmd.Run("sh", ["-c", "\"$0\" --root \"$1\" run -d --pid-file \"$2\" \"$3\" </dev/null >/dev/null 2>runc.err || { cat runc.err >&2; exit 1; }",
+                Runc, _state, _bundle.Combine("pid"), Id], _bundle.Path).EnsureSuccess("runc run");
+            Pid = int.Parse(File.ReadAllText(_bundle.Combine("pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public string Id { get; }
+
+        public int Pid { get; }
+
+        public bool Alive => File.Exists($"/proc/{Pid}/stat") && !File.ReadAllText($"/proc/{Pid}/stat").Split(") ")[^1].StartsWith('Z');
+
+        public bool Gone()
+        {
+            for (var i = 0; i < 50 && Alive; i++)
+            {
+                Thread.Sleep(100);
+            }
+
+            return !Alive;
+        }
+
+        public string[] Listed() =>
+            Cmd.Run(Runc, ["--root", _state, "list", "-q"]).EnsureSuccess("runc list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        public void Dispose()
+        {
+            Cmd.Run(Runc, ["--root", _state, "delete", "--force", Id]);
+            _bundle.Dispose();
+        }
     }
 
     private static bool WaitExit(BackgroundProcess p)

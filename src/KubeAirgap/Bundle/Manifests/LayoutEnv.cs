@@ -63,6 +63,7 @@ public static class LayoutEnv
             ("KA_KUBELET_DIR", layout.KubeletRootDir),
             ("KA_CONTAINERD_ROOT", layout.ContainerdRoot),
             ("KA_CONTAINERD_STATE", NodeLayout.ContainerdState),
+            ("KA_RUNC_ROOT", NodeLayout.RuncRoot),
             ("KA_CNI_CONF_DIR", NodeLayout.CniConfDir),
             ("KA_ETCD_DATA_DIR", layout.EtcdDataDir),
             ("KA_ETCD_WAL_DIR", layout.EtcdWalDir),
