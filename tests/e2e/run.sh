@@ -440,6 +440,7 @@ if wants one-by-one; then
   vms_log "one-by-one installs done $(( $(date +%s) - t0 )) s after the first started"
   for n in "${order[@]}"; do  # kept with the work dir: where an install spends its time, step by step
     vm_run "$n" 120 <<<"cat /var/log/kube-airgap-install.log" >"$work/install-log-$n.txt" 2>&1 || true
+    vms_log "$n: $("$here/tools/slowest-steps.py" "$work/install-log-$n.txt" 6 2>&1)"
   done
 
   check_all "every unit active" 0 "$units_active"
