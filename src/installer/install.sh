@@ -450,6 +450,8 @@ load_bundle() {
     . "${BUNDLE_DIR}/lib/services.sh"
     # shellcheck source=lib/reset.sh
     . "${BUNDLE_DIR}/lib/reset.sh"
+    # shellcheck source=lib/kept-data.sh
+    . "${BUNDLE_DIR}/lib/kept-data.sh"
     # shellcheck source=lib/uninstall.sh
     . "${BUNDLE_DIR}/lib/uninstall.sh"
     # shellcheck source=lib/status.sh

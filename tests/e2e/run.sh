@@ -755,16 +755,18 @@ if wants purge; then
   scenario purge
   # uninstall (its scenario) leaves no node uninstaller behind; install again first when nothing else did
   purge_set=b1; if wants restart; then purge_set=b2; fi
+  ka_kept_list=/var/lib/kube-airgap-kept-data.list  # lib/kept-data.sh: --purge leaves no list of kept data behind
   check_timeout=$install_timeout check "an installed node to purge (install.sh again when uninstall ran last)" k8s-03 0 "$(env_of k8s-03)
 test -x \$KA_PREFIX/uninstall.sh || { cd $(bundle_of k8s-03 $purge_set) && ./install.sh --yes --test-bundle $(pubkey_arg); }"
   check "the node's own uninstaller --purge, with no bundle on the node: units, files and data directories gone" k8s-03 0 "$(env_of k8s-03)
 rm -rf /root/b1 /root/b2 /root/bad-*; find /root/in -name '*.tar.gz' -delete
 ls -l \$KA_PREFIX/uninstall.sh || exit 1
-\$KA_PREFIX/uninstall.sh --purge --yes || exit 1
+rc=0; \$KA_PREFIX/uninstall.sh --purge --yes >/root/purge.log 2>&1 || rc=\$?
+tail -n 12 /root/purge.log; echo \"uninstall.sh --purge exited \$rc\"; [ \"\$rc\" = 0 ] || exit 1
 for u in ${units[*]}; do if systemctl is-active -q \$u; then echo \"\$u still active\"; exit 1; fi; done
 for d in \$KA_DATA_DIRS; do if [ -e \"\$d\" ]; then echo \"\$d still there\"; exit 1; fi; done
-grep -E ' (/var/lib/kubelet|/run/containerd)' /proc/self/mounts && exit 1
-test ! -e /etc/kubernetes/admin.conf && test ! -e \$KA_BIN_DIR/kubelet"
+if grep -E ' (/var/lib/kubelet|/run/containerd)' /proc/self/mounts; then echo 'mounts left (above)'; exit 1; fi
+for f in /etc/kubernetes/admin.conf \$KA_BIN_DIR/kubelet $ka_kept_list; do if [ -e \"\$f\" ]; then echo \"\$f still there\"; exit 1; fi; done"
   scenario_done
 fi
 

@@ -30,6 +30,12 @@ public sealed class NodeLayout(ClusterSpec spec)
     public const string KubeNginxConfig = "/etc/kube-nginx/kube-nginx.conf";
     public const string KubeNginxPrefix = "/var/lib/kube-nginx";
     public const string StateDir = "/var/lib/kube-airgap";
+
+    /// <summary>
+    /// The data directories an uninstall without --purge kept (installer lib/kept-data.sh): outside StateDir, which
+    /// uninstall removes, so that a later install of the node takes them over and --purge still deletes them.
+    /// </summary>
+    public const string KeptDataList = "/var/lib/kube-airgap-kept-data.list";
     public const string BackupDir = "/var/lib/kube-airgap/backup";
     public const string ImagesArchive = "/var/lib/kube-airgap/images/images.oci.tar";
     public const string InstallLog = "/var/log/kube-airgap-install.log";

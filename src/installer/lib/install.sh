@@ -216,6 +216,7 @@ run_install() {
     fi
     info "installing ${KA_CLUSTER}/${KA_NODE} (${KA_ROLES}), Kubernetes ${KA_KUBERNETES_VERSION}, into ${ROOT:-/}"
     [ "${DRY_RUN}" = 1 ] || ensure_dir "${KA_STATE_DIR}" 0700
+    adopt_kept_data
     install_files
     switch_current
     prepare_data_dirs

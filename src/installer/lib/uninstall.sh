@@ -3,7 +3,8 @@
 # rules), stops the units, removes the files install created, restores the files it replaced (the oldest backup
 # of each, i.e. what was there before kube-airgap), removes the directories it created when they are empty. Data
 # directories (etcd, containerd, kubelet), even empty ones, stay unless --purge, and --purge deletes only those
-# that install created (dirs.list), once nothing is mounted below them.
+# that install created (dirs.list, or kept by an earlier uninstall of this node: lib/kept-data.sh), once nothing
+# is mounted below them.
 
 confirm() {
     [ "${YES}" = 0 ] || return 0
@@ -68,17 +69,13 @@ restore_current() {
     fi
 }
 
-created_by_install() {
-    grep -qxF -- "$1" "$(state_file dirs.list)" 2>/dev/null
-}
-
 purge_data() {
     local d
     for d in ${KA_DATA_DIRS}; do
         [ -e "$(target "${d}")" ] || continue
         if [ "${PURGE}" = 0 ]; then
             info "keeping data directory ${d} (use --purge to delete it)"
-        elif ! created_by_install "${d}"; then
+        elif ! created_by_install "${d}" && ! kept_for_this_node "${d}"; then
             info "keeping data directory ${d}: install did not create it (it is not in ${KA_STATE_DIR}/dirs.list)"
         elif [ -n "$(mounts_under "${d}")" ]; then
             warn "not deleting ${d}: still mounted below it: $(mounts_under "${d}" | tr '\n' ' ')"
@@ -111,11 +108,26 @@ remove_dirs() {
 
 run_uninstall() {
     require_root
+    local kept=() d
     if [ ! -d "$(target "${KA_STATE_DIR}")" ]; then
+        if [ "${PURGE}" = 1 ] && kept_data_lines | grep -q " $(kept_owner)\$"; then
+            confirm "DELETE the data directories the last uninstall of $(kept_owner) kept (etcd!), listed in ${KA_KEPT_DATA_LIST}?"
+            purge_kept_data || fatal "uninstall --purge of ${KA_CLUSTER}/${KA_NODE} incomplete: see the messages above, fix, and run it again" 7
+            info "purged the kept data directories of $(kept_owner) from ${ROOT:-/}"
+            return 0
+        fi
         info "nothing to uninstall: ${KA_STATE_DIR} does not exist under ${ROOT:-/}"
         return 0
     fi
     confirm "Uninstall ${KA_CLUSTER}/${KA_NODE} from ${ROOT:-/}$([ "${PURGE}" = 0 ] || echo ' and DELETE its data (etcd!)')?"
+    # the data directories install created that stay (no --purge): listed once the records are gone
+    if [ "${PURGE}" = 0 ]; then
+        for d in ${KA_DATA_DIRS}; do
+            if [ -e "$(target "${d}")" ] && { created_by_install "${d}" || kept_for_this_node "${d}"; }; then
+                kept+=("${d}")
+            fi
+        done
+    fi
     reset_node
     reset_step "stop and disable the units" stop_units
     reset_step "delete data directories (--purge)" purge_data
@@ -124,6 +136,7 @@ run_uninstall() {
     reset_step "restore ${KA_PREFIX}/current" restore_current
     if [ "${#RESET_FAILED[@]}" -eq 0 ]; then
         reset_step "remove directories" remove_dirs
+        reset_step "record the kept data directories" record_kept_data "${kept[@]+"${kept[@]}"}"
     else
         warn "keeping ${KA_STATE_DIR}: a step failed, and uninstall needs its records to run again"
     fi

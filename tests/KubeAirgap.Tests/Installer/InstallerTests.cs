@@ -203,7 +203,11 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Equal(2, refused.ExitCode);
         var uninstall = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
         Assert.True(uninstall.ExitCode == 0, uninstall.Output);
-        // kubelet's root dir is a data dir: install made it (for its config), uninstall keeps it, empty, without --purge.
+        // kubelet's root dir is a data dir: install made it (for its config), uninstall keeps it, empty, without --purge,
+        // and lists it as kept; etcd's directories were there before kube-airgap and are not listed.
+        var kept = root.Combine(Env(bundle, "KA_KEPT_DATA_LIST").TrimStart('/'));
+        Assert.Equal($"{Env(bundle, "KA_KUBELET_DIR")} {Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}\n", File.ReadAllText(kept));
+        File.Delete(kept);
         RemoveEmptyDataDirChain(root, Env(bundle, "KA_KUBELET_DIR"));
         Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
 
@@ -243,8 +247,61 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         var left = Cmd.Bash("find . -mindepth 1 | LC_ALL=C sort", root.Path).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var kubelet = Env(bundle, "KA_KUBELET_DIR");
         var kubeletChain = Enumerable.Range(1, kubelet.Count(c => c == '/')).Select(n => "." + string.Join('/', kubelet.Split('/').Take(n + 1)));
-        Assert.Equal(new[] { "./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal" }.Concat(kubeletChain).Order(StringComparer.Ordinal), left);
+        Assert.Equal(new[] { "./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal", "./var", "./var/lib", "./var/lib/kube-airgap-kept-data.list" }
+            .Concat(kubeletChain).Distinct().Order(StringComparer.Ordinal), left);
         Assert.Contains($"keeping data directory {kubelet}", run.Stdout, StringComparison.Ordinal);
+        var owner = $"{Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}";
+        Assert.Equal(
+            new[] { $"/data/k8s/etcd/data {owner}", $"/data/k8s/etcd/wal {owner}", $"{kubelet} {owner}" }.Order(StringComparer.Ordinal),
+            File.ReadAllLines(root.Combine("var/lib/kube-airgap-kept-data.list")).Order(StringComparer.Ordinal));
+        Assert.Equal("600", Cmd.Run("stat", "-c", "%a", root.Combine("var/lib/kube-airgap-kept-data.list")).Stdout.Trim());
+    }
+
+    // VM runs 5 and 7 (stop 16, 17): uninstall, install again, then the node's uninstaller with --purge kept etcd's data:
+    // "install did not create it", since the first uninstall had removed the records that said it did.
+    [Fact]
+    public void Data_an_uninstall_kept_is_taken_over_by_the_next_install_and_purge_deletes_it()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n03");
+        var original = ExtractedBundles.TreeOf(root.Path);
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        root.Write("data/k8s/etcd/data/member/snap/db", "written by etcd");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root, "uninstall", "--yes").ExitCode);
+        Assert.True(File.Exists(root.Combine("var/lib/kube-airgap-kept-data.list")));
+
+        var again = ExtractedBundles.Install(bundle, root);
+        Assert.True(again.ExitCode == 0, again.Output);
+        Assert.Contains("data directories kept by the last uninstall of", again.Stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(root.Combine("var/lib/kube-airgap-kept-data.list")), "the new install's records name them now");
+        Assert.Equal("written by etcd", File.ReadAllText(root.Combine("data/k8s/etcd/data/member/snap/db")));
+
+        var purge = Cmd.Run("bash", [root.Combine("opt/kube-airgap/uninstall.sh"), "--yes", "--purge", "--root", root.Path], environment: new Dictionary<string, string> { ["KA_LOG"] = root.Log });
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        Assert.Contains("delete data directory /data/k8s/etcd/data (--purge)", purge.Stdout, StringComparison.Ordinal);
+        Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
+    }
+
+    [Fact]
+    public void Purge_after_an_uninstall_deletes_the_kept_data_of_this_node_only()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n03");
+        var containerd = Env(bundle, "KA_CONTAINERD_ROOT");
+        root.Write(containerd.TrimStart('/') + "/foreign", "data that was here before kube-airgap");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        root.Write("data/k8s/etcd/data/member/snap/db", "written by etcd");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root, "uninstall", "--yes").ExitCode);
+        var list = root.Combine("var/lib/kube-airgap-kept-data.list");
+        File.AppendAllText(list, "/data/other other/node\n");
+
+        var purge = ExtractedBundles.Install(bundle, root, "uninstall", "--yes", "--purge");
+
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        Assert.Contains("delete data directory /data/k8s/etcd/data (--purge; kept by the last uninstall of", purge.Stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(root.Combine("data/k8s/etcd/data")));
+        Assert.Equal("data that was here before kube-airgap", File.ReadAllText(root.Combine(containerd.TrimStart('/'), "foreign")));
+        Assert.Equal("/data/other other/node\n", File.ReadAllText(list));
     }
 
     [Fact]

@@ -53,6 +53,7 @@ public static class LayoutEnv
             ("KA_ADDONS_DIR", NodeLayout.AddonsDir),
             ("KA_SYSTEMD_DIR", NodeLayout.SystemdDir),
             ("KA_STATE_DIR", NodeLayout.StateDir),
+            ("KA_KEPT_DATA_LIST", NodeLayout.KeptDataList),
             ("KA_BACKUP_DIR", NodeLayout.BackupDir),
             ("KA_INSTALL_LOG", NodeLayout.InstallLog),
             ("KA_SYSCTL_FILE", NodeLayout.SysctlFile),

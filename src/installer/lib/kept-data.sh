@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# Data directories across uninstall and install. uninstall without --purge keeps the data directories (etcd!) that
+# install created, and then removes its own records (KA_STATE_DIR). So that they still count as kube-airgap's, it
+# leaves one list, KA_KEPT_DATA_LIST: "<directory> <cluster>/<node>" a line. A later install of the same node takes
+# them over (they go back into dirs.list, and the list is removed), so that its uninstall --purge deletes them as
+# the first one's would have; `install.sh uninstall --purge` on a node where only the list is left deletes them.
+# A directory that was on the node before kube-airgap is never listed, and --purge never deletes it.
+
+# created_by_install DIR: install created DIR (it is in dirs.list).
+created_by_install() {
+    grep -qxF -- "$1" "$(state_file dirs.list)" 2>/dev/null
+}
+
+kept_owner() {
+    printf '%s/%s' "${KA_CLUSTER}" "${KA_NODE}"
+}
+
+# kept_data_lines: "<directory> <owner>" lines of KA_KEPT_DATA_LIST (none when there is no list).
+kept_data_lines() {
+    local list
+    list=$(target "${KA_KEPT_DATA_LIST}")
+    [ -f "${list}" ] || return 0
+    cat -- "${list}"
+}
+
+# kept_for_this_node DIR: DIR is in KA_KEPT_DATA_LIST, kept by an uninstall of this cluster's node.
+kept_for_this_node() {
+    local d owner
+    while read -r d owner; do
+        if [ "${d}" = "$1" ] && [ "${owner}" = "$(kept_owner)" ]; then
+            return 0
+        fi
+    done < <(kept_data_lines)
+    return 1
+}
+
+# write_kept_data LINE...: KA_KEPT_DATA_LIST holds exactly these lines (0600, written under a temp name and
+# renamed); no line: the list is removed.
+write_kept_data() {
+    local list tmp
+    list=$(target "${KA_KEPT_DATA_LIST}")
+    if [ "$#" -eq 0 ]; then
+        if [ -e "${list}" ]; then
+            act "remove ${KA_KEPT_DATA_LIST} (no kept data directory left in it)" rm -f -- "${list}"
+        fi
+        return 0
+    fi
+    [ "${DRY_RUN}" = 0 ] || { info "[dry-run] would write ${KA_KEPT_DATA_LIST}: $*"; return 0; }
+    mkdir -p -- "$(dirname -- "${list}")"
+    tmp=$(mktemp "${list}.tmp.XXXXXX")
+    printf '%s\n' "$@" >"${tmp}"
+    chmod 0600 "${tmp}"
+    mv -f -- "${tmp}" "${list}"
+}
+
+# record_kept_data DIR...: after uninstall removed its records, list the data directories it kept (those install
+# created), beside what other nodes' uninstalls listed.
+record_kept_data() {
+    [ "$#" -gt 0 ] || return 0
+    local lines=() d owner
+    while read -r d owner; do
+        [ "${owner}" = "$(kept_owner)" ] || lines+=("${d} ${owner}")
+    done < <(kept_data_lines)
+    for d in "$@"; do
+        lines+=("${d} $(kept_owner)")
+    done
+    write_kept_data "${lines[@]}"
+    info "kept data directories, recorded in ${KA_KEPT_DATA_LIST}: $* (a new install of ${KA_NODE} takes them over; install.sh uninstall --purge deletes them)"
+}
+
+# adopt_kept_data: at install, the directories an uninstall of this node kept become this install's again.
+adopt_kept_data() {
+    local rest=() d owner adopted=()
+    [ -n "$(kept_data_lines)" ] || return 0
+    while read -r d owner; do
+        if [ "${owner}" != "$(kept_owner)" ]; then
+            rest+=("${d} ${owner}")
+            warn "${KA_KEPT_DATA_LIST} lists ${d}, kept by an uninstall of ${owner}, not of $(kept_owner): left as it is"
+        elif [ -d "$(target "${d}")" ]; then
+            adopted+=("${d}")
+            if [ "${DRY_RUN}" = 0 ] && ! created_by_install "${d}"; then
+                record dirs.list "${d}"
+            fi
+        fi
+    done < <(kept_data_lines)
+    if [ "${#adopted[@]}" -gt 0 ]; then
+        info "data directories kept by the last uninstall of $(kept_owner), this install's again: ${adopted[*]}"
+    fi
+    write_kept_data "${rest[@]+"${rest[@]}"}"
+}
+
+# purge_kept_data: uninstall --purge where nothing is installed but the list: delete this node's kept directories
+# (once nothing is mounted below them), and their lines.
+purge_kept_data() {
+    local rest=() d owner failed=0
+    while read -r d owner; do
+        if [ "${owner}" != "$(kept_owner)" ]; then
+            rest+=("${d} ${owner}")
+        elif [ ! -e "$(target "${d}")" ]; then
+            continue
+        elif [ -n "$(mounts_under "${d}")" ]; then
+            warn "not deleting ${d}: still mounted below it: $(mounts_under "${d}" | tr '\n' ' ')"
+            rest+=("${d} ${owner}")
+            failed=1
+        else
+            act "delete data directory ${d} (--purge; kept by the last uninstall of ${owner})" rm -rf --one-file-system -- "$(target "${d}")"
+        fi
+    done < <(kept_data_lines)
+    write_kept_data "${rest[@]+"${rest[@]}"}"
+    return "${failed}"
+}
