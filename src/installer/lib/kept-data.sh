@@ -89,23 +89,56 @@ adopt_kept_data() {
     write_kept_data "${rest[@]+"${rest[@]}"}"
 }
 
-# purge_kept_data: uninstall --purge where nothing is installed but the list: delete this node's kept directories
-# (once nothing is mounted below them), and their lines.
-purge_kept_data() {
-    local rest=() d owner failed=0
-    while read -r d owner; do
-        if [ "${owner}" != "$(kept_owner)" ]; then
-            rest+=("${d} ${owner}")
-        elif [ ! -e "$(target "${d}")" ]; then
-            continue
-        elif [ -n "$(mounts_under "${d}")" ]; then
-            warn "not deleting ${d}: still mounted below it: $(mounts_under "${d}" | tr '\n' ' ')"
-            rest+=("${d} ${owner}")
-            failed=1
-        else
-            act "delete data directory ${d} (--purge; kept by the last uninstall of ${owner})" rm -rf --one-file-system -- "$(target "${d}")"
+# dirs_to_keep: what uninstall without --purge leaves of dirs.list, in its order (parents first): each data directory
+# install created (or took over) that is there, and the directories install created above it.
+dirs_to_keep() {
+    local data=() d x
+    for x in ${KA_DATA_DIRS}; do
+        if [ -e "$(target "${x}")" ] && { created_by_install "${x}" || kept_for_this_node "${x}"; }; then
+            data+=("${x}")
         fi
-    done < <(kept_data_lines)
+    done
+    [ "${#data[@]}" -gt 0 ] || return 0
+    while IFS= read -r d; do
+        for x in "${data[@]}"; do
+            case "${x}/" in "${d}/"*) printf '%s\n' "${d}"; break ;; esac
+        done
+    done < <({ [ -f "$(state_file dirs.list)" ] && cat -- "$(state_file dirs.list)"; kept_data_lines | while read -r d x; do [ "${x}" != "$(kept_owner)" ] || printf '%s\n' "${d}"; done; } | awk '!seen[$0]++')
+}
+
+# purge_kept_data: uninstall --purge where nothing is installed but the list: delete this node's kept data
+# directories (once nothing is mounted below them), then the listed directories above them that are empty, deepest
+# first; other nodes' lines stay.
+purge_kept_data() {
+    local rest=() d owner failed=0 line lines=() i
+    mapfile -t lines < <(kept_data_lines)
+    for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+        line=${lines[i]}
+        read -r d owner <<<"${line}"
+        if [ "${owner}" != "$(kept_owner)" ]; then
+            rest=("${line}" "${rest[@]+"${rest[@]}"}")
+            continue
+        fi
+        [ -e "$(target "${d}")" ] || continue
+        case " ${KA_DATA_DIRS} " in
+            *" ${d} "*)
+                if [ -n "$(mounts_under "${d}")" ]; then
+                    warn "not deleting ${d}: still mounted below it: $(mounts_under "${d}" | tr '\n' ' ')"
+                    rest=("${line}" "${rest[@]+"${rest[@]}"}")
+                    failed=1
+                else
+                    act "delete data directory ${d} (--purge; kept by the last uninstall of ${owner})" rm -rf --one-file-system -- "$(target "${d}")"
+                fi
+                ;;
+            *)
+                if [ -n "$(ls -A "$(target "${d}")")" ]; then
+                    info "keeping ${d} (not empty)"
+                else
+                    act "remove directory ${d}" rmdir -- "$(target "${d}")"
+                fi
+                ;;
+        esac
+    done
     write_kept_data "${rest[@]+"${rest[@]}"}"
     return "${failed}"
 }

@@ -108,7 +108,7 @@ remove_dirs() {
 
 run_uninstall() {
     require_root
-    local kept=() d
+    local kept=()
     if [ ! -d "$(target "${KA_STATE_DIR}")" ]; then
         if [ "${PURGE}" = 1 ] && kept_data_lines | grep -q " $(kept_owner)\$"; then
             confirm "DELETE the data directories the last uninstall of $(kept_owner) kept (etcd!), listed in ${KA_KEPT_DATA_LIST}?"
@@ -120,13 +120,10 @@ run_uninstall() {
         return 0
     fi
     confirm "Uninstall ${KA_CLUSTER}/${KA_NODE} from ${ROOT:-/}$([ "${PURGE}" = 0 ] || echo ' and DELETE its data (etcd!)')?"
-    # the data directories install created that stay (no --purge): listed once the records are gone
+    # the data directories install created that stay (no --purge), with the directories it created above them:
+    # listed once the records are gone
     if [ "${PURGE}" = 0 ]; then
-        for d in ${KA_DATA_DIRS}; do
-            if [ -e "$(target "${d}")" ] && { created_by_install "${d}" || kept_for_this_node "${d}"; }; then
-                kept+=("${d}")
-            fi
-        done
+        mapfile -t kept < <(dirs_to_keep)
     fi
     reset_node
     reset_step "stop and disable the units" stop_units

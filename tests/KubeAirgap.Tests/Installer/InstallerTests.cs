@@ -206,7 +206,10 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         // kubelet's root dir is a data dir: install made it (for its config), uninstall keeps it, empty, without --purge,
         // and lists it as kept; etcd's directories were there before kube-airgap and are not listed.
         var kept = root.Combine(Env(bundle, "KA_KEPT_DATA_LIST").TrimStart('/'));
-        Assert.Equal($"{Env(bundle, "KA_KUBELET_DIR")} {Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}\n", File.ReadAllText(kept));
+        var kubeletDir = Env(bundle, "KA_KUBELET_DIR");
+        Assert.Equal(
+            Enumerable.Range(1, kubeletDir.Count(c => c == '/')).Select(n => string.Join('/', kubeletDir.Split('/').Take(n + 1)) + $" {Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}").Order(StringComparer.Ordinal),
+            File.ReadAllLines(kept).Order(StringComparer.Ordinal));
         File.Delete(kept);
         RemoveEmptyDataDirChain(root, Env(bundle, "KA_KUBELET_DIR"));
         Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
@@ -251,9 +254,12 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
             .Concat(kubeletChain).Distinct().Order(StringComparer.Ordinal), left);
         Assert.Contains($"keeping data directory {kubelet}", run.Stdout, StringComparison.Ordinal);
         var owner = $"{Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}";
+        // the data directories and the directories install created above them, parents first
+        var keptLines = File.ReadAllLines(root.Combine("var/lib/kube-airgap-kept-data.list"));
         Assert.Equal(
-            new[] { $"/data/k8s/etcd/data {owner}", $"/data/k8s/etcd/wal {owner}", $"{kubelet} {owner}" }.Order(StringComparer.Ordinal),
-            File.ReadAllLines(root.Combine("var/lib/kube-airgap-kept-data.list")).Order(StringComparer.Ordinal));
+            new[] { "/data", "/data/k8s", "/data/k8s/etcd", "/data/k8s/etcd/data", "/data/k8s/etcd/wal" }.Concat(kubeletChain.Select(c => c[1..])).Distinct().Select(d => $"{d} {owner}").Order(StringComparer.Ordinal),
+            keptLines.Order(StringComparer.Ordinal));
+        Assert.True(Array.IndexOf(keptLines, $"/data {owner}") < Array.IndexOf(keptLines, $"/data/k8s/etcd/data {owner}"), string.Join('\n', keptLines));
         Assert.Equal("600", Cmd.Run("stat", "-c", "%a", root.Combine("var/lib/kube-airgap-kept-data.list")).Stdout.Trim());
     }
 
