@@ -72,6 +72,11 @@ ensure_dir() {
     fi
 }
 
+# created_by_install DIR: install created DIR (it is in dirs.list).
+created_by_install() {
+    grep -qxF -- "$1" "$(state_file dirs.list)" 2>/dev/null
+}
+
 file_sha() {
     local sum
     sum=$(sha256sum <"$1")

@@ -6,11 +6,6 @@
 # the first one's would have; `install.sh uninstall --purge` on a node where only the list is left deletes them.
 # A directory that was on the node before kube-airgap is never listed, and --purge never deletes it.
 
-# created_by_install DIR: install created DIR (it is in dirs.list).
-created_by_install() {
-    grep -qxF -- "$1" "$(state_file dirs.list)" 2>/dev/null
-}
-
 kept_owner() {
     printf '%s/%s' "${KA_CLUSTER}" "${KA_NODE}"
 }
@@ -23,15 +18,17 @@ kept_data_lines() {
     cat -- "${list}"
 }
 
-# kept_for_this_node DIR: DIR is in KA_KEPT_DATA_LIST, kept by an uninstall of this cluster's node.
-kept_for_this_node() {
+# this_node_kept_dirs: the directories KA_KEPT_DATA_LIST names for this cluster's node, in its order.
+this_node_kept_dirs() {
     local d owner
     while read -r d owner; do
-        if [ "${d}" = "$1" ] && [ "${owner}" = "$(kept_owner)" ]; then
-            return 0
-        fi
+        [ "${owner}" != "$(kept_owner)" ] || printf '%s\n' "${d}"
     done < <(kept_data_lines)
-    return 1
+}
+
+# kept_for_this_node DIR: DIR is in KA_KEPT_DATA_LIST, kept by an uninstall of this cluster's node.
+kept_for_this_node() {
+    this_node_kept_dirs | grep -qxF -- "$1"
 }
 
 # write_kept_data LINE...: KA_KEPT_DATA_LIST holds exactly these lines (0600, written under a temp name and
@@ -103,7 +100,7 @@ dirs_to_keep() {
         for x in "${data[@]}"; do
             case "${x}/" in "${d}/"*) printf '%s\n' "${d}"; break ;; esac
         done
-    done < <({ [ -f "$(state_file dirs.list)" ] && cat -- "$(state_file dirs.list)"; kept_data_lines | while read -r d x; do [ "${x}" != "$(kept_owner)" ] || printf '%s\n' "${d}"; done; } | awk '!seen[$0]++')
+    done < <({ [ ! -f "$(state_file dirs.list)" ] || cat -- "$(state_file dirs.list)"; this_node_kept_dirs; } | awk '!seen[$0]++')
 }
 
 # purge_kept_data: uninstall --purge where nothing is installed but the list: delete this node's kept data
