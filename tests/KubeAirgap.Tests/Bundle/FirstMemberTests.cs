@@ -28,6 +28,10 @@ public sealed class FirstMemberTests
             Assert.Equal(bytes.Length, t.PayloadMemberLength + t.NodeMemberLength);
             Assert.True(bytes.AsSpan(0, stored.Length).SequenceEqual(stored), $"{t.Path} does not start with the stored payload member");
             Assert.True(t.PayloadMemberLength > 20 * t.NodeMemberLength, "the shared payload should dominate each tarball");
+
+            // the payload goes in by a kernel copy and its hash is a copy of one state: the sha256 each tarball
+            // reports (SHA256SUMS, the manifest) must still be that of its bytes, for every node after the first too
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), t.Sha256);
         }
     }
 

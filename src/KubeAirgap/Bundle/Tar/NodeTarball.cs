@@ -39,20 +39,15 @@ public static class NodeTarball
         var mode = own.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public;
         using (var tarball = PendingFile.For(output, mode))
         {
-            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            // the payload's member goes in by a copy inside the kernel and its hash is a copy of the state after it
+            // (PayloadMembers.HashAfter): this process reads and hashes only the node's own member
+            using var hash = payloadMember is null
+                ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256)
+                : members.HashAfter(payloadMember);
             using (var disk = tarball.OpenWrite(1 << 20))
             using (var file = new HashingWriteStream(disk, hash))
             {
-                if (payloadMember is null)
-                {
-                    payloadLength = 0;
-                }
-                else
-                {
-                    using var stored = new FileStream(payloadMember, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                    stored.CopyTo(file, 1 << 20);
-                    payloadLength = stored.Length;
-                }
+                payloadLength = payloadMember is null ? 0 : KernelCopy.CopyInto(payloadMember, disk);
 
                 var pending = new MemoryStream();
                 foreach (var dir in PayloadMembers.Directories(top, own))

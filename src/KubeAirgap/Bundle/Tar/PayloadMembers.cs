@@ -19,6 +19,7 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
 {
     private readonly ConcurrentDictionary<string, Lazy<string>> _members = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _made = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<IncrementalHash>> _hashes = new(StringComparer.Ordinal);
     private int _compressed;
 
     public string Directory { get; } = directory;
@@ -36,6 +37,34 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
     {
         var key = Fingerprint(top, entries);
         return _members.GetOrAdd(key, k => new Lazy<string>(() => Make(k, top, entries))).Value;
+    }
+
+    /// <summary>
+    /// A sha256 that has already taken in every byte of the member at <paramref name="path"/> (a copy of one state
+    /// read once per build): a node's tarball starts with those bytes, so its hash goes on from here with only the
+    /// node's own member. The caller disposes it.
+    /// </summary>
+    public IncrementalHash HashAfter(string path)
+    {
+        var after = _hashes.GetOrAdd(path, p => new Lazy<IncrementalHash>(() => HashOf(p))).Value;
+        lock (after)
+        {
+            return after.Clone();
+        }
+    }
+
+    private static IncrementalHash HashOf(string path)
+    {
+        var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = input.Read(buffer)) > 0)
+        {
+            hash.AppendData(buffer.AsSpan(0, n));
+        }
+
+        return hash;
     }
 
     /// <summary>The directories of <paramref name="entries"/> under <paramref name="top"/> (top included), sorted.</summary>
