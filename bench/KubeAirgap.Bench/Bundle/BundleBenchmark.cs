@@ -120,7 +120,7 @@ public static class BundleBenchmark
                 var line = output.Split('\n').LastOrDefault(l => l.Contains(PeakRssMarker, StringComparison.Ordinal))
                     ?? throw new InvalidOperationException($"the Bundle child printed no {PeakRssMarker} line:\n{output}");
                 var kib = long.Parse(line[(line.IndexOf(PeakRssMarker, StringComparison.Ordinal) + PeakRssMarker.Length)..].Trim(), CultureInfo.InvariantCulture);
-                log($"{mib} MiB payload: Bundle child peak RSS {kib / 1024} MiB");
+                log($"{mib} MiB payload: Bundle child peak RSS {kib / 1024} MiB ({output.Split('\n').FirstOrDefault(l => l.StartsWith("managed heap", StringComparison.Ordinal))?.Trim()})");
                 rss.Add((mib, kib));
                 Directory.Delete(dir, recursive: true);
             }
@@ -209,7 +209,11 @@ public static class BundleBenchmark
         var result = BundleBuilder.Build(Request(dir, installerDir, spec, sealedPins, level, parallelism));
         var hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         var kib = hwm["VmHWM:".Length..].Trim().Split(' ')[0];
-        return $"{result.Tarballs.Count} tarballs, {result.PayloadsCompressed} payload member(s) compressed\n{PeakRssMarker}{kib}";
+        // where the memory is: the managed heap at its largest GC, everything allocated, how often each generation ran
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        var heap = string.Create(CultureInfo.InvariantCulture,
+            $"managed heap {gc.HeapSizeBytes / (1 << 20)} MiB at the last GC, committed {gc.TotalCommittedBytes / (1 << 20)} MiB, {GC.GetTotalAllocatedBytes() / (1 << 20)} MiB allocated, GCs gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+        return $"{result.Tarballs.Count} tarballs, {result.PayloadsCompressed} payload member(s) compressed\n{heap}\n{PeakRssMarker}{kib}";
     }
 
     public static IEnumerable<string> Render(Report r, Options options)
