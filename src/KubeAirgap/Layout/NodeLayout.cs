@@ -105,8 +105,6 @@ public sealed class NodeLayout(ClusterSpec spec)
     /// <summary>kubelet's --root-dir: its own default unless the inventory sets paths.kubeletDir.</summary>
     public string KubeletRootDir => spec.Paths.KubeletDir ?? KubeletDir;
 
-    public string KubeProxyDir => $"{spec.Paths.K8sDir}/kube-proxy";
-
     public string AuditLogDir => $"{spec.Paths.K8sDir}/kube-apiserver";
 
     public static string Pki(string file) => $"{PkiDir}/{file}";

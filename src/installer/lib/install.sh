@@ -53,20 +53,21 @@ switch_current() {
     CHANGED_PATHS+=("bin/current")
 }
 
-# --- data directories: created when missing, never emptied or deleted by install ---
+# --- data directories: created when missing, with the mode their component would give them (KA_NODE_DATA_DIRS:
+# mode:path, the rows of this node's roles), before anything is installed into them or started; so they are install's
+# (dirs.list) and uninstall --purge deletes them. One that was there before is the host's: kept, never emptied.
 prepare_data_dirs() {
-    case " ${KA_ROLES} " in
-        *" etcd "*) ;;
-        *) return 0 ;;
-    esac
-    local d
-    for d in "${KA_ETCD_DATA_DIR}" "${KA_ETCD_WAL_DIR}"; do
+    local entry mode d
+    for entry in ${KA_NODE_DATA_DIRS}; do
+        mode=${entry%%:*}
+        d=${entry#*:}
         if [ -d "$(target "${d}")" ]; then
-            info "keeping existing etcd directory ${d}"
+            info "keeping existing data directory ${d}"
         else
             CHANGES=$((CHANGES + 1))
-            ensure_dir "${d}" 0700
-            [ "${DRY_RUN}" = 1 ] || info "created etcd directory ${d} (0700)"
+            ensure_dir "$(dirname "${d}")"
+            ensure_dir "${d}" "${mode}"
+            [ "${DRY_RUN}" = 1 ] || info "created data directory ${d} (${mode})"
         fi
     done
 }
@@ -217,9 +218,9 @@ run_install() {
     info "installing ${KA_CLUSTER}/${KA_NODE} (${KA_ROLES}), Kubernetes ${KA_KUBERNETES_VERSION}, into ${ROOT:-/}"
     [ "${DRY_RUN}" = 1 ] || ensure_dir "${KA_STATE_DIR}" 0700
     adopt_kept_data
+    prepare_data_dirs
     install_files
     switch_current
-    prepare_data_dirs
     record_installed
     swap_off
     load_modules

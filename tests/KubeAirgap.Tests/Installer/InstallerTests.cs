@@ -189,6 +189,7 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         root.Write("data/k8s/etcd/data/member/snap/db", "precious");
         root.Write("data/k8s/etcd/wal/0000000000000000-0000000000000000.wal", "log");
         var original = ExtractedBundles.TreeOf(root.Path);
+        var madeForData = DirectoriesInstallMakesForData(root, bundle);
 
         Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
         Assert.Contains("net.ipv4.ip_forward", File.ReadAllText(root.Combine("etc/sysctl.d/99-kubernetes.conf")), StringComparison.Ordinal);
@@ -196,22 +197,26 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Equal("precious", File.ReadAllText(root.Combine("data/k8s/etcd/data/member/snap/db")));
 
         var again = ExtractedBundles.Install(bundle, root);
-        Assert.Contains("keeping existing etcd directory /data/k8s/etcd/data", again.Stdout, StringComparison.Ordinal);
+        Assert.Contains("keeping existing data directory /data/k8s/etcd/data", again.Stdout, StringComparison.Ordinal);
         Assert.Equal("precious", File.ReadAllText(root.Combine("data/k8s/etcd/data/member/snap/db")));
 
         var refused = ExtractedBundles.Install(bundle, root, "uninstall");
         Assert.Equal(2, refused.ExitCode);
         var uninstall = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
         Assert.True(uninstall.ExitCode == 0, uninstall.Output);
-        // kubelet's root dir is a data dir: install made it (for its config), uninstall keeps it, empty, without --purge,
-        // and lists it as kept; etcd's directories were there before kube-airgap and are not listed.
+        // the data dirs install made (kubelet's, containerd's, the audit log's), uninstall keeps them, empty, without
+        // --purge, and lists them as kept; etcd's directories were there before kube-airgap and are not listed.
         var kept = root.Combine(Env(bundle, "KA_KEPT_DATA_LIST").TrimStart('/'));
-        var kubeletDir = Env(bundle, "KA_KUBELET_DIR");
+        Assert.Contains(Env(bundle, "KA_KUBELET_DIR"), madeForData);
+        Assert.DoesNotContain(Env(bundle, "KA_ETCD_DATA_DIR"), madeForData);
         Assert.Equal(
-            Enumerable.Range(1, kubeletDir.Count(c => c == '/')).Select(n => string.Join('/', kubeletDir.Split('/').Take(n + 1)) + $" {Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}").Order(StringComparer.Ordinal),
+            madeForData.Select(d => $"{d} {Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}").Order(StringComparer.Ordinal),
             File.ReadAllLines(kept).Order(StringComparer.Ordinal));
         File.Delete(kept);
-        RemoveEmptyDataDirChain(root, Env(bundle, "KA_KUBELET_DIR"));
+        foreach (var d in NodeDataDirs(bundle))
+        {
+            RemoveEmptyDataDirChain(root, d);
+        }
         Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
 
         var purge = ExtractedBundles.Install(bundle, root, "uninstall", "--yes", "--purge");
@@ -242,6 +247,7 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
     {
         using var root = new TargetRoot();
         var bundle = bundles.BundleDir("n03");
+        var madeForData = DirectoriesInstallMakesForData(root, bundle);
         Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
         var run = ExtractedBundles.Install(bundle, root, "uninstall", "--yes");
 
@@ -249,15 +255,16 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Contains("keeping data directory /data/k8s/etcd/data", run.Stdout, StringComparison.Ordinal);
         var left = Cmd.Bash("find . -mindepth 1 | LC_ALL=C sort", root.Path).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var kubelet = Env(bundle, "KA_KUBELET_DIR");
-        var kubeletChain = Enumerable.Range(1, kubelet.Count(c => c == '/')).Select(n => "." + string.Join('/', kubelet.Split('/').Take(n + 1)));
-        Assert.Equal(new[] { "./data", "./data/k8s", "./data/k8s/etcd", "./data/k8s/etcd/data", "./data/k8s/etcd/wal", "./var", "./var/lib", "./var/lib/kube-airgap-kept-data.list" }
-            .Concat(kubeletChain).Distinct().Order(StringComparer.Ordinal), left);
+        Assert.Contains("/data/k8s/etcd/data", madeForData);
+        Assert.Contains(Env(bundle, "KA_CONTAINERD_ROOT"), madeForData);
+        Assert.Equal(new[] { "./var", "./var/lib", "./var/lib/kube-airgap-kept-data.list" }
+            .Concat(madeForData.Select(d => "." + d)).Distinct().Order(StringComparer.Ordinal), left);
         Assert.Contains($"keeping data directory {kubelet}", run.Stdout, StringComparison.Ordinal);
         var owner = $"{Env(bundle, "KA_CLUSTER")}/{Env(bundle, "KA_NODE")}";
         // the data directories and the directories install created above them, parents first
         var keptLines = File.ReadAllLines(root.Combine("var/lib/kube-airgap-kept-data.list"));
         Assert.Equal(
-            new[] { "/data", "/data/k8s", "/data/k8s/etcd", "/data/k8s/etcd/data", "/data/k8s/etcd/wal" }.Concat(kubeletChain.Select(c => c[1..])).Distinct().Select(d => $"{d} {owner}").Order(StringComparer.Ordinal),
+            madeForData.Select(d => $"{d} {owner}").Order(StringComparer.Ordinal),
             keptLines.Order(StringComparer.Ordinal));
         Assert.True(Array.IndexOf(keptLines, $"/data {owner}") < Array.IndexOf(keptLines, $"/data/k8s/etcd/data {owner}"), string.Join('\n', keptLines));
         Assert.Equal("600", Cmd.Run("stat", "-c", "%a", root.Combine("var/lib/kube-airgap-kept-data.list")).Stdout.Trim());
@@ -285,6 +292,28 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         var purge = Cmd.Run("bash", [root.Combine("opt/kube-airgap/uninstall.sh"), "--yes", "--purge", "--root", root.Path], environment: new Dictionary<string, string> { ["KA_LOG"] = root.Log });
         Assert.True(purge.ExitCode == 0, purge.Output);
         Assert.Contains("delete data directory /data/k8s/etcd/data (--purge)", purge.Stdout, StringComparison.Ordinal);
+        Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
+    }
+
+    // VM run 9 (stop 18): containerd made its root directory itself when install started it, so install had no record
+    // of it, and the node's uninstaller --purge kept /data/k8s/containerd ("install did not create it").
+    [Fact]
+    public void Purge_deletes_the_data_directories_the_components_filled_after_install()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n03");
+        var original = ExtractedBundles.TreeOf(root.Path);
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+
+        // what each component writes once it runs, into the directory its configuration names
+        foreach (var key in new[] { "KA_CONTAINERD_ROOT", "KA_KUBELET_DIR", "KA_ETCD_DATA_DIR" })
+        {
+            root.Write(Env(bundle, key).TrimStart('/') + "/written-by-the-component", "data");
+        }
+
+        var purge = ExtractedBundles.Install(bundle, root, "uninstall", "--yes", "--purge");
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        Assert.Contains($"delete data directory {Env(bundle, "KA_CONTAINERD_ROOT")} (--purge)", purge.Stdout, StringComparison.Ordinal);
         Assert.Equal(original, ExtractedBundles.TreeOf(root.Path));
     }
 
@@ -348,6 +377,18 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
     }
 
     /// <summary>Removes an empty data dir that uninstall kept and its parents as long as they are empty.</summary>
+    /// <summary>This node's data directories (lib/layout.env KA_NODE_DATA_DIRS, <c>mode:path</c> each).</summary>
+    private static IReadOnlyList<string> NodeDataDirs(string bundle) =>
+        Env(bundle, "KA_NODE_DATA_DIRS").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(e => e[(e.IndexOf(':', StringComparison.Ordinal) + 1)..]).ToList();
+
+    /// <summary>Before install: the node's data directories and the directories above them that are not there yet (what install will make for them).</summary>
+    private static IReadOnlyList<string> DirectoriesInstallMakesForData(TargetRoot root, string bundle) =>
+        NodeDataDirs(bundle)
+            .SelectMany(d => Enumerable.Range(1, d.Count(c => c == '/')).Select(n => string.Join('/', d.Split('/').Take(n + 1))))
+            .Where(d => !Directory.Exists(root.Path + d))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
     private static void RemoveEmptyDataDirChain(TargetRoot root, string dir)
     {
         for (var d = dir; d.Length > 1; d = Path.GetDirectoryName(d)!)

@@ -19,17 +19,15 @@ public sealed partial class NodeFilesTests
         public void Should_Give_Each_Role_Its_Files_And_Never_Ship_The_Etcd_Or_Front_Proxy_CA_Keys()
         {
             // Given: an all-roles node, an etcd-only node and a worker-only node
-            using var f = new PkiFixture
+            using var f = new PkiFixture();
+            f.Spec = f.Spec with
             {
-                Spec = new PkiFixture().Spec with
-                {
-                    Nodes =
-                    [
-                        PkiFixture.Node("k8s-01", "127.0.1.1"),
-                        PkiFixture.Node("etcd-02", "127.0.1.2", NodeRole.Etcd),
-                        PkiFixture.Node("work-03", "127.0.1.3", NodeRole.Worker),
-                    ],
-                },
+                Nodes =
+                [
+                    PkiFixture.Node("k8s-01", "127.0.1.1"),
+                    PkiFixture.Node("etcd-02", "127.0.1.2", NodeRole.Etcd),
+                    PkiFixture.Node("work-03", "127.0.1.3", NodeRole.Worker),
+                ],
             };
 
             // When

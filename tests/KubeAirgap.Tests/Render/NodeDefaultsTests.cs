@@ -147,9 +147,11 @@ public sealed class NodeDefaultsTests
     {
         // the hosts file is TOML, not an image use: the completeness scanner must not mistake it for one
         using var temp = new TempDirectory("kag-hosts-scan");
-        TreeWriter.Write(temp.Path, RenderFixture.Render(Shipped, RenderFixture.ShippedPins, Shipped.Nodes[0]));
+        // into a folder of the temp dir: TreeWriter keeps its list of rendered files beside the tree, not in it
+        var tree = temp.Combine("node");
+        TreeWriter.Write(tree, RenderFixture.Render(Shipped, RenderFixture.ShippedPins, Shipped.Nodes[0]));
 
-        var uses = ImageUseScanner.Scan(temp.Path);
+        var uses = ImageUseScanner.Scan(tree);
 
         Assert.DoesNotContain(uses, u => u.File.EndsWith("hosts.toml", StringComparison.Ordinal));
     }

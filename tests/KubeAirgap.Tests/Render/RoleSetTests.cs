@@ -24,6 +24,7 @@ namespace KubeAirgap.Tests.Render;
 /// Roles are independent (issue 14, point 9): 3 [etcd, control-plane] nodes and 2 [worker] nodes get real rendered
 /// configs and PKI, payloads that carry the image plan of their role set, bundle, verify and install into --root trees.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class RoleSetTests
 {
     /// <summary>What only kubelet and kube-proxy use: their configs, kubeconfigs, units, keys and binaries.</summary>
@@ -54,13 +55,15 @@ public sealed class RoleSetTests
         var spec = SplitCluster();
         using var temp = new TempDirectory("kag-roles-plan");
         var controlPlane = spec.Nodes[0];
-        TreeWriter.Write(temp.Path, RenderFixture.Render(spec, RenderFixture.ShippedPins, controlPlane));
+        // into a folder of the temp dir: TreeWriter keeps its list of rendered files beside the tree, not in it
+        var tree = temp.Combine("node");
+        TreeWriter.Write(tree, RenderFixture.Render(spec, RenderFixture.ShippedPins, controlPlane));
 
         // When: the image plan of its payload
         var plan = ImagePlan.For(PayloadKey.Of(controlPlane), spec, RenderFixture.ShippedPins).Select(r => r.Canonical).ToHashSet(StringComparer.Ordinal);
 
         // Then: every image its own add-on manifests name is planned for it, and images.extra reaches it
-        var named = ImageUseScanner.Scan(temp.Path).Select(u => KubeAirgap.ImageRefs.ImageReference.Parse(u.Reference).Canonical).Distinct().ToList();
+        var named = ImageUseScanner.Scan(tree).Select(u => KubeAirgap.ImageRefs.ImageReference.Parse(u.Reference).Canonical).Distinct().ToList();
         Assert.NotEmpty(named);
         Assert.All(named, image => Assert.Contains(image, plan));
         Assert.Contains(KubeAirgap.ImageRefs.ImageReference.Parse(spec.Images.Extra[0]).Canonical, plan);
@@ -129,6 +132,22 @@ public sealed class RoleSetTests
                 Assert.True(kubeletOrProxy.Count == 0, $"{node.Name} ({string.Join(", ", node.Roles)}) got: {string.Join(", ", kubeletOrProxy)}");
                 Assert.Contains("/etc/kubernetes/addons/calico.yaml", files);
                 Assert.Contains("/etc/kubernetes/pki/apiserver.crt", files);
+            }
+
+            // and the data directories of its roles only, each with the mode its component would give it
+            var dataDirs = DataDirectories.Of(new NodeLayout(spec));
+            foreach (var dir in dataDirs)
+            {
+                var path = root.Combine(dir.Path.TrimStart('/'));
+                if (dataDirs.Any(d => d.Path == dir.Path && node.Has(d.Role)))
+                {
+                    Assert.True(Directory.Exists(path), $"{node.Name}: no {dir.Component} data directory {dir.Path}");
+                    Assert.Equal((UnixFileMode)Convert.ToInt32(dir.Mode, 8), File.GetUnixFileMode(path));
+                }
+                else
+                {
+                    Assert.False(Directory.Exists(path), $"{node.Name} ({string.Join(", ", node.Roles)}) got {dir.Component}'s data directory {dir.Path}");
+                }
             }
         }
     }
