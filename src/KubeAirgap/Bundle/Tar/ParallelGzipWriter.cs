@@ -264,10 +264,11 @@ public sealed class ParallelGzipWriter : IDisposable
     /// </summary>
     private static bool Incompressible(ReadOnlySpan<byte> sample)
     {
-        var output = ArrayPool<byte>.Shared.Rent(StoredLength(sample.Length) + 64);
+        var room = StoredLength(sample.Length) + 64;
+        var output = ArrayPool<byte>.Shared.Rent(room);
         try
         {
-            using var buffer = new MemoryStream(output, 0, StoredLength(sample.Length) + 64, writable: true);
+            using var buffer = new MemoryStream(output, 0, room, writable: true);
             using var deflate = new DeflateStream(buffer, new ZLibCompressionOptions { CompressionLevel = 1 }, leaveOpen: true);
             deflate.Write(sample);
             deflate.Flush(); // Z_SYNC_FLUSH, as the pieces end

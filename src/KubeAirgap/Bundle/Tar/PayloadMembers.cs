@@ -40,8 +40,8 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
     }
 
     /// <summary>
-    /// A sha256 that has already taken in every byte of the member at <paramref name="path"/> (a copy of one state
-    /// read once per build): a node's tarball starts with those bytes, so its hash goes on from here with only the
+    /// A sha256 that has already taken in every byte of the member at <paramref name="path"/> (a copy of one state:
+    /// taken while the member was written, or read once per build from a stored one): a node's tarball starts with those bytes, so its hash goes on from here with only the
     /// node's own member. The caller disposes it.
     /// </summary>
     public IncrementalHash HashAfter(string path)
@@ -101,8 +101,10 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
 
         using (var pending = PendingFile.For(path))
         {
+            // hashed as it is written: the nodes' tarballs go on from this state (HashAfter) without reading it back
+            var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using (var output = pending.OpenWrite(1 << 20))
-            using (var gzip = new ParallelGzipWriter(output, Level, workers))
+            using (var gzip = new ParallelGzipWriter(new HashingWriteStream(output, hash), Level, workers))
             {
                 foreach (var dir in Directories(top, entries))
                 {
@@ -126,6 +128,7 @@ public sealed class PayloadMembers(string directory, int level, long mtime, int 
             }
 
             pending.Commit();
+            _hashes[path] = new Lazy<IncrementalHash>(hash);
             _made[path] = true;
             Interlocked.Increment(ref _compressed);
             return path;
