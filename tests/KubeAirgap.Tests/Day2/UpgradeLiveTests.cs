@@ -54,19 +54,47 @@ public sealed class UpgradeLiveTests
 
         var run = shell.Run($$"""
             . "${BUNDLE_DIR}/lib/day2.sh"; . "${BUNDLE_DIR}/lib/upgrade.sh"
-            ROOT=; KA_UNITS=etcd; KA_NODE_IP='{{world.Address}}'; KA_HEALTH=('etcd=etcd:{{world.EtcdPort}}')
-            KA_ETCD_CACERT='{{world.Pki("etcd-ca.crt")}}'; KA_ETCD_CERT='{{world.Pki("apiserver-etcd-client.crt")}}'; KA_ETCD_KEY='{{world.Pki("apiserver-etcd-client.key")}}'
+            ROOT=; KA_UNITS=etcd; KA_ETCD_CLIENTS="${KA_ETCD_CLIENTS/n01=127.0.1.1:2379/n01={{world.Address}}:{{world.EtcdPort}}}"
+            KA_ETCD_CACERT='{{world.Pki("etcd-ca.crt")}}'; KA_ETCD_ADMIN_CERT='{{world.Pki("apiserver-etcd-client.crt")}}'; KA_ETCD_ADMIN_KEY='{{world.Pki("apiserver-etcd-client.key")}}'
+            echo "etcd health: $(health_of etcd); clients: ${KA_ETCD_CLIENTS}"
             upgrade_etcd_snapshot '{{dir}}'
             """);
 
+        // the layout's own etcd entries, not a shape from memory: health is etcd's /health on its metrics listener
+        // (an upgrade once built the snapshot endpoint from it and waited an hour on https://<ip>:http:...; VM run 12)
+        Assert.Contains("etcd health: http:127.0.0.1:2381/health;", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"clients: n01={world.Address}:{world.EtcdPort} n02=", run.Stdout, StringComparison.Ordinal);
+
         Assert.True(run.ExitCode == 0, run.Output);
-        Assert.Contains("take an etcd snapshot of n01 before the upgrade", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"take an etcd snapshot of n01 (https://{world.Address}:{world.EtcdPort}) before the upgrade", run.Stdout, StringComparison.Ordinal);
         var snapshot = Path.Combine(dir, "etcd-snapshot.db");
         Assert.Equal("600", Cmd.Run("stat", "-c", "%a", snapshot).Stdout.Trim());
         Assert.False(File.Exists(snapshot + ".part"));
         var status = Cmd.Run("etcdctl", ["snapshot", "status", snapshot, "--write-out=json"], environment: new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
         Assert.True(status.ExitCode == 0, status.Output);
         Assert.Contains("\"revision\":", status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_member_that_does_not_answer_the_snapshot_fails_in_seconds_and_says_where()
+    {
+        using var shell = new NodeShell();
+        File.CreateSymbolicLink(Path.Combine(shell.BinDir, "etcdctl"), "/usr/bin/etcdctl");
+        var dir = shell.Fake + "/backup";
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(shell.Units, "quorum"), string.Empty); // healthy by its probe, but nothing on the client port
+        var closed = Ports.Free();
+
+        var run = shell.Run($$"""
+            . "${BUNDLE_DIR}/lib/day2.sh"; . "${BUNDLE_DIR}/lib/upgrade.sh"
+            ROOT=; KA_UNITS=etcd; KA_ETCD_CLIENTS="n01=127.0.0.1:{{closed}}"
+            rc=0; (upgrade_etcd_snapshot '{{dir}}') || rc=$?; echo "rc=$rc"
+            """);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("rc=1", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"etcd snapshot of n01 at https://127.0.0.1:{closed} failed", run.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "etcd-snapshot.db")));
     }
 
     [Fact]
