@@ -130,7 +130,13 @@ put_file() {
             fi
             return 0
         fi
-        backup "${path}"
+        if [ "${path}" = "${KA_IMAGES_ARCHIVE:-}" ] && grep -qxF -- "${path}" "${ROOT}${KA_STATE_DIR}/installed.list" 2>/dev/null; then
+            # hundreds of MB on a real cluster, each update: its images stay in containerd (pinned), rollback does
+            # not need it (lib/upgrade.sh leaves it out too), and a node kept for years would fill its disk
+            info "not backing up ${path}: an image archive install itself placed; its images stay in containerd"
+        else
+            backup "${path}"
+        fi
     elif [ -e "${dest}" ] || [ -L "${dest}" ]; then
         fatal "${path}: exists and is not a regular file; remove it or move it away first"
     else

@@ -376,6 +376,29 @@ public sealed class InstallerTests(ExtractedBundles bundles) : IClassFixture<Ext
         Assert.Equal(0, ExtractedBundles.Install(bundle, root, "verify").ExitCode);
     }
 
+    [Fact]
+    public void An_update_backs_up_the_configs_it_replaces_but_not_the_image_archive_it_placed_itself()
+    {
+        using var root = new TargetRoot();
+        var bundle = bundles.BundleDir("n01");
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root).ExitCode);
+        var archive = Env(bundle, "KA_IMAGES_ARCHIVE");
+        Assert.True(File.Exists(root.Combine(archive.TrimStart('/'))), archive);
+        // the node as an older bundle left it: another image archive and another kubeconfig
+        File.AppendAllText(root.Combine(archive.TrimStart('/')), "older images");
+        File.AppendAllText(root.Combine("etc/kubernetes/kubelet.conf"), "# older\n");
+
+        var update = ExtractedBundles.Install(bundle, root);
+
+        Assert.True(update.ExitCode == 0, update.Output);
+        Assert.Contains($"not backing up {archive}: an image archive install itself placed", update.Stdout, StringComparison.Ordinal);
+        Assert.Contains("backed up /etc/kubernetes/kubelet.conf", update.Stdout, StringComparison.Ordinal);
+        var backups = root.Combine(Env(bundle, "KA_BACKUP_DIR").TrimStart('/'));
+        Assert.Contains(Directory.EnumerateFiles(backups, "*", SearchOption.AllDirectories), f => f.EndsWith("/etc/kubernetes/kubelet.conf", StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.EnumerateFiles(backups, "*", SearchOption.AllDirectories), f => f.EndsWith(archive, StringComparison.Ordinal));
+        Assert.Equal(0, ExtractedBundles.Install(bundle, root, "verify").ExitCode);
+    }
+
     /// <summary>Removes an empty data dir that uninstall kept and its parents as long as they are empty.</summary>
     /// <summary>This node's data directories (lib/layout.env KA_NODE_DATA_DIRS, <c>mode:path</c> each).</summary>
     private static IReadOnlyList<string> NodeDataDirs(string bundle) =>
