@@ -43,13 +43,10 @@ public sealed class UpgradeLiveTests
     {
         using var world = new KubeFixtureWorld();
         world.StartEtcd();
-        using var shell = new NodeShell();
-        File.CreateSymbolicLink(Path.Combine(shell.BinDir, "etcdctl"), "/usr/bin/etcdctl");
+        using var shell = SnapshotShell(out var dir);
         var put = Cmd.Run("etcdctl", ["--endpoints", world.EtcdUrl, "--cacert", world.Pki("etcd-ca.crt"), "--cert", world.Pki("apiserver-etcd-client.crt"),
             "--key", world.Pki("apiserver-etcd-client.key"), "put", "/registry/before-upgrade", "1"], environment: new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
         Assert.True(put.ExitCode == 0, put.Output);
-        var dir = shell.Fake + "/backup";
-        Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(shell.Units, "quorum"), string.Empty); // the stub's etcd health probe: healthy
 
         var run = shell.Run($$"""
@@ -78,10 +75,7 @@ public sealed class UpgradeLiveTests
     [Fact]
     public void A_member_that_does_not_answer_the_snapshot_fails_in_seconds_and_says_where()
     {
-        using var shell = new NodeShell();
-        File.CreateSymbolicLink(Path.Combine(shell.BinDir, "etcdctl"), "/usr/bin/etcdctl");
-        var dir = shell.Fake + "/backup";
-        Directory.CreateDirectory(dir);
+        using var shell = SnapshotShell(out var dir);
         File.WriteAllText(Path.Combine(shell.Units, "quorum"), string.Empty); // healthy by its probe, but nothing on the client port
         var closed = Ports.Free();
 
@@ -100,10 +94,7 @@ public sealed class UpgradeLiveTests
     [Fact]
     public void A_member_whose_etcd_is_down_is_not_upgraded_without_its_snapshot()
     {
-        using var shell = new NodeShell();
-        File.CreateSymbolicLink(Path.Combine(shell.BinDir, "etcdctl"), "/usr/bin/etcdctl");
-        var dir = shell.Fake + "/backup";
-        Directory.CreateDirectory(dir);
+        using var shell = SnapshotShell(out var dir);
 
         var run = shell.Run($$"""
             . "${BUNDLE_DIR}/lib/upgrade.sh"
@@ -149,5 +140,15 @@ public sealed class UpgradeLiveTests
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Contains("version skew: n01 runs no kubelet and no apiserver (roles: etcd); the apiserver version check is skipped", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("held=[]", run.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>A node shell with the real etcdctl and an empty backup directory for the snapshot.</summary>
+    private static NodeShell SnapshotShell(out string dir)
+    {
+        var shell = new NodeShell();
+        File.CreateSymbolicLink(Path.Combine(shell.BinDir, "etcdctl"), "/usr/bin/etcdctl");
+        dir = shell.Fake + "/backup";
+        Directory.CreateDirectory(dir);
+        return shell;
     }
 }
