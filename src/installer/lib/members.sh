@@ -7,12 +7,12 @@
 #   units are healthy it drains and deletes each removed Node and removes each removed etcd member.
 # Every step looks first and does only what is missing: a second run changes nothing.
 
-# members_etcdctl_argv ENDPOINTS: sets MEMBERS_ETCDCTL to etcdctl with this node's etcd client certificate
-# (KA_ETCD_ADMIN_CERT) against ENDPOINTS.
+# members_etcdctl_argv ENDPOINTS [COMMAND_TIMEOUT]: sets MEMBERS_ETCDCTL to etcdctl with this node's etcd client
+# certificate (KA_ETCD_ADMIN_CERT) against ENDPOINTS, each command within COMMAND_TIMEOUT (default 10s).
 MEMBERS_ETCDCTL=()
 members_etcdctl_argv() {
     MEMBERS_ETCDCTL=("$(target "${KA_BIN_DIR}")/etcdctl" --endpoints "$1" --cacert "$(target "${KA_ETCD_CACERT}")"
-        --cert "$(target "${KA_ETCD_ADMIN_CERT}")" --key "$(target "${KA_ETCD_ADMIN_KEY}")" --command-timeout=10s)
+        --cert "$(target "${KA_ETCD_ADMIN_CERT}")" --key "$(target "${KA_ETCD_ADMIN_KEY}")" --command-timeout="${2:-10s}")
 }
 
 # members_etcdctl ENDPOINTS ARGS...: run etcdctl (API v3) with ARGS.
@@ -67,10 +67,12 @@ members_cluster_urls() {
     printf '%s\n' "$1" | tr ',' '\n' | sed 's/^[^=]*=//' | LC_ALL=C sort | paste -sd, -
 }
 
-# members_etcd_endpoints: the client URLs of KA_ETCD_CLIENTS (name=host:port ...), comma-separated.
+# members_etcd_endpoints NAME: the client URLs of KA_ETCD_CLIENTS (name=host:port ...), comma-separated: every one
+# for NAME "", else only NAME's ("" when NAME is no member).
 members_etcd_endpoints() {
     local entry out=()
     for entry in ${KA_ETCD_CLIENTS}; do
+        [ -z "${1:-}" ] || [ "${entry%%=*}" = "$1" ] || continue
         out+=("https://${entry#*=}")
     done
     local IFS=,
@@ -159,7 +161,7 @@ members_remove_node() {
 # members_remove_etcd NAME PEER_URL: remove the member from etcd (by name, or by peer URL when it never started).
 members_remove_etcd() {
     local name=$1 peer=$2 endpoints list id
-    endpoints=$(members_etcd_endpoints)
+    endpoints=$(members_etcd_endpoints "") # every member
     [ -n "${endpoints}" ] || fatal "etcd: no etcd members in this bundle (KA_ETCD_CLIENTS) to remove ${name} from"
     list=$(members_list "${endpoints}") || fatal "etcd: no member answers at ${endpoints}; cannot remove ${name}"
     id=$(members_id_of "${list}" "${name}" "${peer}")

@@ -199,35 +199,22 @@ upgrade_paths() {
             '$5 != "" && index($5, prefix) != 1 && $5 != images { print $5 }' | LC_ALL=C sort -u
 }
 
-# own_etcd_endpoint: this member's client URL, from KA_ETCD_CLIENTS (name=host:port ...), as the members use it.
-own_etcd_endpoint() {
-    local entry
-    for entry in ${KA_ETCD_CLIENTS}; do
-        if [ "${entry%%=*}" = "${KA_NODE}" ]; then
-            printf 'https://%s' "${entry#*=}"
-            return 0
-        fi
-    done
-    fatal "etcd: ${KA_NODE} is not in this bundle's etcd client list (KA_ETCD_CLIENTS='${KA_ETCD_CLIENTS}') in lib/layout.env"
-}
-
 # upgrade_etcd_snapshot DIR: an etcd snapshot of this member into DIR/etcd-snapshot.db, checked before it counts.
 # etcdctl gets a dial timeout (a member that does not answer fails in seconds, not at the command timeout) and a
 # command timeout long enough for etcd's largest database (8 GiB) on a slow disk.
 upgrade_etcd_snapshot() {
-    local dir=$1 endpoint bin
+    local dir=$1 endpoint
     has_unit etcd || return 0
     if [ -n "${ROOT}" ]; then
         info "etcd snapshot before the upgrade: skipped under --root (no live etcd)"
         return 0
     fi
-    endpoint=$(own_etcd_endpoint)
-    bin=$(target "${KA_BIN_DIR}")
+    endpoint=$(members_etcd_endpoints "${KA_NODE}")
+    [ -n "${endpoint}" ] || fatal "etcd: ${KA_NODE} is not in this bundle's etcd client list (KA_ETCD_CLIENTS='${KA_ETCD_CLIENTS}') in lib/layout.env"
     check_health "$(health_of etcd)" || fatal "etcd on ${KA_NODE} is not healthy: an upgrade of an etcd member takes a snapshot first; start etcd (systemctl start etcd), check it (etcdctl endpoint health), then run install.sh again"
+    members_etcdctl_argv "${endpoint}" 1800s
     act "take an etcd snapshot of ${KA_NODE} (${endpoint}) before the upgrade (${dir}/etcd-snapshot.db)" \
-        env ETCDCTL_API=3 "${bin}/etcdctl" --endpoints "${endpoint}" --cacert "$(target "${KA_ETCD_CACERT}")" \
-        --cert "$(target "${KA_ETCD_ADMIN_CERT}")" --key "$(target "${KA_ETCD_ADMIN_KEY}")" --dial-timeout=10s --command-timeout=1800s \
-        snapshot save "$(target "${dir}")/etcd-snapshot.db.part" ||
+        env ETCDCTL_API=3 "${MEMBERS_ETCDCTL[@]}" --dial-timeout=10s snapshot save "$(target "${dir}")/etcd-snapshot.db.part" ||
         fatal "etcd snapshot of ${KA_NODE} at ${endpoint} failed (etcdctl's error above): the upgrade changed nothing; check etcd (etcdctl endpoint health), then run install.sh again"
     etcd_snapshot status "$(target "${dir}")/etcd-snapshot.db.part" --write-out=table
     chmod 0600 "$(target "${dir}")/etcd-snapshot.db.part"
