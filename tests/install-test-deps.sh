@@ -24,7 +24,7 @@ packages=(
   nginx libnginx-mod-stream
   shellcheck systemd iproute2 nftables
   ansible-core openssh-client
-  qemu-system-x86 qemu-utils debootstrap e2fsprogs
+  qemu-system-x86 qemu-utils debootstrap e2fsprogs xfsprogs
 )
 # arm64 stand-ins for the mirror: Debian's own arm64 builds, same versions as the amd64 packages above
 arm64_debs=(etcd-server etcd-client containerd runc containernetworking-plugins busybox-static)

@@ -14,10 +14,15 @@ namespace KubeAirgap.Bundle.Tar;
 public static class NodeTarball
 {
     /// <param name="PayloadMemberLength">Where the second gzip member starts: the first is the payload's.</param>
-    public sealed record Result(string Path, long Size, string Sha256, long PayloadMemberLength, long NodeMemberLength);
+    public sealed record Result(string Path, long Size, string Sha256, long PayloadMemberLength, long NodeMemberLength)
+    {
+        /// <summary>How the payload's member got into the tarball (null: none did, or the tarball was kept).</summary>
+        public PrefixedFile.Method? PayloadCopy { get; init; }
+    }
 
     /// <summary>The node's directory holds a symlink <c>name</c> → <c>../&lt;payloadTop&gt;/name</c> for each top-level folder of the shared entries.</summary>
-    public static Result Write(string output, string top, string payloadTop, string? payloadMember, IReadOnlyList<BundleEntry> entries, long mtime, PayloadMembers members)
+    /// <param name="methods">how the payload's member may go in (<see cref="PrefixedFile.Any"/> when null; tests pin one).</param>
+    public static Result Write(string output, string top, string payloadTop, string? payloadMember, IReadOnlyList<BundleEntry> entries, long mtime, PayloadMembers members, IReadOnlyCollection<PrefixedFile.Method>? methods = null)
     {
         var duplicate = entries.GroupBy(e => e.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -35,19 +40,22 @@ public static class NodeTarball
 
         long payloadLength;
         long nodeLength;
+        PrefixedFile.Method? copy;
         string sha;
         var mode = own.Any(e => e.Secret) ? OutputDirectory.Secret : OutputDirectory.Public;
         using (var tarball = PendingFile.For(output, mode))
         {
-            // the payload's member goes in by a copy inside the kernel and its hash is a copy of the state after it
-            // (PayloadMembers.HashAfter): this process reads and hashes only the node's own member
+            // the payload's member goes in with its extents shared or past the page cache (PrefixedFile) and its
+            // hash is a copy of the state after it (PayloadMembers.HashAfter): this process hashes only the node's member
             using var hash = payloadMember is null
                 ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256)
                 : members.HashAfter(payloadMember);
-            using (var disk = tarball.OpenWrite(1 << 20))
+            var opened = payloadMember is null ? new PrefixedFile.Opened(tarball.OpenWrite(1 << 20), 0, PrefixedFile.Method.KernelCopy) : PrefixedFile.Open(tarball, payloadMember, methods);
+            copy = payloadMember is null ? null : opened.Method;
+            using (var disk = opened.Stream)
             using (var file = new HashingWriteStream(disk, hash))
             {
-                payloadLength = payloadMember is null ? 0 : KernelCopy.CopyInto(payloadMember, disk);
+                payloadLength = opened.PrefixLength;
 
                 var pending = new MemoryStream();
                 foreach (var dir in PayloadMembers.Directories(top, own))
@@ -81,7 +89,7 @@ public static class NodeTarball
             tarball.CommitIfChanged();
         }
 
-        return new Result(output, new FileInfo(output).Length, sha, payloadLength, nodeLength);
+        return new Result(output, new FileInfo(output).Length, sha, payloadLength, nodeLength) { PayloadCopy = copy };
     }
 
     /// <summary>The top-level folders of the shared entries (<c>bin</c>, <c>images</c>), sorted: each is a symlink in the node's directory.</summary>
