@@ -37,6 +37,11 @@ public sealed class BundleTask : FrostingTask<BuildContext>
             "{0} bundle(s) in {1}: {2} kept (inputs unchanged), {3} written; {4} shared payload member(s) compressed, the rest reused from {5}{6}",
             result.Tarballs.Count, request.OutputDir, result.TarballsKept, BundlePlan.Size(result.BytesWritten), result.PayloadsCompressed, request.PayloadCacheDir,
             "; SHA256SUMS signed");
+        if (KubeAirgap.Bundle.Tar.NodeTarball.DescribePayloadCopies(result.Tarballs) is { } copies)
+        {
+            context.Information("payload member into the tarballs written: {0}", copies);
+        }
+
         context.Information(
             "read {0} file(s) ({1}) to hash them; {2} unchanged since the last build, not read again ({3})",
             result.Reads.FilesRead, BundlePlan.Size(result.Reads.BytesRead), result.Reads.FilesReused, request.DigestCacheFile);

@@ -89,7 +89,7 @@ public static class BundleBenchmark
                 payloadBytes = Math.Max(payloadBytes, PayloadKeyBytes(dir));
                 var (seconds, result) = Timed(() => BundleBuilder.Build(request));
                 var written = result.BytesWritten + DirectoryBytes(request.PayloadCacheDir);
-                log($"{count} nodes: Bundle {seconds:0.00} s from cold, {result.PayloadsCompressed} payload member(s) compressed, {Size(written)} written, {result.Reads.FilesRead} files read ({Size(result.Reads.BytesRead)}) to hash them");
+                log($"{count} nodes: Bundle {seconds:0.00} s from cold, {result.PayloadsCompressed} payload member(s) compressed, {Size(written)} written, {result.Reads.FilesRead} files read ({Size(result.Reads.BytesRead)}) to hash them; payload member {NodeTarball.DescribePayloadCopies(result.Tarballs)}");
                 if (count == options.NodeCounts[0] && options.Measures(NoOpRow))
                 {
                     noOp = NoOp(dir, request, seconds, log);
@@ -213,6 +213,9 @@ public static class BundleBenchmark
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
         var heap = string.Create(CultureInfo.InvariantCulture,
             $"managed heap {gc.HeapSizeBytes / (1 << 20)} MiB at the last GC, committed {gc.TotalCommittedBytes / (1 << 20)} MiB, {GC.GetTotalAllocatedBytes() / (1 << 20)} MiB allocated, GCs gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+        var status = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal) || l.StartsWith("Threads:", StringComparison.Ordinal))
+            .Select(l => string.Join(' ', l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)));
+        heap += $"; at exit {string.Join(", ", status)}";
         return $"{result.Tarballs.Count} tarballs, {result.PayloadsCompressed} payload member(s) compressed\n{heap}\n{PeakRssMarker}{kib}";
     }
 

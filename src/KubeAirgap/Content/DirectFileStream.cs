@@ -29,15 +29,17 @@ public sealed class DirectFileStream : Stream
     private readonly int _capacity;
     private int _filled;
     private long _written;
+    private bool _direct = true;
     private bool _closed;
 
-    private DirectFileStream(FileStream file, int capacity)
+    private DirectFileStream(FileStream file, int capacity, int skew)
     {
         _file = file;
         _capacity = capacity;
-        _block = Spare.TryTake(out var spare) && spare.Length == capacity + Alignment ? spare : GC.AllocateUninitializedArray<byte>(capacity + Alignment, pinned: true);
+        var size = capacity + (2 * Alignment);
+        _block = Spare.TryTake(out var spare) && spare.Length == size ? spare : GC.AllocateUninitializedArray<byte>(size, pinned: true);
         var address = Marshal.UnsafeAddrOfPinnedArrayElement(_block, 0);
-        _aligned = _block.AsMemory((int)((Alignment - (address % Alignment)) % Alignment), capacity);
+        _aligned = _block.AsMemory((int)((Alignment - (address % Alignment)) % Alignment) + skew, capacity);
     }
 
     /// <summary>
@@ -45,7 +47,10 @@ public sealed class DirectFileStream : Stream
     /// <c>O_DIRECT</c> and takes it over; null when this OS or file system has no direct I/O (the file is then untouched).
     /// </summary>
     /// <param name="capacity">the buffer, a multiple of <see cref="Alignment"/>: the size of every write but the last.</param>
-    public static DirectFileStream? TryOver(FileStream file, int capacity = 8 << 20)
+    public static DirectFileStream? TryOver(FileStream file, int capacity = 2 << 20) => TryOver(file, capacity, skew: 0);
+
+    /// <param name="skew">bytes the buffer is moved off the alignment: a test's stand-in for a device whose direct I/O wants more.</param>
+    internal static DirectFileStream? TryOver(FileStream file, int capacity, int skew)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         if (capacity % Alignment != 0)
@@ -71,7 +76,7 @@ public sealed class DirectFileStream : Stream
             return null;
         }
 
-        return new DirectFileStream(file, capacity);
+        return new DirectFileStream(file, capacity, skew);
     }
 
     /// <summary>Bytes written so far (what the file will hold).</summary>
@@ -180,10 +185,32 @@ public sealed class DirectFileStream : Stream
 
     private void WriteBuffer(int count)
     {
-        RandomAccess.Write(_file.SafeFileHandle, _aligned.Span[..count], _written);
+        try
+        {
+            RandomAccess.Write(_file.SafeFileHandle, _aligned.Span[..count], _written);
+        }
+        catch (IOException) when (_direct && Buffered())
+        {
+            // a device whose direct I/O wants a larger alignment refuses the write (EINVAL): the same write through
+            // the page cache, and the rest too; a real error (ENOSPC, EIO) fails again here and is thrown
+            RandomAccess.Write(_file.SafeFileHandle, _aligned.Span[..count], _written);
+        }
+
         _written += _filled;
         _filled = 0;
     }
+
+    /// <summary>Clears <c>O_DIRECT</c> on the file; whether it could.</summary>
+    private bool Buffered()
+    {
+        var fd = (int)_file.SafeFileHandle.DangerousGetHandle();
+        var flags = Fcntl(fd, FGetFl, 0);
+        _direct = false;
+        return flags >= 0 && Fcntl(fd, FSetFl, flags & ~DirectFlag()!.Value) == 0;
+    }
+
+    /// <summary>Whether the bytes still go past the page cache (false once a device refused a direct write).</summary>
+    public bool IsDirect => _direct;
 
     /// <summary><c>O_DIRECT</c> on the architectures whose value is known (it differs between x86 and Arm).</summary>
     private static int? DirectFlag() => RuntimeInformation.ProcessArchitecture switch

@@ -77,6 +77,28 @@ public sealed class DirectFileStreamTests : IDisposable
     }
 
     [Fact]
+    public void A_device_that_refuses_the_direct_write_gets_the_same_bytes_through_the_page_cache()
+    {
+        // Given: a buffer 256 bytes off the alignment, which direct I/O refuses (EINVAL), as a device with larger
+        // blocks than the page would
+        var bytes = new byte[(3 * Capacity) + 100];
+        new Random(5).NextBytes(bytes);
+        var target = _temp.Combine("skewed");
+
+        // When
+        bool direct;
+        using (var stream = DirectFileStream.TryOver(NewFile(target), Capacity, skew: 256) ?? throw new InvalidOperationException("no direct I/O on the test's file system"))
+        {
+            stream.Write(bytes);
+            direct = stream.IsDirect;
+        }
+
+        // Then: it went on buffered from the first refused write, and the file is whole
+        Assert.False(direct, "the skewed buffer was written direct: the test no longer stands for a refusing device");
+        Assert.Equal(bytes, File.ReadAllBytes(target));
+    }
+
+    [Fact]
     public void Refuses_a_file_that_is_not_empty_and_a_buffer_off_the_alignment()
     {
         using var file = NewFile(_temp.Combine("f"));

@@ -92,6 +92,20 @@ public static class NodeTarball
         return new Result(output, new FileInfo(output).Length, sha, payloadLength, nodeLength) { PayloadCopy = copy };
     }
 
+    /// <summary>How the payload's member went into the tarballs written, e.g. <c>50 written past the page cache (O_DIRECT)</c>; null when none took one.</summary>
+    public static string? DescribePayloadCopies(IEnumerable<Result> results)
+    {
+        var counts = results.Where(r => r.PayloadCopy is not null).GroupBy(r => r.PayloadCopy!.Value).OrderBy(g => g.Key).ToList();
+        return counts.Count == 0 ? null : string.Join(", ", counts.Select(g => $"{g.Count()} {Describe(g.Key)}"));
+    }
+
+    private static string Describe(PrefixedFile.Method method) => method switch
+    {
+        PrefixedFile.Method.SharedExtents => "sharing its extents (reflink)",
+        PrefixedFile.Method.Direct => "written past the page cache (O_DIRECT)",
+        _ => "copied in the kernel (copy_file_range)",
+    };
+
     /// <summary>The top-level folders of the shared entries (<c>bin</c>, <c>images</c>), sorted: each is a symlink in the node's directory.</summary>
     public static IReadOnlyList<string> SharedLinks(IEnumerable<BundleEntry> entries) =>
         entries.Where(e => e.Shared).Select(e => e.Path.Split('/')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
