@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace KubeAirgap.Content;
 
@@ -68,15 +67,8 @@ public sealed class DirectFileStream : Stream
             return null;
         }
 
-        var fd = (int)file.SafeFileHandle.DangerousGetHandle();
-        var flags = Fcntl(fd, FGetFl, 0);
-        if (flags < 0 || Fcntl(fd, FSetFl, flags | direct) < 0)
-        {
-            // EINVAL: the file system does not do direct I/O (the flag is then not set)
-            return null;
-        }
-
-        return new DirectFileStream(file, capacity, skew);
+        // EINVAL: the file system does not do direct I/O (the flag is then not set)
+        return SetDirect(file, direct, on: true) ? new DirectFileStream(file, capacity, skew) : null;
     }
 
     /// <summary>Bytes written so far (what the file will hold).</summary>
@@ -203,10 +195,16 @@ public sealed class DirectFileStream : Stream
     /// <summary>Clears <c>O_DIRECT</c> on the file; whether it could.</summary>
     private bool Buffered()
     {
-        var fd = (int)_file.SafeFileHandle.DangerousGetHandle();
-        var flags = Fcntl(fd, FGetFl, 0);
         _direct = false;
-        return flags >= 0 && Fcntl(fd, FSetFl, flags & ~DirectFlag()!.Value) == 0;
+        return SetDirect(_file, DirectFlag()!.Value, on: false);
+    }
+
+    /// <summary>Sets or clears <paramref name="direct"/> (<c>O_DIRECT</c>) in the file's status flags; whether the kernel took it.</summary>
+    private static bool SetDirect(FileStream file, int direct, bool on)
+    {
+        var fd = (int)file.SafeFileHandle.DangerousGetHandle();
+        var flags = Fcntl(fd, FGetFl, 0);
+        return flags >= 0 && Fcntl(fd, FSetFl, on ? flags | direct : flags & ~direct) == 0;
     }
 
     /// <summary>Whether the bytes still go past the page cache (false once a device refused a direct write).</summary>

@@ -50,12 +50,12 @@ public static class NodeTarball
             using var hash = payloadMember is null
                 ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256)
                 : members.HashAfter(payloadMember);
-            var opened = payloadMember is null ? new PrefixedFile.Opened(tarball.OpenWrite(1 << 20), 0, PrefixedFile.Method.KernelCopy) : PrefixedFile.Open(tarball, payloadMember, methods);
-            copy = payloadMember is null ? null : opened.Method;
-            using (var disk = opened.Stream)
+            var opened = payloadMember is null ? null : PrefixedFile.Open(tarball, payloadMember, methods);
+            copy = opened?.Method;
+            using (var disk = opened?.Stream ?? tarball.OpenWrite(1 << 20))
             using (var file = new HashingWriteStream(disk, hash))
             {
-                payloadLength = opened.PrefixLength;
+                payloadLength = opened?.PrefixLength ?? 0;
 
                 var pending = new MemoryStream();
                 foreach (var dir in PayloadMembers.Directories(top, own))
